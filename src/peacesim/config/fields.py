@@ -1,0 +1,50 @@
+"""Field constructors that carry the allowed range of a parameter.
+
+Parameter dataclasses use these instead of bare defaults so that one validator
+(:func:`peacesim.config.validate.validate`) can check every key of every mechanism and name
+the key and what is allowed when a value is out of range.
+
+Example:
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class PatrolParams:
+    ...     presence: float = share(0.3)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import field
+from typing import Any
+
+RANGE = "peacesim_range"
+
+
+def bounded(default: Any, lo: float = -math.inf, hi: float = math.inf, *, lo_open: bool = False):
+    """A number in ``[lo, hi]`` (or ``(lo, hi]`` when ``lo_open``)."""
+    return field(default=default, metadata={RANGE: (lo, hi, lo_open)})
+
+
+def share(default: float):
+    """A share or probability, in [0, 1]."""
+    return bounded(default, 0.0, 1.0)
+
+
+def nonneg(default: float):
+    """A non-negative number."""
+    return bounded(default, 0.0)
+
+
+def positive(default: float):
+    """A strictly positive number."""
+    return bounded(default, 0.0, lo_open=True)
+
+
+def step_index(default: int = 0):
+    """A model step (week), >= 0."""
+    return bounded(default, 0)
+
+
+def listing(default: list):
+    """A list-valued field (copied for each instance)."""
+    return field(default_factory=lambda: list(default))
