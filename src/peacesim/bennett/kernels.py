@@ -11,8 +11,8 @@ One call is one round (model step) of Bennett, D. S. (2008), JASSS 11(4) 7:
 3. **Attack and counterattack.** Insurgents, in this round's order, attack if at least one
    soldier is within ``interaction_range`` (Chebyshev distance), until ``max_attacks``
    attacks have been made (default 1: one attack per round, assumed, so that a round is one
-   attack-counterattack exchange; 0 lets every insurgent in range attack); the attacked soldier responds with
-   probability ``sensitivity`` (Bennett 2008, Table 2: 1.0). The counterattack removes the
+   attack-counterattack exchange; 0 lets every insurgent in range attack); the attacked
+   soldier responds with probability ``sensitivity`` (Bennett 2008, Table 2: 1.0). The counterattack removes the
    insurgent with probability ``effectiveness`` and hurts each civilian within range of the
    insurgent's cell independently with probability ``1 - accuracy`` (Table 2). Then every
    hurt civilian's anger rises, ``anger += anger_gain * n_hurt * (1 - anger)`` capped at 1
@@ -201,7 +201,9 @@ def bennett_step_numpy(
         if max_attacks > 0 and out[STAT_ATTACKS] >= max_attacks:
             break
         cx, cy = int(px[a]), int(py[a])
-        window = grid[max(cx - r, 0) : min(cx + r, g - 1) + 1, max(cy - r, 0) : min(cy + r, g - 1) + 1]
+        x0, x1 = max(cx - r, 0), min(cx + r, g - 1)
+        y0, y1 = max(cy - r, 0), min(cy + r, g - 1)
+        window = grid[x0 : x1 + 1, y0 : y1 + 1]
         agents = window[window >= 0]  # row-major, like the kernel's loops
         if not np.any(kind[agents] == SOLDIER):
             continue
