@@ -1,3 +1,41 @@
-"""peacesim: agent-based simulation of trust between communities and security forces."""
+"""peacesim: agent-based simulation of trust between communities and security forces.
+
+The public API::
+
+    import peacesim
+    cfg = peacesim.load_config("baseline", overrides=["steps=104", "seed=7"])
+    model = peacesim.PeaceModel(cfg)
+    model.run()
+    ts = model.timeseries()   # one row per step and region
+    out = model.summary()     # national outcomes
+
+Importing peacesim pulls in neither Hydra's app nor matplotlib.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Numba's GNU OpenMP layer breaks a process that forks after a parallel kernel ran; the
+# workqueue layer is safe with fork (sweeps, joblib) and deterministic kernels do not need
+# more. A user's own NUMBA_THREADING_LAYER wins.
+os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "ArmedGroup",
+    "ConfigError",
+    "PeaceModel",
+    "SecurityForce",
+    "WomensGroup",
+    "Youth",
+    "load_config",
+    "scenario_names",
+    "to_config",
+    "__version__",
+]
+
+from peacesim.agents import ArmedGroup, SecurityForce, WomensGroup, Youth  # noqa: E402
+from peacesim.config import ConfigError, load_config, scenario_names, to_config  # noqa: E402
+from peacesim.model import PeaceModel  # noqa: E402

@@ -137,6 +137,16 @@ class Streams:
             self._keys[name] = stream_key(self.seed, name)
         return self._keys[name]
 
+    def generator(self, name: str) -> np.random.Generator:
+        """A NumPy generator for the named stream, for one-off draws at set-up.
+
+        Use it only outside the step loop (initial conditions): during the run every draw
+        goes through the counter functions so that no generator state needs saving.
+        """
+        sequence = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1))
+        self._keys.setdefault(name, stream_key(self.seed, name))
+        return np.random.Generator(np.random.PCG64(sequence))
+
     def names(self) -> list[str]:
         """Names of the streams used so far, in first-use order."""
         return list(self._keys)

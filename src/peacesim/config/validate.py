@@ -1,0 +1,73 @@
+"""Range and consistency checks over a whole config, with one-line messages."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from peacesim.config.fields import RANGE
+
+
+class ConfigError(ValueError):
+    """A config value is not allowed. The message names the key and what is allowed."""
+
+
+def _fmt(x: float) -> str:
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:g}"
+
+
+def _check_value(path: str, value, spec) -> None:
+    lo, hi, lo_open = spec
+    if isinstance(value, bool):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{path}={value} is not a finite number")
+    bad_lo = value <= lo if lo_open else value < lo
+    if bad_lo or value > hi:
+        left = "(" if lo_open else "["
+        if math.isinf(hi):
+            allowed = f"{'> ' if lo_open else '>= '}{_fmt(lo)}"
+        else:
+            allowed = f"in {left}{_fmt(lo)}, {_fmt(hi)}]"
+        raise ConfigError(f"{path}={value!r} is out of range: must be {allowed}")
+
+
+def validate(cfg, path: str = "") -> None:
+    """Check every ranged field of a config dataclass instance, recursively.
+
+    Also calls a ``check()`` method where a params class defines one (cross-field rules),
+    and checks region ids named anywhere (``regions`` keys, programme ``regions`` lists,
+    ``geography.regions``).
+
+    Raises:
+        ConfigError: At the first value that is not allowed, naming its dotted key.
+    """
+    from peacesim.geography import REGION_IDS
+
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        key = f"{path}{f.name}"
+        if RANGE in f.metadata:
+            _check_value(key, value, f.metadata[RANGE])
+        if dataclasses.is_dataclass(value):
+            validate(value, key + ".")
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if f.name == "regions" and k not in REGION_IDS:
+                    raise ConfigError(
+                        f"{key}.{k}: unknown region; allowed: {', '.join(REGION_IDS)}")
+                if dataclasses.is_dataclass(v):
+                    validate(v, f"{key}.{k}.")
+        elif f.name == "regions" and isinstance(value, list):
+            for r in value:
+                if r not in REGION_IDS:
+                    raise ConfigError(
+                        f"{key}: unknown region {r!r}; allowed: {', '.join(REGION_IDS)}")
+    check = getattr(cfg, "check", None)
+    if callable(check):
+        try:
+            check()
+        except ValueError as err:
+            raise ConfigError(str(err)) from None

@@ -1,0 +1,159 @@
+"""Kernels of the few actors: security units and armed groups.
+
+These loop over a few hundred units or groups in a fixed order, so they run sequentially
+(no ``prange``); their plain-Python twin is the undecorated function (``.py_func``), which
+tests run against the compiled one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from peacesim.random import below, uniform
+
+
+@njit(cache=True)
+def candidate_cell(cell, radius, draw_base, cell_row, cell_col, cell_at, n_cols, n_rows, region,
+                   key, step, actor):
+    """A random cell within ``radius`` raster steps of ``cell`` in the same region, or -1.
+
+    Args:
+        cell: Current cell position.
+        radius: Half-width of the square window, in cells.
+        draw_base: First draw number used for this candidate (two draws are used).
+        cell_row, cell_col: int64 [n_cells], raster coordinates of each cell.
+        cell_at: int64 [n_rows * n_cols], cell position of each raster index or -1.
+        n_cols, n_rows: Raster shape.
+        region: int32 [n_cells].
+        key, step, actor: Counter of the draw.
+    """
+    width = 2 * radius + 1
+    r = cell_row[cell] + below(key, step, actor, draw_base, width) - radius
+    q = cell_col[cell] + below(key, step, actor, draw_base + 1, width) - radius
+    if r < 0 or q < 0 or r >= n_rows or q >= n_cols:
+        return -1
+    target = cell_at[r * n_cols + q]
+    if target < 0 or region[target] != region[cell]:
+        return -1
+    return target
+
+
+@njit(cache=True)
+def deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_row, cell_col,
+                 cell_at, n_cols, n_rows, region, key, step, units_in_cell):
+    """Move each active unit to the best of a few candidate cells near it, in place.
+
+    Score of a cell: ``score[c] - crowding * (units already there) + 0.05 * noise``; the unit's
+    current cell is always a candidate. ``units_in_cell`` is rewritten.
+    """
+    units_in_cell[:] = 0
+    for u in range(len(unit_cell)):
+        if not active[u]:
+            continue
+        here = unit_cell[u]
+        best = here
+        best_score = score[here] - crowding * units_in_cell[here] + 0.05 * uniform(key, step, u, 0)
+        for k in range(n_candidates):
+            c = candidate_cell(here, radius, 2 + 3 * k, cell_row, cell_col, cell_at, n_cols,
+                               n_rows, region, key, step, u)
+            if c < 0:
+                continue
+            s = score[c] - crowding * units_in_cell[c] + 0.05 * uniform(key, step, u, 4 + 3 * k)
+            if s > best_score:
+                best = c
+                best_score = s
+        unit_cell[u] = best
+        units_in_cell[best] += 1
+
+
+@njit(cache=True)
+def armed_groups_act(group_cell, strength, min_strength, attack_rate, half_strength,
+                     forces_share, units_near, deterrence, move_rate, radius, n_candidates,
+                     score, cell_row, cell_col, cell_at, n_cols, n_rows, region, key, step,
+                     attacks_on_forces, attacks_on_civilians):
+    """Each armed group may attack (forces near it, or civilians), then may move.
+
+    Args:
+        group_cell: int64 [n_groups], updated when a group moves.
+        strength: float64 [n_groups], fighters.
+        min_strength: Groups weaker than this neither attack nor move.
+        attack_rate: Weekly attack probability of a group at ``half_strength`` x 2.
+        half_strength: Fighters at which the attack probability is half its maximum.
+        forces_share: Probability that an attack targets forces when units are near.
+        units_near: float64 [n_cells], units in and around each cell.
+        deterrence: float64 [n_cells], probability an attack on civilians is prevented.
+        move_rate, radius, n_candidates: Movement toward the best-scoring nearby cell.
+        score: float64 [n_cells], attractiveness of a cell to armed groups.
+        attacks_on_forces, attacks_on_civilians: int64 [n_cells], incremented.
+    """
+    for g in range(len(group_cell)):
+        s = strength[g]
+        if s < min_strength:
+            continue
+        c = group_cell[g]
+        if uniform(key, step, g, 0) < attack_rate * s / (s + half_strength):
+            if units_near[c] > 0.0 and uniform(key, step, g, 1) < forces_share:
+                attacks_on_forces[c] += 1
+            elif uniform(key, step, g, 2) >= deterrence[c]:
+                attacks_on_civilians[c] += 1
+        if uniform(key, step, g, 3) < move_rate:
+            best = c
+            best_score = score[c] + 0.05 * uniform(key, step, g, 4)
+            for k in range(n_candidates):
+                t = candidate_cell(c, radius, 5 + 3 * k, cell_row, cell_col, cell_at, n_cols,
+                                   n_rows, region, key, step, g)
+                if t < 0:
+                    continue
+                sc = score[t] + 0.05 * uniform(key, step, g, 7 + 3 * k)
+                if sc > best_score:
+                    best = t
+                    best_score = sc
+            group_cell[g] = best
+
+
+@njit(cache=True)
+def operations(unit_cell, active, accuracy, conduct, attacked_at, group_at_cell, strength, info,
+               people, effectiveness, info_floor, info_accuracy, retaliation_window,
+               retaliation_penalty, exposed, abused, contacts, protected, loss_fraction, key,
+               step, p_harm, p_protect, engagements, successes):
+    """Units act where they are: contact, abuse, and engagements with armed groups.
+
+    Numbers of people are turned into probabilities for a member of the cell by dividing by
+    the cell's people (``people[c]``). Each active unit in cell ``c`` has good contact with
+    ``contacts * conduct`` people a week and abuses ``abused * (1 - conduct)``. If an armed
+    group is in the cell the unit engages it: of ``exposed`` people, each is hurt with
+    probability ``1 - a``, the accuracy ``a`` raised by information and lowered for
+    ``retaliation_window`` weeks after an attack on the unit; with probability
+    ``effectiveness * (info_floor + (1 - info_floor) * info[c])`` the engagement removes
+    ``loss_fraction`` of the group's fighters and ``protected`` people feel protected.
+    ``p_harm``, ``p_protect``, ``engagements`` and ``successes`` (per cell) are rewritten.
+    """
+    p_harm[:] = 0.0
+    p_protect[:] = 0.0
+    engagements[:] = 0
+    successes[:] = 0
+    for u in range(len(unit_cell)):
+        if not active[u]:
+            continue
+        c = unit_cell[u]
+        k = conduct[u]
+        per_person = 1.0 / max(people[c], 1.0)
+        p_harm[c] += abused * (1.0 - k) * per_person
+        p_protect[c] += contacts * k * per_person
+        g = group_at_cell[c]
+        if g < 0 or strength[g] <= 0.0:
+            continue
+        a = accuracy[u]
+        if step - attacked_at[u] <= retaliation_window:
+            a *= 1.0 - retaliation_penalty
+        a += info_accuracy * info[c] * (1.0 - a)
+        engagements[c] += 1
+        p_harm[c] += exposed * (1.0 - a) * per_person
+        if uniform(key, step, u, 0) < effectiveness * (info_floor + (1.0 - info_floor) * info[c]):
+            strength[g] *= 1.0 - loss_fraction
+            successes[c] += 1
+            p_protect[c] += protected * per_person
+    for c in range(len(p_harm)):
+        p_harm[c] = min(1.0, p_harm[c])
+        p_protect[c] = min(1.0, p_protect[c])

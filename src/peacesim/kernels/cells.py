@@ -1,0 +1,125 @@
+"""Per-member kernels that need only per-cell inputs: employment, cohesion, the census."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from peacesim.population import EMPLOYED, SYMPATHISER, YOUTH
+from peacesim.random import uniform, uniform_numpy
+
+_NOT_EMPLOYED = np.uint8(255 - EMPLOYED)
+
+
+@njit(parallel=True, cache=True)
+def employment_step(offsets, traits, status, p_job, key, employed):
+    """Set the EMPLOYED bit of young members: employed iff their fixed job draw < p_job[c].
+
+    Each young person has one job draw for the whole run (counter step 0), so raising
+    ``p_job`` only ever adds jobs, to the same people in every scenario (common random numbers).
+    ``employed`` (int64 [n_cells]) is written with the number of employed young people.
+    """
+    n_cells = len(offsets) - 1
+    for c in prange(n_cells):
+        p = p_job[c]
+        n = 0
+        for i in range(offsets[c], offsets[c + 1]):
+            if (traits[i] & YOUTH) and uniform(key, 0, i, 0) < p:
+                status[i] |= EMPLOYED
+                n += 1
+            else:
+                status[i] &= _NOT_EMPLOYED
+        employed[c] = n
+
+
+def employment_step_numpy(offsets, traits, status, p_job, key, employed):
+    """NumPy twin of :func:`employment_step`."""
+    n_cells = len(offsets) - 1
+    cell = np.repeat(np.arange(n_cells), np.diff(offsets))
+    u = uniform_numpy(key, 0, np.arange(len(status)), 0)
+    working = ((traits & YOUTH) != 0) & (u < p_job[cell])
+    status[:] = np.where(working, status | EMPLOYED, status & _NOT_EMPLOYED)
+    employed[:] = np.bincount(cell[working], minlength=n_cells)
+
+
+@njit(parallel=True, cache=True)
+def cohesion_step(offsets, cohesion, shock, baseline, drift):
+    """Trust between communities: a clash shock then drift to baseline, in place.
+
+    ``z -= shock[c] * z`` then ``z += drift * (baseline[c] - z)``.
+    """
+    n_cells = len(offsets) - 1
+    for c in prange(n_cells):
+        s = shock[c]
+        b = baseline[c]
+        for i in range(offsets[c], offsets[c + 1]):
+            z = np.float64(cohesion[i])
+            z -= s * z
+            z += drift * (b - z)
+            cohesion[i] = np.float32(min(1.0, max(0.0, z)))
+
+
+def cohesion_step_numpy(offsets, cohesion, shock, baseline, drift):
+    """NumPy twin of :func:`cohesion_step`."""
+    cell = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    z = cohesion.astype(np.float64)
+    z = z - shock[cell] * z
+    z = z + drift * (baseline[cell] - z)
+    cohesion[:] = np.clip(z, 0.0, 1.0).astype(np.float32)
+
+
+@njit(parallel=True, cache=True)
+def census(offsets, traits, status, affiliation, trust, cohesion, members, trust_sum,
+           cohesion_sum, report_sum, youth, youth_recruited):
+    """Per-cell sums over members, written into the output arrays.
+
+    ``members`` counts members not recruited by an armed group; trust, cohesion and
+    ``report_sum`` (trust of non-sympathisers: their willingness to report) are summed over
+    them; ``youth`` counts all young members and ``youth_recruited`` the recruited ones.
+    """
+    n_cells = len(offsets) - 1
+    for c in prange(n_cells):
+        n = 0
+        ts = 0.0
+        cs = 0.0
+        rs = 0.0
+        y = 0
+        yr = 0
+        for i in range(offsets[c], offsets[c + 1]):
+            is_youth = (traits[i] & YOUTH) != 0
+            if is_youth:
+                y += 1
+            if affiliation[i] >= 0:
+                if is_youth:
+                    yr += 1
+                continue
+            n += 1
+            t = np.float64(trust[i])
+            ts += t
+            cs += np.float64(cohesion[i])
+            if not (status[i] & SYMPATHISER):
+                rs += t
+        members[c] = n
+        trust_sum[c] = ts
+        cohesion_sum[c] = cs
+        report_sum[c] = rs
+        youth[c] = y
+        youth_recruited[c] = yr
+
+
+def census_numpy(offsets, traits, status, affiliation, trust, cohesion, members, trust_sum,
+                 cohesion_sum, report_sum, youth, youth_recruited):
+    """NumPy twin of :func:`census`."""
+    n_cells = len(offsets) - 1
+    cell = np.repeat(np.arange(n_cells), np.diff(offsets))
+    free = affiliation < 0
+    is_youth = (traits & YOUTH) != 0
+    t = trust.astype(np.float64)
+    members[:] = np.bincount(cell[free], minlength=n_cells)
+    trust_sum[:] = np.bincount(cell[free], weights=t[free], minlength=n_cells)
+    cohesion_sum[:] = np.bincount(cell[free], weights=cohesion[free].astype(np.float64),
+                                  minlength=n_cells)
+    reporting = free & ((status & SYMPATHISER) == 0)
+    report_sum[:] = np.bincount(cell[reporting], weights=t[reporting], minlength=n_cells)
+    youth[:] = np.bincount(cell[is_youth], minlength=n_cells)
+    youth_recruited[:] = np.bincount(cell[is_youth & ~free], minlength=n_cells)

@@ -1,0 +1,202 @@
+"""Armed groups: attack forces and civilians, move toward weak protection, recruit youth.
+
+Groups start in each region in proportion to its insecurity. Each week a group attacks with a
+probability that rises with its strength; where units are near, most attacks target them
+(ACLED Mali 2017: 283 of 415 events were battles or remote violence, the rest violence
+against civilians), otherwise civilians, unless a unit prevents it. Groups then move toward
+cells where support is high and protection weak, and recruit young sympathisers in and
+around their cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from peacesim.config.fields import bounded, nonneg, positive, share
+from peacesim.dtypes import ACC
+from peacesim.kernels.actors import armed_groups_act
+from peacesim.kernels.recruitment import recruitment_step
+from peacesim.mechanisms.base import Mechanism, mechanism
+from peacesim.population import Table, apportion
+
+
+@dataclass
+class ArmedGroupParams:
+    """Armed groups' numbers, violence, movement and recruitment.
+
+    Attributes:
+        groups: Number of groups at the start, shared among regions in proportion to
+            insecurity (at least one where insecurity > 0.3). Assumed 30.
+        fighters: Fighters of a group in a region of insecurity 1 at the start (people).
+            Assumed 400.
+        min_strength: Groups with fewer fighters are dormant (people). Assumed 5.
+        attack_rate: Highest weekly probability that a group attacks. Assumed 0.6, giving
+            roughly the 9 events a week of ACLED Mali 2017 (474 events).
+        half_strength: Fighters at which the attack probability is half its highest (people).
+            Assumed 150.
+        forces_share: Share of attacks aimed at forces when units are near: 283/415 (ACLED
+            Mali 2017 via ACCORD: battles 191 + remote violence 92, of 415 with civilians).
+        civilian_harm: People harmed by one attack on civilians. Assumed 15 (ACLED Mali
+            2017: 238 fatalities in 132 events of violence against civilians, about 2 killed
+            per event; the injured, abducted and robbed are assumed to be several times more).
+        move_rate: Weekly probability that a group moves. Assumed 0.3.
+        range_cells: How far it moves, in cells. Assumed 2.
+        candidates: Cells considered when moving. Assumed 6.
+        protection_aversion: Weight of forces nearby in a cell's score for a group. Assumed 1.
+        join_rate: Weekly probability that a young sympathiser joins a group at full local
+            presence. Assumed 0.015.
+        presence_half: Fighters in and around a cell at which recruitment is at half its
+            rate (people). Assumed 100.
+        employed_factor: Relative chance that an employed young sympathiser joins. Assumed
+            0.3.
+        return_rate: Weekly probability that a recruit leaves the group. Assumed 0.01.
+        attrition: Weekly share of fighters lost to desertion and other causes. Assumed 0.008.
+    """
+
+    groups: int = bounded(30, 0, 10_000)
+    fighters: float = nonneg(400.0)
+    min_strength: float = nonneg(5.0)
+    attack_rate: float = share(0.6)
+    half_strength: float = positive(150.0)
+    forces_share: float = share(283 / 415)
+    civilian_harm: float = nonneg(15.0)
+    move_rate: float = share(0.3)
+    range_cells: int = bounded(2, 1, 50)
+    candidates: int = bounded(6, 1, 100)
+    protection_aversion: float = nonneg(1.0)
+    join_rate: float = share(0.015)
+    presence_half: float = positive(100.0)
+    employed_factor: float = share(0.3)
+    return_rate: float = share(0.01)
+    attrition: float = share(0.008)
+
+
+@mechanism
+class ArmedGroups(Mechanism):
+    """Armed groups' attacks and movement (violence phase) and recruitment (recruitment)."""
+
+    name = "armed_groups"
+    phases = {"violence": "act", "recruitment": "recruit"}
+    Params = ArmedGroupParams
+
+    def setup(self) -> None:
+        """Place the groups; add the affiliation column and the cells' armed-group columns."""
+        p, model, world = self.params, self.model, self.model.world
+        insecurity = np.array([model.config.regions[r].insecurity for r in world.region_ids])
+        per_region = apportion(p.groups, insecurity) if p.groups and insecurity.sum() > 0 else \
+            np.zeros(world.n_regions, dtype=np.int64)
+        per_region = np.maximum(per_region, (insecurity > 0.3).astype(np.int64)) \
+            if p.groups else per_region
+        n = int(per_region.sum())
+        groups = Table(n, "armed groups")
+        self.groups = groups
+        region = groups.add("region", np.int64)
+        region[:] = np.repeat(np.arange(world.n_regions), per_region)
+        cell = groups.add("cell", np.int64)
+        rng = model.streams.generator("armed_groups.setup")
+        for r in range(world.n_regions):
+            rows = np.flatnonzero(region == r)
+            cells = np.flatnonzero(world.region == r)
+            if len(rows):
+                w = world.weight[cells] / world.weight[cells].sum()
+                cell[rows] = rng.choice(cells, size=len(rows), p=w)
+        groups.add("strength", ACC)[:] = p.fighters * insecurity[region] * (
+            0.5 + rng.random(n))
+        model.people.add("affiliation", np.int16, -1)
+        for name, dtype in (("armed_strength", ACC), ("armed_near", ACC),
+                            ("group_at_cell", np.int64), ("attacks_on_forces", np.int64),
+                            ("attacks_on_civilians", np.int64), ("recruits", np.int64),
+                            ("returns", np.int64)):
+            model.cells.add(name, dtype)
+        self._presence()
+
+    def _presence(self) -> None:
+        """Fighters in and around each cell, and which group recruits there."""
+        cells, world, g = self.model.cells, self.model.world, self.groups
+        strength = np.zeros(world.n_cells)
+        alive = g["strength"] >= self.params.min_strength
+        np.add.at(strength, g["cell"][alive], g["strength"][alive])
+        cells["armed_strength"][:] = strength
+        cells["armed_near"][:] = strength + world.neighbour_sum(strength)
+        # The strongest group in or next to a cell recruits there (ties: lowest index).
+        best = np.full(world.n_cells, -1, dtype=np.int64)
+        best_strength = np.zeros(world.n_cells)
+        src = np.repeat(np.arange(world.n_cells), np.diff(world.nbr_offsets))
+        for k in np.argsort(-g["strength"], kind="stable"):
+            if not alive[k]:
+                continue
+            c = g["cell"][k]
+            around = np.concatenate(([c], world.nbr_targets[world.nbr_offsets[c]:world.nbr_offsets[c + 1]]))
+            free = around[best[around] < 0]
+            best[free] = k
+            best_strength[free] = g["strength"][k]
+        del src
+        cells["group_at_cell"][:] = best
+
+    def act(self, t: int) -> None:
+        """Attacks, then movement."""
+        p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
+        cells["attacks_on_forces"][:] = 0
+        cells["attacks_on_civilians"][:] = 0
+        support = cells["sympathisers"] / np.maximum(cells["members"], 1)
+        score = support - p.protection_aversion * np.minimum(1.0, cells["units_near"])
+        armed_groups_act(self.groups["cell"], self.groups["strength"], p.min_strength,
+                         p.attack_rate, p.half_strength, p.forces_share, cells["units_near"],
+                         cells["deterrence"], p.move_rate, p.range_cells, p.candidates, score,
+                         world.cell_row, world.cell_col, world.cell_at, world.shape[1],
+                         world.shape[0], world.region, self.stream("act"), t,
+                         cells["attacks_on_forces"], cells["attacks_on_civilians"])
+        cells["p_harm_violence"][:] = np.minimum(1.0, cells["p_harm_violence"] + p.civilian_harm
+                                                 * cells["attacks_on_civilians"] / world.people)
+        cells["attacks"] += cells["attacks_on_forces"] + cells["attacks_on_civilians"]
+        # Units in and next to an attacked cell remember the attack.
+        hit = (cells["attacks_on_forces"] > 0).astype(ACC)
+        hit_near = (hit + world.neighbour_sum(hit)) > 0
+        units = model.mechanisms["patrol"].units
+        if units.size:
+            units["attacked_at"][hit_near[units["cell"]]] = t
+        self._presence()
+
+    def recruit(self, t: int) -> None:
+        """Young sympathisers join; recruits return; fighters change accordingly."""
+        p, model, cells = self.params, self.model, self.model.cells
+        people = model.people
+        near = cells["armed_near"]
+        p_join = p.join_rate * near / (near + p.presence_half)
+        p_return = np.full(model.world.n_cells, p.return_rate)
+        recruitment_step(people.offsets, people.traits, people["status"], people["affiliation"],
+                         cells["group_at_cell"], p_join, p_return, p.employed_factor,
+                         self.stream("recruit"), t, cells["recruits"], cells["returns"])
+        g = self.groups
+        if g.size:
+            joined = np.zeros(g.size)
+            has_group = cells["group_at_cell"] >= 0
+            np.add.at(joined, cells["group_at_cell"][has_group],
+                      cells["recruits"][has_group].astype(ACC))
+            g["strength"][:] = g["strength"] * (1.0 - p.attrition) + joined * model.people_per_agent
+        self._presence()
+
+    def record(self, out: dict) -> None:
+        """Fighters, attacks and recruitment per region."""
+        world, cells, g = self.model.world, self.model.cells, self.groups
+        strength = np.zeros(world.n_regions)
+        if g.size:
+            np.add.at(strength, world.region[g["cell"]], g["strength"])
+        out["armed_group_strength"] = strength
+        out["attacks"] = world.region_sum(cells["attacks"].astype(ACC))
+        out["attacks_on_forces"] = world.region_sum(cells["attacks_on_forces"].astype(ACC))
+        out["attacks_on_civilians"] = world.region_sum(cells["attacks_on_civilians"].astype(ACC))
+        out["new_recruits"] = world.region_sum(cells["recruits"].astype(ACC)) * self.model.people_per_agent
+        youth = np.maximum(world.region_sum(cells["youth"].astype(ACC)), 1)
+        out["youth_recruited"] = world.region_sum(cells["youth_recruited"].astype(ACC)) / youth
+
+    results = {
+        "armed_group_strength": ("level", None, "fighters of the armed groups in the region (people)"),
+        "attacks": ("count", None, "violent events in the week: armed-group attacks and communal clashes"),
+        "attacks_on_forces": ("count", None, "armed-group attacks on security forces in the week"),
+        "attacks_on_civilians": ("count", None, "armed-group attacks on civilians in the week"),
+        "new_recruits": ("count", None, "young people who joined an armed group in the week (people)"),
+        "youth_recruited": ("share", "youth", "share of young people in an armed group"),
+    }

@@ -1,0 +1,135 @@
+"""Dialogue spaces between communities, women's groups, youth and the forces.
+
+Where the programme runs, each cell holds ``frequency`` sessions a year on average (the
+number in a week is drawn). A session reaches ``reach`` people: its participants and those
+they talk to afterwards. Women's participation and youth participation set who is reached;
+women's participation also raises how much trust moves (the Interpeace/IMRAP premise that
+women's participation helps restore trust between communities and forces; size assumed).
+Sessions in cells on an international border draw people from across it when
+``cross_border`` is on (Sikasso - Hauts-Bassins dialogue on natural resources).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from peacesim.config.fields import nonneg, positive, share
+from peacesim.kernels.dialogue import dialogue_step
+from peacesim.mechanisms.base import Mechanism, Programme, mechanism
+from peacesim.random import uniform_numpy
+
+
+@dataclass
+class DialogueParams(Programme):
+    """Community dialogue sessions.
+
+    Attributes:
+        frequency: Sessions per cell-year where the programme runs. Assumed 0.5 in the
+            baseline (IMRAP's phase 2 held about 70 sessions with 2,000+ people).
+        reach: People reached by one session: participants and those they talk to. Assumed 300.
+        women_participation: Share of women among those reached. Assumed 0.3.
+        youth_participation: Share of young people among those reached. Assumed 0.3.
+        forces_participation: Share of sessions the forces attend; trust in the forces moves
+            only through those. Assumed 0.5.
+        trust_gain: Gain in trust in the forces of a person reached by a session with forces
+            (share of the gap to 1), before the women's effect. Assumed 0.1.
+        women_effect: Relative increase of that gain per unit share of women. Assumed 1.
+        cohesion_gain: Gain in trust between communities of a person reached. Assumed 0.1.
+        youth_voice: Share of a young participant's grievance from harm that is heard and
+            eased. Assumed 0.3.
+        eps: Bounded-confidence threshold between participants (Deffuant 2000). Assumed 0.3.
+        mu: Convergence rate between participants. Assumed 0.3.
+        sdf_gain: Gain in the forces' trust in the community per session they attend.
+            Assumed 0.05.
+        cross_border: Whether sessions on an international border reach across it.
+        cross_border_share: Share of a border session's reach on the other side. Assumed 0.5.
+        start, end, regions: When and where the programme runs.
+    """
+
+    frequency: float = nonneg(0.5)
+    reach: float = positive(300.0)
+    women_participation: float = share(0.3)
+    youth_participation: float = share(0.3)
+    forces_participation: float = share(0.5)
+    trust_gain: float = share(0.1)
+    women_effect: float = nonneg(1.0)
+    cohesion_gain: float = share(0.1)
+    youth_voice: float = share(0.3)
+    eps: float = share(0.3)
+    mu: float = share(0.3)
+    sdf_gain: float = share(0.05)
+    cross_border: bool = False
+    cross_border_share: float = share(0.5)
+
+
+@mechanism
+class Dialogue(Mechanism):
+    """Draws the week's sessions and applies them to those reached."""
+
+    name = "dialogue"
+    phases = {"dialogue": "hold"}
+    Params = DialogueParams
+
+    def setup(self) -> None:
+        """Cell columns: sessions and participants."""
+        self.model.cells.add("sessions", np.int64)
+        self.model.cells.add("participants", np.int64)
+
+    def hold(self, t: int) -> None:
+        """Hold the week's sessions."""
+        p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
+        running = self.coverage(p, t)
+        rate = np.where(running, p.frequency / 52.0, 0.0)
+        womens = model.mechanisms["womens_groups"]
+        rate = rate + womens.extra_sessions(t)
+        whole = np.floor(rate)
+        extra = uniform_numpy(self.stream("sessions"), t, np.arange(world.n_cells), 0) < rate - whole
+        sessions = (whole + extra).astype(np.int64)
+        cells["sessions"][:] = sessions
+        reached = sessions * p.reach
+        if p.cross_border and np.any(world.border):
+            out = np.where(world.border, reached * p.cross_border_share, 0.0)
+            reached = reached - out
+            # Spread what crosses over the neighbours in the other country.
+            src = np.repeat(np.arange(world.n_cells), np.diff(world.nbr_offsets))
+            dst = world.nbr_targets
+            across = world.country[src] != world.country[dst]
+            n_across = np.bincount(src[across], minlength=world.n_cells)
+            share_out = np.where(n_across > 0, out / np.maximum(n_across, 1), 0.0)
+            reached = reached + np.where(n_across > 0, 0.0, out)  # nobody across: stays home
+            reached = reached + np.bincount(dst[across], weights=share_out[src[across]],
+                                            minlength=world.n_cells)
+        p_reach = np.minimum(1.0, reached / np.maximum(world.people, 1.0))
+        women = np.minimum(1.0, p.women_participation + (1.0 - p.women_participation)
+                           * womens.boost(t))
+        pop = model.config.population
+        female_f = women / pop.female_share if pop.female_share > 0 else np.zeros_like(women)
+        male_f = (1.0 - women) / (1.0 - pop.female_share) if pop.female_share < 1 else np.zeros_like(women)
+        youth_f = np.full(world.n_cells, p.youth_participation / pop.youth_share
+                          if pop.youth_share > 0 else 0.0)
+        elder_f = np.full(world.n_cells, (1.0 - p.youth_participation) / (1.0 - pop.youth_share)
+                          if pop.youth_share < 1 else 0.0)
+        trust_gain = np.minimum(1.0, p.trust_gain * p.forces_participation
+                                * (1.0 + p.women_effect * women))
+        people = model.people
+        dialogue_step(people.offsets, people.traits, people["trust"], people["cohesion"],
+                      people["harm_memory"], p_reach, female_f * np.ones(world.n_cells),
+                      male_f * np.ones(world.n_cells), youth_f, elder_f, trust_gain,
+                      p.cohesion_gain, p.youth_voice, p.eps, p.mu, self.stream("reach"), t,
+                      cells["participants"])
+        s = cells["sdf_trust"]
+        s += p.sdf_gain * p.forces_participation * np.minimum(sessions, 1) * (1.0 - s)
+        self.women_share = women
+
+    def record(self, out: dict) -> None:
+        """Sessions and people reached per region."""
+        world, cells = self.model.world, self.model.cells
+        out["dialogue_sessions"] = world.region_sum(cells["sessions"].astype(float))
+        out["dialogue_reached"] = world.region_sum(cells["participants"].astype(float)) * self.model.people_per_agent
+
+    results = {
+        "dialogue_sessions": ("count", None, "dialogue sessions held in the week"),
+        "dialogue_reached": ("count", None, "people reached by dialogue in the week (people)"),
+    }

@@ -1,0 +1,111 @@
+"""Grievance, legitimacy and support for armed groups (Epstein 2002 Model I, extended).
+
+Legitimacy per cell is the region's level, raised by justice programmes and lowered by the
+forces' recent abuses. Each member's grievance is hardship times (1 - legitimacy) plus the
+memory of harm; a member supports armed groups when grievance exceeds perceived risk (from
+units nearby, Epstein's ``P = 1 - exp(-k C/A)``) and trust in the forces by a threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from peacesim.config.fields import nonneg, positive, share
+from peacesim.dtypes import ACC, FLAG, REAL
+from peacesim.kernels.grievance import grievance_step
+from peacesim.mechanisms.base import Mechanism, mechanism
+
+
+@dataclass
+class GrievanceParams:
+    """Grievance and the decision to support armed groups.
+
+    Attributes:
+        harm_gain: Share of the gap to full harm memory added when harmed by the forces.
+            Assumed 0.5.
+        violence_gain: The same when harmed by armed groups or clashes. Assumed 0.2.
+        forget: Weekly fading of harm memory. Assumed 0.01.
+        resolve: Weekly share of harm memory resolved at full justice access. Assumed 0.05.
+        job_relief: Share of hardship removed by a job for a young person. Assumed 0.5.
+        trust_weight: Restraint from trust in the forces in the support rule. Assumed 0.3.
+        threshold: Epstein's activation threshold T. 0.1 (Epstein 2002).
+        k: Epstein's arrest-probability constant. 2.3 (Epstein 2002).
+        armed_scale: Fighters near a cell that count as one "active" in Epstein's C/A ratio
+            (people). Assumed 50.
+        abuse_decay: Weekly fading of the memory of abuses that lowers legitimacy. Assumed 0.05.
+        abuse_weight: Loss of legitimacy per unit of abuse memory. Assumed 10.
+        justice_legitimacy: Gain in legitimacy per unit of added justice access. Assumed 0.3.
+    """
+
+    harm_gain: float = share(0.5)
+    violence_gain: float = share(0.2)
+    forget: float = share(0.01)
+    resolve: float = share(0.05)
+    job_relief: float = share(0.5)
+    trust_weight: float = nonneg(0.3)
+    threshold: float = share(0.1)
+    k: float = positive(2.3)
+    armed_scale: float = positive(50.0)
+    abuse_decay: float = share(0.05)
+    abuse_weight: float = nonneg(10.0)
+    justice_legitimacy: float = nonneg(0.3)
+
+
+@mechanism
+class Grievance(Mechanism):
+    """Legitimacy per cell; grievance and support per member."""
+
+    name = "grievance"
+    phases = {"grievance": "update"}
+    Params = GrievanceParams
+
+    def setup(self) -> None:
+        """Hardship and risk aversion ~ U(0, 1) (Epstein 2002); harm memory and status."""
+        model, world = self.model, self.model.world
+        people = model.people
+        rng = model.streams.generator("grievance.setup")
+        people.add("hardship", REAL)[:] = rng.random(people.size)
+        people.add("risk_aversion", REAL)[:] = rng.random(people.size)
+        people.add("harm_memory", REAL)
+        people.add("status", FLAG)
+        self.legitimacy_base = world.per_cell(model.config.regions, "legitimacy")
+        for name in ("legitimacy", "risk", "grievance_sum", "abuse"):
+            model.cells.add(name, ACC)
+        model.cells["legitimacy"][:] = self.legitimacy_base
+        model.cells.add("sympathisers", np.int64)
+
+    def update(self, t: int) -> None:
+        """Legitimacy and perceived risk per cell, then the member kernel."""
+        p, model, cells = self.params, self.model, self.model.cells
+        abuse = cells["abuse"]
+        abuse[:] = abuse * (1.0 - p.abuse_decay) + cells["p_harm_forces"]
+        cells["legitimacy"][:] = np.clip(
+            self.legitimacy_base + p.justice_legitimacy * cells["justice_boost"] - p.abuse_weight * abuse, 0.0, 1.0)
+        actives = 1.0 + cells["armed_near"] / p.armed_scale
+        cells["risk"][:] = 1.0 - np.exp(-p.k * cells["units_near"] / actives)
+        people = model.people
+        grievance_step(people.offsets, people.traits, people["status"], people["hardship"],
+                       people["risk_aversion"], people["trust"], people["harm_memory"],
+                       cells["legitimacy"], cells["justice"], cells["risk"], cells["p_harm_forces"],
+                       cells["p_harm_violence"], p.harm_gain, p.violence_gain, p.forget,
+                       p.resolve, p.job_relief, p.trust_weight, p.threshold,
+                       model.streams["patrol.harm"], model.streams["violence.harm"], t,
+                       cells["sympathisers"], cells["grievance_sum"])
+
+    def record(self, out: dict) -> None:
+        """Support, grievance and legitimacy per region."""
+        world, cells = self.model.world, self.model.cells
+        everyone = np.maximum(world.region_sum(np.diff(self.model.people.offsets).astype(ACC)), 1)
+        out["armed_group_support"] = np.minimum(
+            1.0, world.region_sum(cells["sympathisers"].astype(ACC)) / everyone)
+        out["grievance"] = world.region_sum(cells["grievance_sum"]) / everyone
+        w = world.people
+        out["legitimacy"] = world.region_sum(cells["legitimacy"] * w) / world.region_sum(w)
+
+    results = {
+        "armed_group_support": ("share", "everyone", "share of community members who support armed groups"),
+        "grievance": ("share", "everyone", "mean grievance G = H(1 - L) + harm memory"),
+        "legitimacy": ("share", "population", "perceived legitimacy of governance"),
+    }

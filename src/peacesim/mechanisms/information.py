@@ -1,0 +1,103 @@
+"""Information: communities tell the forces what they know, in proportion to their trust.
+
+Per cell and week, the share of members willing to report is the mean trust of those who do
+not support armed groups (Wheeler 2005: reporting eagerness rises with the forces'
+reputation). Where armed groups are in or near the cell, the forces' knowledge ``info`` grows
+with that share (more where a unit is, and more again for mixed patrols, who know the terrain)
+and decays without it. The forces' trust in the community rises with the information they
+receive and falls with attacks on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from peacesim.config.fields import share
+from peacesim.mechanisms.base import Mechanism, mechanism
+
+
+@dataclass
+class InformationParams:
+    """Information sharing and the forces' knowledge and trust.
+
+    Attributes:
+        report_rate: Share of what willing members know that reaches the forces in a week.
+            Assumed 0.5.
+        learn: Weekly gain of knowledge at full reporting where armed groups are. Assumed 0.3.
+        decay: Weekly loss of knowledge without reinforcement. Assumed 0.05.
+        unit_bonus: Extra learning where a unit is in the cell (relative). Assumed 1.
+        sdf_trust_start: Forces' trust in communities at the start. Assumed 0.5.
+        sdf_gain: Weekly gain of the forces' trust per unit of reporting. Assumed 0.05.
+        sdf_attack_loss: Share of the forces' trust lost per attack on them nearby. Assumed 0.1.
+        sdf_drift: Weekly drift of the forces' trust back to its starting level. Assumed 0.01.
+    """
+
+    report_rate: float = share(0.5)
+    learn: float = share(0.3)
+    decay: float = share(0.05)
+    unit_bonus: float = share(1.0)
+    sdf_trust_start: float = share(0.5)
+    sdf_gain: float = share(0.05)
+    sdf_attack_loss: float = share(0.1)
+    sdf_drift: float = share(0.01)
+
+
+@mechanism
+class Information(Mechanism):
+    """Reporting, the forces' knowledge, and the forces' trust in communities."""
+
+    name = "information"
+    phases = {"information": "share"}
+    Params = InformationParams
+
+    def setup(self) -> None:
+        """Cell columns: knowledge, forces' trust, reporting share."""
+        cells = self.model.cells
+        cells.add("info", float)
+        cells.add("sdf_trust", float, self.params.sdf_trust_start)
+        cells.add("reporting", float)
+
+    def share(self, t: int) -> None:
+        """Update reporting, knowledge and the forces' trust in each cell."""
+        p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
+        reporting = p.report_rate * cells["report_sum"] / np.maximum(cells["members"], 1)
+        cells["reporting"][:] = reporting
+        threat = cells["armed_near"] > 0
+        units = cells["units_in_cell"]
+        moc = model.mechanisms["patrol"]
+        bonus = 1.0 + p.unit_bonus * (units > 0)
+        u = moc.units
+        if u.size:
+            moc_here = np.zeros(world.n_cells)
+            np.add.at(moc_here, u["cell"], (u["kind"] == 1).astype(float))
+            bonus = bonus * (1.0 + moc.params.moc.local_knowledge * (moc_here > 0))
+        info = cells["info"]
+        gain = np.minimum(1.0, p.learn * reporting * bonus) * threat
+        info[:] = np.clip(info * (1.0 - p.decay) + gain * (1.0 - info), 0.0, 1.0)
+        s = cells["sdf_trust"]
+        attacks_near = cells["attacks_on_forces"] + world.neighbour_sum(
+            cells["attacks_on_forces"].astype(float))
+        s += p.sdf_gain * reporting * (units > 0) * (1.0 - s)
+        s *= (1.0 - p.sdf_attack_loss) ** attacks_near
+        s += p.sdf_drift * (p.sdf_trust_start - s)
+        np.clip(s, 0.0, 1.0, out=s)
+
+    def record(self, out: dict) -> None:
+        """People-weighted reporting share, knowledge and forces' trust per region."""
+        world, cells = self.model.world, self.model.cells
+        w = world.people
+        rw = world.region_sum(w)
+        out["information_sharing"] = world.region_sum(cells["reporting"] * w) / rw
+        out["sdf_trust_in_community"] = world.region_sum(cells["sdf_trust"] * w) / rw
+        out["forces_information"] = world.region_sum(cells["info"] * w) / rw
+
+    results = {
+        "information_sharing": ("share", "population",
+                                "share of what community members know that reaches the forces"),
+        "sdf_trust_in_community": ("share", "population",
+                                   "forces' trust in the communities they serve"),
+        "forces_information": ("share", "population",
+                               "forces' knowledge of armed-group activity"),
+    }

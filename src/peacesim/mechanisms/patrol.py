@@ -1,0 +1,255 @@
+"""Patrols: security units move, meet armed groups, protect and sometimes harm civilians.
+
+Units are of three kinds (Mali's army, the mixed patrols of the Mécanisme Opérationnel de
+Coordination, MOC, and UN peacekeepers). ``presence`` sets how many there are: one unit per
+cell for that share of the simulated cells. Each unit is assigned to a region in proportion to
+the region's cells and insecurity, and each week moves to the best of a few nearby cells,
+preferring where the forces know of armed-group activity and where they were attacked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from peacesim.config import fields
+from peacesim.config.fields import bounded, listing, nonneg, positive
+from peacesim.dtypes import ACC
+from peacesim.kernels.actors import deploy_units, operations
+from peacesim.mechanisms.base import Mechanism, Programme, mechanism
+from peacesim.population import Table, apportion
+
+ARMY, MOC, UN = 0, 1, 2
+KIND_NAMES = ("army", "MOC", "UN")
+
+
+@dataclass
+class MixedPatrols(Programme):
+    """The MOC: units of former CMA and Plateforme combatants with the army (Algiers 2015).
+
+    Attributes:
+        share: Share of the units in the covered regions that are mixed patrols. 0 = none.
+        accuracy: Probability an engagement spares each exposed civilian. Assumed 0.75.
+        conduct: Probability of respectful conduct on patrol. Assumed 0.8.
+        local_knowledge: Extra information gained where a mixed patrol is (former combatants
+            know the terrain and people), as a multiplier 1 + value. Assumed 0.5.
+        start, end, regions: When and where (default the north: Gao, Kidal, Tombouctou, where
+            the MOC was mandated to protect DDR sites; first unit in Gao).
+    """
+
+    share: float = fields.share(0.0)
+    accuracy: float = fields.share(0.75)
+    conduct: float = fields.share(0.8)
+    local_knowledge: float = nonneg(0.5)
+    regions: list[str] = listing(["gao", "kidal", "tombouctou"])
+
+
+@dataclass
+class Peacekeepers(Programme):
+    """UN peacekeepers (MINUSMA, 2013 - 30 June 2023).
+
+    Attributes:
+        share: Share of the units that are UN. Assumed 0.2 (MINUSMA authorised 13,289 military
+            + 1,920 police from 2016, Res. 2295; the army's size is not in our sources).
+        accuracy: Assumed 0.85.
+        conduct: Assumed 0.9.
+        deterrence: Probability that an armed-group attack on civilians in a cell with a UN
+            unit is prevented. Assumed 0.6: local presence protects against rebel abuse much
+            more than against government abuse (Fjelde, Hultman & Nilsson 2019).
+    """
+
+    share: float = fields.share(0.2)
+    accuracy: float = fields.share(0.85)
+    conduct: float = fields.share(0.9)
+    deterrence: float = fields.share(0.6)
+
+
+@dataclass
+class PatrolParams:
+    """Security forces' presence, composition and conduct.
+
+    Attributes:
+        presence: Share of the simulated cells with a security unit in a week (sets the number
+            of units). Assumed 0.25.
+        army_accuracy: Accuracy of army units (1 - accuracy: chance each exposed civilian is
+            hurt in an engagement; Bennett 2008 uses 0.8). Assumed 0.7.
+        army_conduct: Probability of respectful conduct on patrol. Assumed 0.7.
+        army_deterrence: Probability an army unit prevents an attack on civilians in its cell.
+            Assumed 0.2.
+        moc: Mixed patrols (MOC).
+        un: UN peacekeepers.
+        insecurity_weight: Units per region in proportion to cells x (1 + weight x
+            insecurity). Assumed 2.
+        range_cells: How far a unit moves in a week, in cells (about 28 km each). Assumed 2.
+        candidates: Cells a unit considers each week. Assumed 6.
+        crowding: Score penalty per unit already in a cell. Assumed 0.5.
+        effectiveness: Probability that an engagement with perfect information weakens the
+            armed group (Bennett 2008: 0.8). Assumed 0.35.
+        info_floor: Share of that effectiveness reached with no information: force alone
+            contains but does not eradicate (Kress & Szechtman 2009). Assumed 0.15.
+        info_accuracy: How much information closes the gap to perfect accuracy. Assumed 0.5.
+        loss_fraction: Share of a group's fighters removed by a successful engagement. Assumed
+            0.04.
+        exposed: Civilians exposed to an engagement, each hurt with probability 1 - accuracy
+            (people; Bennett 2008 exposes every civilian in range). Assumed 10.
+        abused: Civilians a unit of conduct 0 abuses in a week (people). Assumed 0.5.
+        contacts: Civilians a unit of conduct 1 has a good contact with in a week (people).
+            Assumed 200.
+        protected: Civilians who feel protected after a successful engagement (people).
+            Assumed 300.
+        retaliation_window: Weeks after an attack on a unit during which it is less accurate.
+            Assumed 4.
+        retaliation_penalty: Relative loss of accuracy in that window. Assumed 0.3.
+    """
+
+    presence: float = fields.share(0.25)
+    army_accuracy: float = fields.share(0.7)
+    army_conduct: float = fields.share(0.7)
+    army_deterrence: float = fields.share(0.2)
+    moc: MixedPatrols = field(default_factory=MixedPatrols)
+    un: Peacekeepers = field(default_factory=Peacekeepers)
+    insecurity_weight: float = nonneg(2.0)
+    range_cells: int = bounded(2, 1, 50)
+    candidates: int = bounded(6, 1, 100)
+    crowding: float = nonneg(0.5)
+    effectiveness: float = fields.share(0.35)
+    info_floor: float = fields.share(0.15)
+    info_accuracy: float = fields.share(0.5)
+    loss_fraction: float = fields.share(0.04)
+    exposed: float = nonneg(10.0)
+    abused: float = nonneg(0.5)
+    contacts: float = nonneg(200.0)
+    protected: float = nonneg(300.0)
+    retaliation_window: int = bounded(4, 0)
+    retaliation_penalty: float = fields.share(0.3)
+
+    def check(self) -> None:
+        """Cross-field rules."""
+        if self.moc.share + self.un.share > 1.0 + 1e-12:
+            raise ValueError(
+                f"patrol.moc.share + patrol.un.share = {self.moc.share + self.un.share:g} "
+                "must be at most 1"
+            )
+
+
+@mechanism
+class Patrol(Mechanism):
+    """Deploys the security units each week and resolves their operations."""
+
+    name = "patrol"
+    phases = {"deployment": "deploy", "operations": "operate"}
+    Params = PatrolParams
+
+    def setup(self) -> None:
+        """Create the units: count, region, designated kind, starting cell."""
+        p, world, model = self.params, self.model.world, self.model
+        n_units = int(round(p.presence * world.n_cells))
+        insecurity = world.per_cell(model.config.regions, "insecurity")
+        per_cell_weight = 1.0 + p.insecurity_weight * insecurity
+        by_region = apportion(n_units, world.region_sum(per_cell_weight)) if n_units else \
+            np.zeros(world.n_regions, dtype=np.int64)
+        units = Table(n_units, "units")
+        self.units = units
+        region = units.add("region", np.int64)
+        region[:] = np.repeat(np.arange(world.n_regions), by_region)
+        cell = units.add("cell", np.int64)
+        rng = model.streams.generator("patrol.setup")
+        weights = world.weight * per_cell_weight
+        for r in range(world.n_regions):
+            rows = np.flatnonzero(region == r)
+            cells = np.flatnonzero(world.region == r)
+            if len(rows):
+                w = weights[cells] / weights[cells].sum()
+                cell[rows] = rng.choice(cells, size=len(rows), p=w)
+        # Designated kind: the first share of each region's units (in a fixed random order).
+        units.add("designation", np.float64)[:] = rng.random(n_units)
+        units.add("kind", np.int64)
+        units.add("active", np.bool_, True)
+        units.add("accuracy", ACC)
+        units.add("conduct", ACC)
+        units.add("deterrence", ACC)
+        units.add("attacked_at", np.int64, -1_000_000)
+        cells_t = model.cells
+        for name, dtype in (("units_in_cell", np.int64), ("units_near", ACC),
+                            ("engagements", np.int64), ("successes", np.int64),
+                            ("deterrence", ACC), ("attack_memory", ACC)):
+            cells_t.add(name, dtype)
+        self._resolve_kinds(0)
+        np.add.at(cells_t["units_in_cell"], cell, 1)
+        self._near()
+
+    def _resolve_kinds(self, t: int) -> None:
+        """Kind, accuracy, conduct and deterrence of each unit at step ``t``.
+
+        A unit designated MOC or UN acts as such only where and when that programme runs;
+        elsewhere the army holds its post (as when MINUSMA left in 2023).
+        """
+        p, u, world = self.params, self.units, self.model.world
+        if u.size == 0:
+            return
+        moc_cells = world.programme_mask(p.moc, t)
+        un_cells = world.programme_mask(p.un, t)
+        here = u["cell"]
+        d = u["designation"]
+        kind = np.full(u.size, ARMY)
+        kind[(d < p.un.share) & un_cells[here]] = UN
+        kind[(d >= p.un.share) & (d < p.un.share + p.moc.share) & moc_cells[here]] = MOC
+        u["kind"][:] = kind
+        u["accuracy"][:] = np.choose(kind, [p.army_accuracy, p.moc.accuracy, p.un.accuracy])
+        u["conduct"][:] = np.choose(kind, [p.army_conduct, p.moc.conduct, p.un.conduct])
+        u["deterrence"][:] = np.choose(kind, [p.army_deterrence, 0.0, p.un.deterrence])
+
+    def _near(self) -> None:
+        cells, world = self.model.cells, self.model.world
+        inside = cells["units_in_cell"].astype(ACC)
+        cells["units_near"][:] = inside + 0.5 * world.neighbour_sum(inside)
+
+    def deploy(self, t: int) -> None:
+        """Move units toward what the forces know of armed groups; set kinds and deterrence."""
+        p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
+        u = self.units
+        memory = cells["attack_memory"]
+        memory *= 0.8  # weeks-long memory of attacks on forces (assumed)
+        score = cells["info"] * (cells["armed_near"] > 0) + memory
+        deploy_units(u["cell"], u["active"], score, p.crowding, p.range_cells, p.candidates,
+                     world.cell_row, world.cell_col, world.cell_at, world.shape[1],
+                     world.shape[0], world.region, self.stream("move"), t,
+                     cells["units_in_cell"])
+        self._resolve_kinds(t)
+        self._near()
+        # An attack on civilians gets through only if no unit in the cell prevents it.
+        gets_through = np.ones(world.n_cells)
+        np.multiply.at(gets_through, u["cell"][u["active"]], 1.0 - u["deterrence"][u["active"]])
+        cells["deterrence"][:] = 1.0 - gets_through
+
+    def operate(self, t: int) -> None:
+        """Units act in their cells: contact, abuse, engagements with armed groups."""
+        p, model, cells = self.params, self.model, self.model.cells
+        u = self.units
+        groups = model.mechanisms["armed_groups"].groups
+        harm = np.empty(model.world.n_cells)
+        protect = np.empty(model.world.n_cells)
+        operations(u["cell"], u["active"], u["accuracy"], u["conduct"], u["attacked_at"],
+                   cells["group_at_cell"], groups["strength"], cells["info"], model.world.people,
+                   p.effectiveness, p.info_floor, p.info_accuracy, p.retaliation_window,
+                   p.retaliation_penalty, p.exposed, p.abused, p.contacts, p.protected,
+                   p.loss_fraction,
+                   self.stream("engage"), t, harm, protect, cells["engagements"],
+                   cells["successes"])
+        cells["p_harm_forces"][:] = np.minimum(1.0, cells["p_harm_forces"] + harm)
+        cells["p_protect"][:] = np.minimum(1.0, cells["p_protect"] + protect)
+        # Forces that were attacked remember where.
+        cells["attack_memory"] += cells["attacks_on_forces"]
+
+    def record(self, out: dict) -> None:
+        """Units per region and successful engagements."""
+        world, cells = self.model.world, self.model.cells
+        out["patrol_units"] = world.region_sum(cells["units_in_cell"].astype(ACC))
+        out["operations_success"] = world.region_sum(cells["successes"].astype(ACC))
+
+    results = {
+        "patrol_units": ("count", None, "security units deployed in the region (units)"),
+        "operations_success": ("count", None,
+                               "engagements that weakened an armed group in the week"),
+    }

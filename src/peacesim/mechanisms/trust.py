@@ -1,0 +1,111 @@
+"""Trust of community members in the security and defence forces.
+
+Each week (kernel :func:`peacesim.kernels.trust.trust_step`): experience of the forces
+(protection builds trust slowly, harm destroys it fast; harm by others that the forces did not
+prevent erodes it), drift toward the regional baseline, and bounded-confidence influence from
+neighbouring cells; then everyday conversations inside each cell (Deffuant et al. 2000
+encounters, :func:`peacesim.kernels.influence.deffuant_in_groups`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from peacesim.config.fields import nonneg, share
+from peacesim.dtypes import ACC, REAL
+from peacesim.kernels.influence import deffuant_in_groups
+from peacesim.kernels.trust import trust_step
+from peacesim.mechanisms.base import Mechanism, mechanism
+
+
+@dataclass
+class TrustParams:
+    """Trust from experience and social influence.
+
+    Attributes:
+        gain: Share of the gap to full trust closed by a good experience. Assumed 0.05.
+        loss: Share of trust lost when harmed by the forces. Assumed 0.3: six times the gain,
+            since trust is destroyed faster than it is built (Slovic 1993; the weight on
+            negative events in Jøsang & Ismail 2002).
+        fail_loss: Share of trust lost when harmed by armed groups or communal violence with
+            no unit nearby (the forces failed to protect). Assumed 0.1.
+        drift: Weekly pull toward the regional baseline without reinforcement. Assumed 0.01
+            (half-life about 1.3 years).
+        spread: Spread of initial trust around the regional mean (Beta concentration
+            1/spread). Assumed 0.1.
+        neighbour_eps: Bounded-confidence threshold for influence from neighbouring cells.
+            Assumed 0.2.
+        neighbour_mu: Weekly pull toward neighbouring cells' mean within that threshold.
+            Assumed 0.02.
+        encounters: Everyday conversations about the forces per member per week. Assumed 0.5.
+        eps: Bounded-confidence threshold in those conversations (Deffuant 2000). Assumed 0.2.
+        mu: Convergence rate in those conversations. Assumed 0.1.
+    """
+
+    gain: float = share(0.05)
+    loss: float = share(0.3)
+    fail_loss: float = share(0.1)
+    drift: float = share(0.01)
+    spread: float = share(0.1)
+    neighbour_eps: float = share(0.2)
+    neighbour_mu: float = share(0.02)
+    encounters: float = nonneg(0.5)
+    eps: float = share(0.2)
+    mu: float = share(0.1)
+
+
+@mechanism
+class Trust(Mechanism):
+    """Updates each member's trust in the forces."""
+
+    name = "trust"
+    phases = {"trust": "update"}
+    Params = TrustParams
+
+    def setup(self) -> None:
+        """Trust column drawn around each region's survey level; cell baseline."""
+        model, world = self.model, self.model.world
+        base = world.per_cell(model.config.regions, "trust_in_sdf")
+        self.baseline = base
+        kappa = 1.0 / max(self.params.spread, 1e-6)
+        mean = np.clip(base[model.people.cell], 1e-3, 1 - 1e-3)
+        rng = model.streams.generator("trust.setup")
+        model.people.add("trust", REAL)[:] = rng.beta(mean * kappa, (1 - mean) * kappa)
+        model.cells.add("harmed_forces", np.int64)
+        model.cells.add("harmed_violence", np.int64)
+
+    def update(self, t: int) -> None:
+        """Experience, drift and neighbour influence, then conversations within cells."""
+        p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
+        people = model.people
+        nbr_trust = world.neighbour_sum(cells["trust_sum"])
+        nbr_members = world.neighbour_sum(cells["members"].astype(ACC))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nbr_mean = np.where(nbr_members > 0, nbr_trust / nbr_members, np.nan)
+        unprotected = 1.0 / (1.0 + cells["units_near"])
+        streams = model.streams
+        trust_step(people.offsets, people["trust"], cells["p_protect"], cells["p_harm_forces"],
+                   cells["p_harm_violence"], unprotected, self.baseline, nbr_mean, p.gain,
+                   p.loss, p.fail_loss, p.drift, p.neighbour_eps, p.neighbour_mu,
+                   streams["patrol.protect"], streams["patrol.harm"], streams["violence.harm"], t,
+                   cells["harmed_forces"], cells["harmed_violence"])
+        pairs = np.floor(p.encounters * people.counts / 2.0 + 0.5).astype(np.int64)
+        deffuant_in_groups(people["trust"], people.offsets, pairs, p.eps, p.mu,
+                           self.stream("encounters"), t)
+
+    def record(self, out: dict) -> None:
+        """Mean trust (members not recruited) and people harmed, per region."""
+        world, cells, model = self.model.world, self.model.cells, self.model
+        members = world.region_sum(cells["members"].astype(ACC))
+        out["trust_in_sdf"] = world.region_sum(cells["trust_sum"]) / np.maximum(members, 1)
+        harmed = cells["harmed_forces"] + cells["harmed_violence"]
+        out["civilian_harm"] = world.region_sum(harmed.astype(ACC)) * model.people_per_agent
+        out["harm_by_forces"] = world.region_sum(cells["harmed_forces"].astype(ACC)) * model.people_per_agent
+
+    results = {
+        "trust_in_sdf": ("share", "members", "community members' mean trust in the security forces"),
+        "civilian_harm": ("count", None, "people harmed in the week by forces, armed groups or clashes (people)"),
+        "harm_by_forces": ("count", None, "people harmed by the security forces in the week (people)"),
+    }

@@ -1,0 +1,189 @@
+"""The model's world: the cells of the chosen regions, their neighbours and attributes.
+
+The raster (:mod:`peacesim.geography`) covers Mali's nine regions and Burkina Faso's
+Hauts-Bassins. A scenario picks the regions it simulates (``geography.regions``); the world
+holds those cells as flat arrays, so the rest of the model never sees the raster's shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from peacesim.config.fields import listing, share
+from peacesim.dtypes import ACC, INDEX
+from peacesim.geography import REGION_IDS, REGION_NAMES, load_raster
+
+MALI_REGIONS = ("kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao",
+                "kidal", "bamako")
+
+
+@dataclass
+class GeographyParams:
+    """Which part of the raster the model simulates.
+
+    Attributes:
+        regions: Region ids to simulate (default: Mali's nine pre-2016 regions). Add
+            ``hauts_bassins`` for cross-border scenarios.
+        adult_share: Share of the population aged 15 and over, whom community members
+            represent: 1 - 0.472 (RGPH5 2022: 47.2 % under 15).
+    """
+
+    regions: list[str] = listing(list(MALI_REGIONS))
+    adult_share: float = share(0.528)
+
+
+@dataclass
+class World:
+    """Flat arrays over the simulated cells.
+
+    Attributes:
+        raster_index: Flat raster index of each cell (int64 [n_cells]).
+        region: Index of each cell's region into ``region_ids`` (int32 [n_cells]).
+        region_ids: Ids of the simulated regions, in raster order.
+        region_names: Display names, aligned with ``region_ids``.
+        weight: Share of the simulated population living in each cell (float64, sums to 1).
+        people: Adults represented by each cell (float64 [n_cells]), people.
+        nbr_offsets, nbr_targets: Moore neighbours of each cell (CSR over cell positions).
+        country: 0 Mali, 1 Burkina Faso, per cell.
+        border: True for cells with a neighbour in the other country.
+        lat, lon: Cell-centre coordinates, degrees.
+        shape: Raster shape (rows, cols).
+        cell_row, cell_col: Raster row and column of each cell (int64).
+        cell_at: Cell position of each flat raster index, -1 outside the world (int64).
+    """
+
+    raster_index: np.ndarray
+    region: np.ndarray
+    region_ids: tuple[str, ...]
+    region_names: tuple[str, ...]
+    weight: np.ndarray
+    people: np.ndarray
+    nbr_offsets: np.ndarray
+    nbr_targets: np.ndarray
+    country: np.ndarray
+    border: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    shape: tuple[int, int]
+    cell_row: np.ndarray
+    cell_col: np.ndarray
+    cell_at: np.ndarray
+    _region_cells: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_cells(self) -> int:
+        """Number of simulated cells."""
+        return len(self.raster_index)
+
+    @property
+    def n_regions(self) -> int:
+        """Number of simulated regions."""
+        return len(self.region_ids)
+
+    @classmethod
+    def build(cls, geography: GeographyParams) -> World:
+        """Cut the simulated regions out of the committed raster.
+
+        Raises:
+            ValueError: If a region id is unknown or repeated.
+        """
+        raster = load_raster()
+        wanted = list(geography.regions)
+        unknown = [r for r in wanted if r not in REGION_IDS]
+        if unknown:
+            raise ValueError(
+                f"geography.regions: unknown region {unknown[0]!r}; allowed: {', '.join(REGION_IDS)}"
+            )
+        if len(set(wanted)) != len(wanted) or not wanted:
+            raise ValueError("geography.regions must list at least one region, each once")
+        order = [r for r in REGION_IDS if r in wanted]  # raster order, whatever the config order
+        cells = np.asarray(raster.cells(order), dtype=np.int64)
+        flat_region = raster.region.ravel()[cells].astype(np.int64)
+        lookup = {REGION_IDS.index(r): i for i, r in enumerate(order)}
+        region = np.array([lookup[int(r)] for r in flat_region], dtype=INDEX)
+        population = _region_population(raster)
+        within = raster.weight.ravel()[cells].astype(ACC)
+        totals = np.array([population[r] for r in order], dtype=ACC)
+        people = totals[region] * within * geography.adult_share
+        weight = people / people.sum()
+        offsets, targets = raster.neighbours(cells)
+        country = raster.country.ravel()[cells].astype(INDEX)
+        nbr_country = country[targets]
+        border = np.zeros(len(cells), dtype=bool)
+        for c in range(len(cells)):
+            border[c] = bool(np.any(nbr_country[offsets[c]:offsets[c + 1]] != country[c]))
+        rows, cols = raster.region.shape
+        cell_at = np.full(rows * cols, -1, dtype=np.int64)
+        cell_at[cells] = np.arange(len(cells))
+        return cls(
+            raster_index=cells,
+            region=region,
+            region_ids=tuple(order),
+            region_names=tuple(REGION_NAMES[REGION_IDS.index(r)] for r in order),
+            weight=weight,
+            people=people,
+            nbr_offsets=np.asarray(offsets, dtype=np.int64),
+            nbr_targets=np.asarray(targets, dtype=np.int64),
+            country=country,
+            border=border,
+            lat=np.asarray(raster.lat)[cells // cols],
+            lon=np.asarray(raster.lon)[cells % cols],
+            shape=(rows, cols),
+            cell_row=cells // cols,
+            cell_col=cells % cols,
+            cell_at=cell_at,
+        )
+
+    def region_cells(self, region_id: str) -> np.ndarray:
+        """Positions of the cells of one simulated region."""
+        if region_id not in self._region_cells:
+            k = self.region_ids.index(region_id)
+            self._region_cells[region_id] = np.flatnonzero(self.region == k)
+        return self._region_cells[region_id]
+
+    def region_mask(self, region_ids) -> np.ndarray:
+        """Boolean mask of the cells in the given region ids (empty = all cells).
+
+        Region ids outside the simulated set are ignored (a programme may name regions that a
+        focused scenario does not simulate).
+        """
+        if not region_ids:
+            return np.ones(self.n_cells, dtype=bool)
+        wanted = [self.region_ids.index(r) for r in region_ids if r in self.region_ids]
+        return np.isin(self.region, wanted)
+
+    def programme_mask(self, programme, t: int) -> np.ndarray:
+        """Cells where ``programme`` (start, end, regions) acts at step ``t``."""
+        if t < programme.start or (programme.end >= 0 and t >= programme.end):
+            return np.zeros(self.n_cells, dtype=bool)
+        return self.region_mask(programme.regions)
+
+    def per_cell(self, regions: dict, attribute: str) -> np.ndarray:
+        """A region attribute broadcast to cells (float64 [n_cells])."""
+        values = np.array([getattr(regions[r], attribute) for r in self.region_ids], dtype=ACC)
+        return values[self.region]
+
+    def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` over each cell's neighbours (excluding the cell), float64."""
+        source = np.repeat(np.arange(self.n_cells), np.diff(self.nbr_offsets))
+        return np.bincount(source, weights=values[self.nbr_targets], minlength=self.n_cells)
+
+    def region_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum of per-cell ``values`` within each region, float64 [n_regions]."""
+        return np.bincount(self.region, weights=values, minlength=self.n_regions)
+
+    def to_raster(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
+        """Place per-cell values back on the raster grid (for maps)."""
+        grid = np.full(self.shape[0] * self.shape[1], fill, dtype=ACC)
+        grid[self.raster_index] = values
+        return grid.reshape(self.shape)
+
+
+def _region_population(raster) -> dict[int, float]:
+    """Population per region id, whatever container the raster uses."""
+    pop = raster.population_2009
+    if isinstance(pop, dict):
+        return {rid if isinstance(rid, str) else REGION_IDS[rid]: float(v) for rid, v in pop.items()}
+    return {rid: float(v) for rid, v in zip(REGION_IDS, pop, strict=True)}
