@@ -12,9 +12,10 @@ One call is one round (model step) of Bennett, D. S. (2008), JASSS 11(4) 7:
    soldier is within ``interaction_range`` (Chebyshev distance), until ``max_attacks``
    attacks have been made (default 1: one attack per round, assumed, so that a round is one
    attack-counterattack exchange; 0 lets every insurgent in range attack); the attacked
-   soldier responds with probability ``sensitivity`` (Bennett 2008, Table 2: 1.0). The counterattack removes the
-   insurgent with probability ``effectiveness`` and hurts each civilian within range of the
-   insurgent's cell independently with probability ``1 - accuracy`` (Table 2). Then every
+   soldier responds with probability ``sensitivity`` (Bennett 2008, Table 2: 1.0). The
+   counterattack removes the insurgent with probability ``effectiveness`` and hurts each
+   civilian within range of the insurgent's cell independently with probability
+   ``1 - accuracy`` (Table 2). Then every
    hurt civilian's anger rises, ``anger += anger_gain * n_hurt * (1 - anger)`` capped at 1
    (Eqs. 2-3), and every civilian in range who was not hurt has a fear event,
    ``fear += fear_gain * (1 - fear)`` (Eq. 1; assumed: witnessing a counterattack unhurt is
