@@ -83,17 +83,26 @@ def load_config(name: str = "baseline", overrides: list[str] | None = None,
 
 
 def one_line(err: BaseException) -> str:
-    """The first meaningful line of an OmegaConf/Hydra error, with its key."""
-    text = str(err).strip()
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    first = lines[0] if lines else type(err).__name__
-    key = None
-    for ln in lines[1:]:
-        if ln.startswith("full_key:"):
-            key = ln.split(":", 1)[1].strip()
-    if key and key not in first:
-        first = f"{key}: {first}"
-    return first
+    """One line from a Hydra/OmegaConf error: the key and what is wrong with it.
+
+    Walks the exception's causes and uses the deepest message that names a ``full_key``.
+    """
+    chain = []
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        chain.append(err)
+        err = err.__cause__ or err.__context__
+    best = None
+    for e in chain:
+        lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+        keys = [ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("full_key:")]
+        if lines and keys:
+            best = f"{keys[0]}: {lines[0]}" if keys[0] else lines[0]
+    if best is None:
+        lines = [ln.strip() for ln in str(chain[0]).strip().splitlines() if ln.strip()]
+        best = lines[0] if lines else type(chain[0]).__name__
+    return best
 
 
 def to_config(cfg=None):

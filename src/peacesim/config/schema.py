@@ -12,8 +12,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from peacesim.bennett.params import BennettParams
 from peacesim.config.fields import bounded, listing, share
 from peacesim.config.regions import RegionParams, default_regions
+from peacesim.epstein.params import EpsteinParams
 from peacesim.mechanisms.base import registered
 from peacesim.world import GeographyParams
 
@@ -61,14 +63,17 @@ class OutputParams:
     """What a run writes (used by the command line).
 
     Attributes:
-        progress: Show progress while running.
+        progress: Log progress while running (about every 10 % of the steps).
         figures: Draw figures and the HTML report after the run.
         checkpoint_every: Save a checkpoint every this many steps (0 = never).
+        skip_completed: When the run folder already holds a completed run, skip it (for
+            re-running a sweep into the same folder: ``hydra.sweep.dir=DIR``).
     """
 
     progress: bool = True
     figures: bool = True
     checkpoint_every: int = bounded(0, 0)
+    skip_completed: bool = False
 
 
 BASE_FIELDS = [
@@ -82,9 +87,13 @@ BASE_FIELDS = [
     ("geography", GeographyParams, field(default_factory=GeographyParams)),
     ("regions", dict[str, RegionParams], field(default_factory=default_regions)),
     ("output", OutputParams, field(default_factory=OutputParams)),
+    # The published models peacesim contains as special cases (model=epstein, model=bennett).
+    ("epstein", EpsteinParams, field(default_factory=EpsteinParams)),
+    ("bennett", BennettParams, field(default_factory=BennettParams)),
 ]
 
-MODELS = ("peace",)
+#: Values of the top-level ``model`` key.
+MODELS = ("peace", "epstein", "bennett")
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +102,8 @@ def schema() -> type:
     fields = list(BASE_FIELDS)
     for m in registered():
         fields.append((m.name, m.Params, field(default_factory=m.Params)))
-    doc = ("A peacesim run. Top level: model, steps (weeks), seed, threads (Numba threads, "
+    doc = ("A peacesim run. Top level: model (peace, epstein or bennett), steps (weeks), seed, "
+           "threads (Numba threads, "
            "0 = all), check (assert invariants after every mechanism); then scenario, "
            "population, geography, regions, output, and one section per mechanism: "
            + ", ".join(m.name for m in registered()) + ".")

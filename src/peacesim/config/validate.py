@@ -15,6 +15,8 @@ class ConfigError(ValueError):
 def _fmt(x: float) -> str:
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
+    if float(x).is_integer():
+        return str(int(x))
     return f"{x:g}"
 
 
@@ -46,6 +48,12 @@ def validate(cfg, path: str = "") -> None:
     """
     from peacesim.geography import REGION_IDS
 
+    if not path:
+        from peacesim.config.schema import MODELS
+
+        model = getattr(cfg, "model", "peace")
+        if model not in MODELS:
+            raise ConfigError(f"model={model!r} is not a model; allowed: {', '.join(MODELS)}")
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         key = f"{path}{f.name}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peacesim.config.fields import nonneg, share
+from peacesim.config.fields import bounded, nonneg, share
 from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.influence import deffuant_in_groups
 from peacesim.kernels.trust import trust_step
@@ -41,7 +41,7 @@ class TrustParams:
             Assumed 0.02.
         encounters: Everyday conversations about the forces per member per week. Assumed 0.5.
         eps: Bounded-confidence threshold in those conversations (Deffuant 2000). Assumed 0.2.
-        mu: Convergence rate in those conversations. Assumed 0.1.
+        mu: Convergence rate in those conversations, at most 0.5 (meet halfway). Assumed 0.1.
     """
 
     gain: float = share(0.05)
@@ -53,7 +53,7 @@ class TrustParams:
     neighbour_mu: float = share(0.02)
     encounters: float = nonneg(0.5)
     eps: float = share(0.2)
-    mu: float = share(0.1)
+    mu: float = bounded(0.1, 0.0, 0.5)
 
 
 @mechanism
