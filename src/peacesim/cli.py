@@ -206,14 +206,20 @@ def _task(cfg) -> dict:
 
 
 def format_summary(summary: dict) -> str:
-    """The national summary as a two-column table (final and mean over the run)."""
-    names = sorted({k.rsplit("_", 1)[0] for k in summary if k.endswith(("_final", "_mean"))})
-    if not names:
-        return "\n".join(f"{k:32s} {v}" for k, v in summary.items())
-    lines = [f"{'national outcome':32s} {'final':>12s} {'mean':>12s}"]
-    for n in names:
-        lines.append(f"{n:32s} {summary.get(n + '_final', float('nan')):12.4g} "
-                     f"{summary.get(n + '_mean', float('nan')):12.4g}")
+    """The national summary: a final/mean table, then any other values."""
+    paired = sorted(k[: -len("_final")] for k in summary
+                    if k.endswith("_final") and k[: -len("_final")] + "_mean" in summary)
+    lines = []
+    if paired:
+        lines.append(f"{'national outcome':32s} {'final':>12s} {'mean':>12s}")
+        for n in paired:
+            final, mean = summary[n + "_final"], summary[n + "_mean"]
+            lines.append(f"{n:32s} {final:12.4g} {mean:12.4g}")
+    done = {n + s for n in paired for s in ("_final", "_mean")}
+    for key, value in summary.items():
+        if key not in done:
+            lines.append(f"{key:32s} {value!s:>12s}" if not isinstance(value, float)
+                         else f"{key:32s} {value:12.4g}")
     return "\n".join(lines)
 
 

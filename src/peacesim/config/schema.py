@@ -28,11 +28,25 @@ class ScenarioInfo:
         name: Scenario name (the file name under configs/scenario/).
         description: One line shown by ``python -m peacesim scenarios``.
         sources: Where its numbers come from.
+        counterfactual: Overrides that switch the scenario's intervention off (the same
+            scenario without it), e.g. ``["employment.youth_coverage=0"]``; empty when the
+            scenario has no intervention.
+        outcome: The national outcome the intervention is meant to move (a summary key such
+            as ``youth_recruited_mean``).
+        direction: ``up`` or ``down``: which way the intervention should move ``outcome``.
     """
 
     name: str = "baseline"
     description: str = ""
     sources: list[str] = listing([])
+    counterfactual: list[str] = listing([])
+    outcome: str = ""
+    direction: str = ""
+
+    def check(self) -> None:
+        """``direction`` is up, down or empty."""
+        if self.direction not in ("", "up", "down"):
+            raise ValueError(f"scenario.direction={self.direction!r}; allowed: up, down")
 
 
 @dataclass

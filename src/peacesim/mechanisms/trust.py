@@ -96,16 +96,22 @@ class Trust(Mechanism):
                            self.stream("encounters"), t)
 
     def record(self, out: dict) -> None:
-        """Mean trust (members not recruited) and people harmed, per region."""
-        world, cells, model = self.model.world, self.model.cells, self.model
+        """Mean trust (members not recruited) and people harmed, per region.
+
+        People harmed are the expected numbers, sum over cells of the harm probability times
+        the cell's people, so they do not depend on how many members represent them; the
+        members' own draws of those probabilities drive their trust and grievance.
+        """
+        world, cells = self.model.world, self.model.cells
         members = world.region_sum(cells["members"].astype(ACC))
         out["trust_in_sdf"] = world.region_sum(cells["trust_sum"]) / np.maximum(members, 1)
-        harmed = cells["harmed_forces"] + cells["harmed_violence"]
-        out["civilian_harm"] = world.region_sum(harmed.astype(ACC)) * model.people_per_agent
-        out["harm_by_forces"] = world.region_sum(cells["harmed_forces"].astype(ACC)) * model.people_per_agent
+        by_forces = world.region_sum(cells["p_harm_forces"] * world.people)
+        by_others = world.region_sum(cells["p_harm_violence"] * world.people)
+        out["civilian_harm"] = by_forces + by_others
+        out["harm_by_forces"] = by_forces
 
     results = {
         "trust_in_sdf": ("share", "members", "community members' mean trust in the security forces"),
-        "civilian_harm": ("count", None, "people harmed in the week by forces, armed groups or clashes (people)"),
-        "harm_by_forces": ("count", None, "people harmed by the security forces in the week (people)"),
+        "civilian_harm": ("count", None, "people harmed in the week by forces, armed groups or clashes (expected, people)"),
+        "harm_by_forces": ("count", None, "people harmed by the security forces in the week (expected, people)"),
     }
