@@ -1,0 +1,1027 @@
+"""Step kernels of Epstein's civil-violence Model I, with their plain Python twins.
+
+State (preallocated by :class:`peacesim.epstein.EpsteinModel`):
+
+* ``occ`` int32 ``[H*W]``: the agent row on each cell, or -1.
+* ``packed`` uint64 ``[(H + 2V) * PW]``, ``PW = W + 2V``: the grid padded by a halo of
+  V = max vision cells. Each cell holds one-hot counters in 16-bit fields, ``EMPTY = 1``,
+  ``ACTIVE = 1 << 16``, ``COP = 1 << 32`` (quiet and jailed citizens, and the walls of a bounded
+  grid, hold 0), so one pass of additions over a neighbourhood counts empties, actives and cops
+  together. On a torus the halo mirrors the opposite edges (each write updates up to four
+  copies), so a neighbourhood is a fixed list of contiguous row spans: no modulo, no branch.
+* agent rows, citizens first, then cops: ``kind`` uint8 (0 citizen, 1 cop), ``hardship`` and
+  ``risk`` float64, ``state`` uint8 (:data:`QUIET`, :data:`ACTIVE`, :data:`JAILED`,
+  :data:`COP`), ``jail`` int32 (steps left), ``pos`` int32 (cell; a citizen jailed off the grid
+  keeps its arrest cell).
+
+Neighbourhoods (:class:`Hood`) are row spans ordered by dy then dx, both ascending, plus the
+flat list of the same cells (centre included); "the r-th empty cell" means the r-th in that
+order, in the kernels and in the twins alike.
+
+Moving to a random empty cell of the neighbourhood: up to ``tries`` cells are drawn uniformly
+from the flat list (draws 1, 2, ...) and the first empty one is taken; if none is, the r-th
+empty cell is taken with r uniform (draw 0). Either way the cell is uniform among the empty
+cells, as in both reference implementations, and most moves cost a few draws instead of a
+search.
+
+Randomness: every draw is ``uniform(key, step, index, draw)`` (:mod:`peacesim.random`), one
+stream key per purpose (:class:`Keys`), the index being the agent row (or the position in the
+list being shuffled), so a seed gives the same run with any number of threads.
+
+The twins (suffix ``_numpy``) are written without the halo and the packed counters: they walk
+neighbourhood offsets with modular arithmetic on ``occ`` and look agents up by row. The tests
+compare them with the kernels bit for bit on small grids.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit, prange
+
+from peacesim.random import below, uniform, uniform_numpy
+
+__all__ = [
+    "QUIET",
+    "ACTIVE",
+    "JAILED",
+    "COP",
+    "RULE_CODES",
+    "JAIL_CODES",
+    "Hood",
+    "Geometry",
+    "Rules",
+    "Keys",
+    "Scratch",
+    "neighbourhood_offsets",
+    "make_hood",
+    "build_packed",
+    "arrest_probability",
+    "step_sequential",
+    "step_sequential_numpy",
+    "step_synchronous",
+    "step_synchronous_numpy",
+]
+
+# Agent states (column ``state``).
+QUIET = 0
+ACTIVE = 1
+JAILED = 2
+COP = 3
+
+# Codes of the string options passed to the kernels.
+RULE_CODES = {"floor": 0, "round": 1, "continuous": 2}
+JAIL_CODES = {"stay_on_grid": 0, "leave_grid": 1}
+_FLOOR, _ROUND, _CONTINUOUS = 0, 1, 2
+_STAY, _LEAVE = 0, 1
+
+# One-hot fields of the packed grid.
+F_EMPTY = np.uint64(1)
+F_ACTIVE = np.uint64(1 << 16)
+F_COP = np.uint64(1 << 32)
+F_ZERO = np.uint64(0)
+_MASK = np.uint64(0xFFFF)
+_SH_EMPTY = np.uint64(0)
+_SH_ACTIVE = np.uint64(16)
+_SH_COP = np.uint64(32)
+
+#: A neighbourhood on the padded grid (int64 arrays): row spans ``off`` (start, relative to
+#: the centre's padded index) and ``length``; ``dy`` and half-width ``w`` of each row; ``flat``,
+#: the padded offsets of all its cells in scan order, centre included.
+Hood = namedtuple("Hood", "off length dy w flat")
+#: Grid sizes: height, width, halo, padded width (W + 2 * halo), torus (0/1).
+Geometry = namedtuple("Geometry", "H W V PW torus")
+#: Rules: k, threshold T, arrest-rule code, Jmax, jail code, move_first, movement,
+#: count_own_cell (0/1) and the number of draws tried before a move falls back to a search.
+Rules = namedtuple("Rules", "k threshold rule max_jail jail_mode move_first movement count_own"
+                   " tries")
+#: Stream keys (uint64) of the draws of a step.
+Keys = namedtuple("Keys", "order move arrest jail release priority")
+#: Scratch arrays of the kernels: perm int64 [n], rows uint64 [2V+1], pre uint64
+#: [(H + 2V) * (PW + 1)], acts uint8 [n], newstate uint8 [n], movers int64 [n],
+#: target int64 [n], claim int64 [H*W] (all -1 between calls).
+Scratch = namedtuple("Scratch", "perm rows pre acts newstate movers target claim")
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry (Python, once per model)
+# --------------------------------------------------------------------------------------------
+
+
+def _half_width(kind: str, vision: int, dy: int) -> int:
+    if kind == "von_neumann":
+        return vision - abs(dy)
+    if kind == "moore":
+        return vision
+    if kind == "euclidean":
+        return math.isqrt(vision * vision - dy * dy)
+    raise ValueError(f"unknown neighbourhood {kind!r}")
+
+
+def neighbourhood_offsets(kind: str, vision: int) -> list[tuple[int, int]]:
+    """Cell offsets (dy, dx) of a neighbourhood in scan order, the centre included.
+
+    Args:
+        kind: ``"von_neumann"`` (|dx| + |dy| <= v), ``"moore"`` (max(|dx|, |dy|) <= v) or
+            ``"euclidean"`` (dx^2 + dy^2 <= v^2).
+        vision: Radius, cells.
+
+    Returns:
+        Offsets ordered by dy then dx, both ascending.
+    """
+    out = []
+    for dy in range(-vision, vision + 1):
+        w = _half_width(kind, vision, dy)
+        out.extend((dy, dx) for dx in range(-w, w + 1))
+    return out
+
+
+def make_hood(kind: str, vision: int, padded_width: int) -> Hood:
+    """The :class:`Hood` of a neighbourhood on a padded grid of width ``padded_width``."""
+    dy = np.arange(-vision, vision + 1, dtype=np.int64)
+    w = np.array([_half_width(kind, vision, int(d)) for d in dy], dtype=np.int64)
+    flat = np.array([a * padded_width + b for a, b in neighbourhood_offsets(kind, vision)],
+                    dtype=np.int64)
+    return Hood(dy * padded_width - w, 2 * w + 1, dy, w, flat)
+
+
+def build_packed(occ, state, H, W, V, torus):
+    """Padded one-hot grid of an occupancy grid (NumPy; set-up and twins).
+
+    Args:
+        occ: int32 ``[H*W]`` agent rows or -1.
+        state: uint8 agent states.
+        H, W: Grid height and width.
+        V: Halo width (largest vision).
+        torus: Whether the halo mirrors the opposite edges (else it is wall, 0).
+
+    Returns:
+        uint64 ``[(H + 2V) * (W + 2V)]``.
+    """
+    values = np.full(H * W, F_EMPTY, dtype=np.uint64)
+    taken = occ >= 0
+    s = state[occ[taken]]
+    values[taken] = np.where(s == ACTIVE, F_ACTIVE, np.where(s == COP, F_COP, F_ZERO))
+    grid = values.reshape(H, W)
+    mode = {"mode": "wrap"} if torus else {"mode": "constant", "constant_values": 0}
+    return np.ascontiguousarray(np.pad(grid, V, **mode)).reshape(-1)
+
+
+def arrest_probability(cops: int, actives: int, k: float, rule: str) -> float:
+    """Estimated arrest probability P = 1 - exp(-k f(C/A)) (Epstein 2002, Model I).
+
+    Args:
+        cops: C, cops in vision.
+        actives: A, 1 + actives in vision.
+        k: Arrest-probability constant (Epstein 2002: 2.3).
+        rule: f: ``"floor"`` (NetLogo Rebellion), ``"round"`` (Python's round, half to even;
+            Mesa example) or ``"continuous"`` (identity; the paper's text).
+
+    Returns:
+        P in [0, 1).
+    """
+    return _probability(cops, actives, k, RULE_CODES[rule])
+
+
+@njit(cache=True, inline="always")
+def _probability(cops, actives, k, rule):
+    """P = 1 - exp(-k f(C/A)) for integer counts (Numba); f by rule code."""
+    if rule == _FLOOR:
+        x = np.float64(cops // actives)
+    elif rule == _ROUND:
+        x = np.rint(cops / actives)  # round half to even, as Python's round()
+    else:
+        x = cops / actives
+    return 1.0 - np.exp(-k * x)
+
+
+def _probability_py(cops, actives, k, rule):
+    """Twin of :func:`_probability` in plain Python."""
+    if rule == _FLOOR:
+        x = float(cops // actives)
+    elif rule == _ROUND:
+        x = float(round(cops / actives))
+    else:
+        x = cops / actives
+    return 1.0 - math.exp(-k * x)
+
+
+# --------------------------------------------------------------------------------------------
+# Numba helpers on the packed grid
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _padded_index(cell, g):
+    y = cell // g.W
+    return (y + g.V) * g.PW + (cell - y * g.W) + g.V
+
+
+@njit(cache=True, inline="always")
+def _cell_of(q, g):
+    py = q // g.PW
+    y = py - g.V
+    x = q - py * g.PW - g.V
+    if y < 0:
+        y += g.H
+    elif y >= g.H:
+        y -= g.H
+    if x < 0:
+        x += g.W
+    elif x >= g.W:
+        x -= g.W
+    return y * g.W + x
+
+
+@njit(cache=True, inline="always")
+def _write(packed, cell, value, g):
+    """Write a cell's packed value and, on a torus, its halo copies."""
+    y = cell // g.W
+    x = cell - y * g.W
+    py = y + g.V
+    px = x + g.V
+    packed[py * g.PW + px] = value
+    if g.torus:
+        py2 = -1
+        if y < g.V:
+            py2 = py + g.H
+        elif y >= g.H - g.V:
+            py2 = py - g.H
+        px2 = -1
+        if x < g.V:
+            px2 = px + g.W
+        elif x >= g.W - g.V:
+            px2 = px - g.W
+        if py2 >= 0:
+            packed[py2 * g.PW + px] = value
+            if px2 >= 0:
+                packed[py2 * g.PW + px2] = value
+        if px2 >= 0:
+            packed[py * g.PW + px2] = value
+
+
+@njit(cache=True, inline="always")
+def _span_sum(packed, p, hood, rows):
+    """Sum of the packed values of a neighbourhood around padded index p; row sums to rows."""
+    total = np.uint64(0)
+    for r in range(hood.off.size):
+        q = np.uint64(p + hood.off[r])  # unsigned: no wrap-around test, the loop vectorizes
+        acc = np.uint64(0)
+        for j in range(np.uint64(hood.length[r])):
+            acc += packed[q + j]
+        rows[r] = acc
+        total += acc
+    return total
+
+
+@njit(cache=True, inline="always")
+def _nth(packed, p, hood, rows, shift, value, r):
+    """Padded index of the r-th cell (0-based, scan order) of a neighbourhood holding ``value``.
+
+    ``rows`` holds the neighbourhood's row sums (:func:`_span_sum`); r must be below the count
+    of ``value``. Branch-free: the row is the number of rows whose running count stays <= r,
+    and within the row the match sits after every cell whose running count is <= r.
+    """
+    cum = np.int64(0)
+    row = np.int64(0)
+    skip = np.int64(0)
+    for i in range(hood.off.size):
+        c = np.int64((rows[i] >> shift) & _MASK)
+        cum += c
+        full = cum <= r
+        row += full
+        skip += c * full
+    r -= skip
+    q = np.uint64(p + hood.off[row])
+    count = np.int64(0)
+    before = np.int64(0)
+    for j in range(np.uint64(hood.length[row])):
+        count += packed[q + j] == value
+        before += count <= r
+    return np.int64(q) + before
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_TWO53 = 9007199254740992.0
+
+
+@njit(cache=True, inline="always")
+def _candidate(seed, d, n):
+    """d-th uniform integer in [0, n) of a SplitMix64 sequence started at ``seed`` (uint64).
+
+    One mixing round per candidate instead of a full counter hash: the sequence is seeded by
+    one counter draw (:func:`_try_empty`), so it stays a function of (key, step, agent).
+    """
+    z = seed + np.uint64(d) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    z = z ^ (z >> np.uint64(31))
+    return np.int64(np.float64(z >> np.uint64(11)) * (1.0 / _TWO53) * n)
+
+
+@njit(cache=True, inline="always")
+def _try_empty(packed, p, hood, key, step, a, tries):
+    """Up to ``tries`` uniform draws of a neighbourhood cell; the first empty one, or -1.
+
+    The draws are a SplitMix64 sequence seeded by the counter draw (key, step, a, 1).
+    """
+    n = hood.flat.size
+    seed = np.uint64(uniform(key, step, a, 1) * _TWO53)
+    for d in range(1, tries + 1):
+        q = p + hood.flat[_candidate(seed, d, n)]
+        if packed[q] == F_EMPTY:
+            return q
+    return -1
+
+
+@njit(cache=True, inline="always")
+def _pick_empty(packed, p, hood, rows, summed, key, step, a, tries):
+    """Padded index of a uniform random empty cell around p, or -1 if there is none.
+
+    ``summed`` is the neighbourhood sum if ``rows`` already holds this neighbourhood's row
+    sums, else a value with all bits set (the sum is computed only if the draws all fail).
+    """
+    if summed != np.uint64(0xFFFFFFFFFFFFFFFF) and (summed & _MASK) == 0:
+        return -1
+    q = _try_empty(packed, p, hood, key, step, a, tries)
+    if q >= 0:
+        return q
+    if summed == np.uint64(0xFFFFFFFFFFFFFFFF):
+        summed = _span_sum(packed, p, hood, rows)
+    n_empty = np.int64(summed & _MASK)
+    if n_empty == 0:
+        return -1
+    return _nth(packed, p, hood, rows, _SH_EMPTY, F_EMPTY, below(key, step, a, 0, n_empty))
+
+
+_UNSUMMED = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+@njit(cache=True, inline="always")
+def _value_of(state_a):
+    if state_a == ACTIVE:
+        return F_ACTIVE
+    if state_a == COP:
+        return F_COP
+    return F_ZERO
+
+
+@njit(cache=True, inline="always")
+def _move_to(a, new_cell, occ, packed, state, pos, g):
+    old = pos[a]
+    occ[old] = -1
+    _write(packed, old, F_EMPTY, g)
+    occ[new_cell] = a
+    _write(packed, new_cell, _value_of(state[a]), g)
+    pos[a] = new_cell
+
+
+@njit(cache=True, inline="always")
+def _move_random(a, step, key, occ, packed, state, pos, hood, rows, summed, g, tries):
+    """Move agent a to a uniform random empty cell of its neighbourhood, if there is one."""
+    p = _padded_index(pos[a], g)
+    q = _pick_empty(packed, p, hood, rows, summed, key, step, a, tries)
+    if q >= 0:
+        _move_to(a, _cell_of(q, g), occ, packed, state, pos, g)
+
+
+@njit(cache=True)
+def _release(b, step, key, occ, packed, state, pos, hood, rows, g):
+    """Bring back a citizen jailed off the grid, quiet (jail = "leave_grid").
+
+    On its arrest cell if empty; else on the r-th empty cell of its neighbourhood (draw 0);
+    else on the first empty cell among uniform draws over the grid (draws 1, 2, ...).
+    """
+    cell = pos[b]
+    if occ[cell] >= 0:
+        p = _padded_index(cell, g)
+        n_empty = np.int64(_span_sum(packed, p, hood, rows) & _MASK)
+        if n_empty > 0:
+            r = below(key, step, b, 0, n_empty)
+            cell = _cell_of(_nth(packed, p, hood, rows, _SH_EMPTY, F_EMPTY, r), g)
+        else:
+            d = 1
+            cell = below(key, step, b, d, g.H * g.W)
+            while occ[cell] >= 0:
+                d += 1
+                cell = below(key, step, b, d, g.H * g.W)
+    occ[cell] = b
+    pos[b] = cell
+    state[b] = QUIET
+    _write(packed, cell, F_ZERO, g)
+
+
+@njit(cache=True)
+def _arrest(cop, b, step, key, rules, occ, packed, state, jail, pos, g):
+    """Cop arrests citizen b: jail term (draw indexed by the cop) and the jail rule's moves."""
+    if rules.jail_mode == _STAY:
+        jail[b] = below(key, step, cop, 0, rules.max_jail + 1)  # Mesa: randint(0, Jmax)
+        state[b] = JAILED
+        _write(packed, pos[b], F_ZERO, g)
+    else:
+        # NetLogo: random Jmax, i.e. 0 .. Jmax - 1; the cop moves onto the arrest cell
+        jail[b] = below(key, step, cop, 0, rules.max_jail) if rules.max_jail > 0 else 0
+        state[b] = JAILED
+        cell = pos[b]
+        occ[cell] = -1
+        _move_to(cop, cell, occ, packed, state, pos, g)
+
+
+@njit(cache=True)
+def _counts(state, n_cit):
+    n_active = 0
+    n_jailed = 0
+    for b in range(n_cit):
+        s = state[b]
+        if s == ACTIVE:
+            n_active += 1
+        elif s == JAILED:
+            n_jailed += 1
+    return n_active, n_jailed
+
+
+@njit(cache=True)
+def _jail_clock(step, key, occ, packed, state, jail, pos, n_cit, hood, rows, g):
+    """NetLogo jail clock (jail = "leave_grid"): every term counts down; release at 0."""
+    for b in range(n_cit):
+        if state[b] == JAILED:
+            if jail[b] > 0:
+                jail[b] -= 1
+            if jail[b] == 0:
+                _release(b, step, key, occ, packed, state, pos, hood, rows, g)
+
+
+@njit(cache=True)
+def _shuffle(perm, n, first, key, step):
+    """Fisher-Yates shuffle of perm[:n] = first, first + 1, ... with counter draws."""
+    for i in range(n):
+        perm[i] = first + i
+    for i in range(n - 1, 0, -1):
+        j = below(key, step, i, 0, i + 1)
+        t = perm[i]
+        perm[i] = perm[j]
+        perm[j] = t
+
+
+@njit(cache=True)
+def _cop_arrests(cop, step, occ, packed, state, jail, pos, hood, rows, g, rules, keys):
+    """A cop arrests a random active citizen of its vision, if any; returns the scan sum."""
+    p = _padded_index(pos[cop], g)
+    s = _span_sum(packed, p, hood, rows)
+    n_act = np.int64((s >> _SH_ACTIVE) & _MASK)
+    if n_act == 0:
+        return s, False
+    q = _nth(packed, p, hood, rows, _SH_ACTIVE, F_ACTIVE, below(keys.arrest, step, cop, 0, n_act))
+    _arrest(cop, occ[_cell_of(q, g)], step, keys.jail, rules, occ, packed, state, jail, pos, g)
+    return s, True
+
+
+# --------------------------------------------------------------------------------------------
+# Sequential kernel: every agent acts in turn, in a fresh random order (Mesa's shuffle_do)
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def step_sequential(step, legitimacy, occ, packed, kind, hardship, risk, state, jail, pos,
+                    scratch, n_cit, g, cit, cop, rules, keys):
+    """Advance the model one step, agents acting one at a time (Numba).
+
+    Args:
+        step: The step being computed (1 for the first); the counter of every draw.
+        legitimacy: L during this step.
+        occ, packed, kind, hardship, risk, state, jail, pos: Model state, updated in place
+            (module docstring).
+        scratch: :class:`Scratch` (``perm`` and ``rows`` are used).
+        n_cit: Number of citizens (rows 0 .. n_cit - 1); cops follow.
+        g: :class:`Geometry`.
+        cit, cop: :class:`Hood` of citizens and cops.
+        rules: :class:`Rules`.
+        keys: :class:`Keys`.
+
+    Returns:
+        (active, jailed) citizen counts after the step.
+    """
+    perm = scratch.perm
+    rows = scratch.rows
+    n = kind.size
+    _shuffle(perm, n, 0, keys.order, step)
+    one_minus_l = 1.0 - legitimacy
+    for i in range(n):
+        a = perm[i]
+        if kind[a] == 0:
+            # ---- citizen --------------------------------------------------------------------
+            if state[a] == JAILED:
+                if rules.jail_mode == _LEAVE:
+                    continue  # off the grid; the jail clock runs at the end of the step
+                if jail[a] > 0:
+                    jail[a] -= 1  # Mesa: the term counts down on the citizen's own turn
+                    continue
+            if rules.move_first and rules.movement:
+                _move_random(a, step, keys.move, occ, packed, state, pos, cit, rows, _UNSUMMED,
+                             g, rules.tries)
+            p = _padded_index(pos[a], g)
+            s = _span_sum(packed, p, cit, rows)
+            n_cops = np.int64((s >> _SH_COP) & _MASK)
+            n_act = np.int64((s >> _SH_ACTIVE) & _MASK)
+            if not rules.count_own and packed[p] == F_ACTIVE:
+                n_act -= 1
+            prob = _probability(n_cops, n_act + 1, rules.k, rules.rule)
+            if hardship[a] * one_minus_l - risk[a] * prob > rules.threshold:
+                if state[a] != ACTIVE:
+                    state[a] = ACTIVE
+                    _write(packed, pos[a], F_ACTIVE, g)
+            elif state[a] != QUIET:
+                state[a] = QUIET
+                _write(packed, pos[a], F_ZERO, g)
+            if rules.movement and not rules.move_first:
+                # the decision changed no empty cell: the scan's empties still hold
+                _move_random(a, step, keys.move, occ, packed, state, pos, cit, rows, s, g,
+                             rules.tries)
+        else:
+            # ---- cop ------------------------------------------------------------------------
+            if rules.move_first:
+                _move_random(a, step, keys.move, occ, packed, state, pos, cop, rows, _UNSUMMED,
+                             g, rules.tries)
+            s, arrested = _cop_arrests(a, step, occ, packed, state, jail, pos, cop, rows, g,
+                                       rules, keys)
+            if not rules.move_first:
+                if arrested and rules.jail_mode == _LEAVE:
+                    s = _UNSUMMED  # the cop jumped to the arrest cell
+                _move_random(a, step, keys.move, occ, packed, state, pos, cop, rows, s, g,
+                             rules.tries)
+    if rules.jail_mode == _LEAVE:
+        _jail_clock(step, keys.release, occ, packed, state, jail, pos, n_cit, cit, rows, g)
+    return _counts(state, n_cit)
+
+
+# --------------------------------------------------------------------------------------------
+# Synchronous kernel (fast mode)
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True, parallel=True)
+def _prefix_rows(packed, pre, g):
+    """Exclusive prefix sums of each padded row: pre[row, x] = sum of packed[row, :x]."""
+    PH = g.H + 2 * g.V
+    PW1 = g.PW + 1
+    for py in prange(PH):
+        acc = np.uint64(0)
+        src = py * g.PW
+        dst = py * PW1
+        pre[dst] = acc
+        for px in range(g.PW):
+            acc += packed[src + px]
+            pre[dst + px + 1] = acc
+
+
+@njit(cache=True, inline="always")
+def _prefix_sum(pre, b, hood, PW1):
+    """Neighbourhood sum from the row prefix sums; b = padded row * (PW + 1) + padded column."""
+    total = np.uint64(0)
+    for r in range(hood.dy.size):
+        row = np.uint64(b + hood.dy[r] * PW1)
+        w = np.uint64(hood.w[r])
+        total += pre[row + w + np.uint64(1)] - pre[row - w]
+    return total
+
+
+@njit(cache=True, inline="always")
+def _prefix_nth_empty(packed, pre, p, b, hood, PW1, r):
+    """As :func:`_nth` for empty cells, with row counts taken from the prefix sums."""
+    cum = np.int64(0)
+    row = np.int64(0)
+    skip = np.int64(0)
+    for i in range(hood.dy.size):
+        rb = b + hood.dy[i] * PW1
+        c = np.int64((pre[rb + hood.w[i] + 1] - pre[rb - hood.w[i]]) & _MASK)
+        cum += c
+        full = cum <= r
+        row += full
+        skip += c * full
+    r -= skip
+    q = np.uint64(p + hood.off[row])
+    count = np.int64(0)
+    before = np.int64(0)
+    for j in range(np.uint64(hood.length[row])):
+        count += packed[q + j] == F_EMPTY
+        before += count <= r
+    return np.int64(q) + before
+
+
+@njit(cache=True, parallel=True)
+def _decide_all(acts, newstate, pre, occ, state, hardship, risk, n_cit, g, cit, one_minus_l,
+                rules):
+    """Every acting citizen decides from the same snapshot (parallel over grid rows)."""
+    PW1 = g.PW + 1
+    for y in prange(g.H):
+        for x in range(g.W):
+            a = occ[y * g.W + x]
+            if a < 0 or a >= n_cit or not acts[a]:
+                continue
+            b = (y + g.V) * PW1 + x + g.V
+            s = _prefix_sum(pre, b, cit, PW1)
+            n_cops = np.int64((s >> _SH_COP) & _MASK)
+            n_act = np.int64((s >> _SH_ACTIVE) & _MASK)
+            if not rules.count_own and state[a] == ACTIVE:
+                n_act -= 1
+            prob = _probability(n_cops, n_act + 1, rules.k, rules.rule)
+            if hardship[a] * one_minus_l - risk[a] * prob > rules.threshold:
+                newstate[a] = ACTIVE
+            else:
+                newstate[a] = QUIET
+
+
+@njit(cache=True, inline="always")
+def _target_of(a, y, x, packed, pre, hood, step, g, rules, keys):
+    """Cell a mover at (y, x) picks in the snapshot (uniform among empty cells), or -1."""
+    p = (y + g.V) * g.PW + x + g.V
+    q = _try_empty(packed, p, hood, keys.move, step, a, rules.tries)
+    if q < 0:
+        PW1 = g.PW + 1
+        b = (y + g.V) * PW1 + x + g.V
+        n_empty = np.int64(_prefix_sum(pre, b, hood, PW1) & _MASK)
+        if n_empty == 0:
+            return -1
+        q = _prefix_nth_empty(packed, pre, p, b, hood, PW1, below(keys.move, step, a, 0, n_empty))
+    return _cell_of(q, g)
+
+
+@njit(cache=True, parallel=True)
+def _choose_targets(acts, target, occ, packed, pre, kind, step, g, cit, cop, rules, keys):
+    """Every mover picks a uniform random empty cell of its neighbourhood in the snapshot."""
+    for y in prange(g.H):
+        for x in range(g.W):
+            a = occ[y * g.W + x]
+            if a < 0:
+                continue
+            if not acts[a]:
+                target[a] = -1
+            elif kind[a] == 1:
+                target[a] = _target_of(a, y, x, packed, pre, cop, step, g, rules, keys)
+            elif rules.movement:
+                target[a] = _target_of(a, y, x, packed, pre, cit, step, g, rules, keys)
+            else:
+                target[a] = -1
+
+
+@njit(cache=True)
+def _resolve_moves(target, claim, movers, occ, packed, state, pos, step, g, keys):
+    """Movers that chose the same cell: the lowest priority draw (then lowest row) moves."""
+    m = 0
+    for cell in range(occ.size):
+        a = occ[cell]
+        if a < 0:
+            continue
+        t = target[a]
+        if t < 0:
+            continue
+        movers[m] = a
+        m += 1
+        c = claim[t]
+        if c < 0:
+            claim[t] = a
+        else:
+            pa = uniform(keys.priority, step, a, 0)
+            pc = uniform(keys.priority, step, c, 0)
+            if pa < pc or (pa == pc and a < c):
+                claim[t] = a
+    for i in range(m):
+        a = movers[i]
+        t = target[a]
+        if claim[t] == a:
+            _move_to(a, t, occ, packed, state, pos, g)
+    for i in range(m):
+        claim[target[movers[i]]] = -1
+
+
+@njit(cache=True)
+def _move_phase(scratch, occ, packed, kind, state, pos, step, g, cit, cop, rules, keys):
+    _prefix_rows(packed, scratch.pre, g)
+    _choose_targets(scratch.acts, scratch.target, occ, packed, scratch.pre, kind, step, g, cit,
+                    cop, rules, keys)
+    _resolve_moves(scratch.target, scratch.claim, scratch.movers, occ, packed, state, pos,
+                   step, g, keys)
+
+
+@njit(cache=True)
+def step_synchronous(step, legitimacy, occ, packed, kind, hardship, risk, state, jail, pos,
+                     scratch, n_cit, g, cit, cop, rules, keys):
+    """Advance the model one step in phases, the costly ones in parallel (Numba).
+
+    Phases: (1) jail clock of the Mesa rule (a jailed citizen with time left counts down
+    instead of acting); (2) if ``move_first``, movement; (3) every acting citizen decides from
+    the same snapshot; (4) cops arrest one at a time in a random order, each seeing the
+    arrests before it; (5) if not ``move_first``, movement: every mover picks a uniform random
+    empty cell of its neighbourhood in the snapshot, and of movers that picked the same cell
+    the one with the lowest priority draw moves, the others stay; (6) with jail
+    ``"leave_grid"``, the NetLogo jail clock and releases. Phases (3) and the choice of cells in
+    (2)/(5) run in parallel over grid rows; their draws are keyed by agent, so the result does
+    not depend on the number of threads.
+
+    Args: as :func:`step_sequential` (all of ``scratch`` is used).
+
+    Returns:
+        (active, jailed) citizen counts after the step.
+    """
+    acts = scratch.acts
+    n = kind.size
+    for a in range(n):  # (1)
+        acts[a] = 1
+        if kind[a] == 0 and state[a] == JAILED:
+            if rules.jail_mode == _LEAVE:
+                acts[a] = 0
+            elif jail[a] > 0:
+                jail[a] -= 1
+                acts[a] = 0
+    if rules.move_first:  # (2)
+        _move_phase(scratch, occ, packed, kind, state, pos, step, g, cit, cop, rules, keys)
+    _prefix_rows(packed, scratch.pre, g)  # (3)
+    _decide_all(acts, scratch.newstate, scratch.pre, occ, state, hardship, risk, n_cit, g, cit,
+                1.0 - legitimacy, rules)
+    for a in range(n_cit):
+        if acts[a] and scratch.newstate[a] != state[a]:
+            state[a] = scratch.newstate[a]
+            _write(packed, pos[a], _value_of(state[a]), g)
+    n_cops = n - n_cit  # (4)
+    _shuffle(scratch.perm, n_cops, n_cit, keys.order, step)
+    for i in range(n_cops):
+        _cop_arrests(scratch.perm[i], step, occ, packed, state, jail, pos, cop, scratch.rows, g,
+                     rules, keys)
+    if not rules.move_first:  # (5)
+        for a in range(n_cit):
+            if state[a] == JAILED:
+                acts[a] = 0  # arrested in (4)
+        _move_phase(scratch, occ, packed, kind, state, pos, step, g, cit, cop, rules, keys)
+    if rules.jail_mode == _LEAVE:  # (6)
+        _jail_clock(step, keys.release, occ, packed, state, jail, pos, n_cit, cit,
+                    scratch.rows, g)
+    return _counts(state, n_cit)
+
+
+# --------------------------------------------------------------------------------------------
+# Twins: plain Python over occ and the agent rows, modular arithmetic, no halo, no counters
+# --------------------------------------------------------------------------------------------
+
+
+class _Grid:
+    """Neighbourhood walks on the unpadded grid, for the twins."""
+
+    def __init__(self, H, W, torus, cit_offsets, cop_offsets):
+        self.H, self.W, self.torus = H, W, torus
+        self.cit_offsets, self.cop_offsets = cit_offsets, cop_offsets
+
+    def at(self, cell, dy, dx):
+        """Cell at offset (dy, dx) of ``cell``, or None outside a bounded grid."""
+        y, x = divmod(int(cell), self.W)
+        yy, xx = y + dy, x + dx
+        if self.torus:
+            return (yy % self.H) * self.W + xx % self.W
+        if 0 <= yy < self.H and 0 <= xx < self.W:
+            return yy * self.W + xx
+        return None
+
+    def cells(self, cell, offsets, centre):
+        """Cells of the neighbourhood of ``cell`` in scan order (the centre only if asked)."""
+        out = []
+        for dy, dx in offsets:
+            if dy == 0 and dx == 0 and not centre:
+                continue
+            c = self.at(cell, dy, dx)
+            if c is not None:
+                out.append(c)
+        return out
+
+
+def _u(key, step, index, draw):
+    return float(uniform_numpy(key, step, index, draw))
+
+
+def _candidate_py(seed, d, n):
+    """Twin of :func:`_candidate` with Python integers."""
+    m64 = 0xFFFFFFFFFFFFFFFF
+    z = (seed + d * 0x9E3779B97F4A7C15) & m64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
+    z ^= z >> 31
+    return int(float(z >> 11) * (1.0 / _TWO53) * n)
+
+
+def _below_py(key, step, index, draw, n):
+    return int(_u(key, step, index, draw) * n)
+
+
+def _shuffle_py(n, first, key, step):
+    perm = list(range(first, first + n))
+    if n > 1:
+        u = uniform_numpy(key, step, np.arange(n), 0)
+        for i in range(n - 1, 0, -1):
+            j = int(float(u[i]) * (i + 1))
+            perm[i], perm[j] = perm[j], perm[i]
+    return perm
+
+
+def _look(grid, cell, offsets, occ, state, centre=False):
+    """Empty cells (list), active cells (list) and cops (count) around a cell."""
+    empties, actives, cops = [], [], 0
+    for c in grid.cells(cell, offsets, centre):
+        b = occ[c]
+        if b < 0:
+            empties.append(c)
+        elif state[b] == ACTIVE:
+            actives.append(c)
+        elif state[b] == COP:
+            cops += 1
+    return empties, actives, cops
+
+
+def _pick_empty_py(grid, a, cell, offsets, occ, state, key, step, tries):
+    """Twin of the kernels' choice of a random empty cell (draws 1..tries, then draw 0)."""
+    seed = int(_u(key, step, a, 1) * _TWO53)
+    for d in range(1, tries + 1):
+        dy, dx = offsets[_candidate_py(seed, d, len(offsets))]
+        c = grid.at(cell, dy, dx)
+        if c is not None and occ[c] < 0:
+            return c
+    empties, _, _ = _look(grid, cell, offsets, occ, state)
+    if not empties:
+        return None
+    return empties[_below_py(key, step, a, 0, len(empties))]
+
+
+def _move_py(a, target, occ, pos):
+    occ[pos[a]] = -1
+    occ[target] = a
+    pos[a] = target
+
+
+def _move_random_py(grid, a, offsets, occ, state, pos, key, step, tries):
+    target = _pick_empty_py(grid, a, pos_of(a, occ), offsets, occ, state, key, step, tries)
+    if target is not None:
+        _move_py(a, target, occ, pos)
+
+
+def _release_py(b, step, key, grid, occ, state, pos):
+    cell = int(pos[b])
+    if occ[cell] >= 0:
+        empties, _, _ = _look(grid, cell, grid.cit_offsets, occ, state)
+        if empties:
+            cell = empties[_below_py(key, step, b, 0, len(empties))]
+        else:
+            d = 1
+            cell = _below_py(key, step, b, d, grid.H * grid.W)
+            while occ[cell] >= 0:
+                d += 1
+                cell = _below_py(key, step, b, d, grid.H * grid.W)
+    occ[cell] = b
+    pos[b] = cell
+    state[b] = QUIET
+
+
+def _cop_arrests_py(cop, step, grid, occ, state, jail, pos, rules, keys):
+    _, actives, _ = _look(grid, pos_of(cop, occ), grid.cop_offsets, occ, state)
+    if not actives:
+        return False
+    b = occ[actives[_below_py(keys.arrest, step, cop, 0, len(actives))]]
+    if rules.jail_mode == _STAY:
+        jail[b] = _below_py(keys.jail, step, cop, 0, rules.max_jail + 1)
+        state[b] = JAILED
+    else:
+        jail[b] = _below_py(keys.jail, step, cop, 0, rules.max_jail) if rules.max_jail > 0 else 0
+        state[b] = JAILED
+        cell = int(pos[b])
+        occ[cell] = -1
+        _move_py(cop, cell, occ, pos)
+    return True
+
+
+def _jail_clock_py(step, key, grid, occ, state, jail, pos, n_cit):
+    for b in range(n_cit):
+        if state[b] == JAILED:
+            if jail[b] > 0:
+                jail[b] -= 1
+            if jail[b] == 0:
+                _release_py(b, step, key, grid, occ, state, pos)
+
+
+def _counts_py(state, n_cit):
+    s = np.asarray(state[:n_cit])
+    return int(np.count_nonzero(s == ACTIVE)), int(np.count_nonzero(s == JAILED))
+
+
+def _decide_py(a, grid, occ, state, hardship, risk, one_minus_l, rules):
+    _, actives, cops = _look(grid, pos_of(a, occ), grid.cit_offsets, occ, state,
+                             centre=bool(rules.count_own))
+    prob = _probability_py(cops, len(actives) + 1, rules.k, rules.rule)
+    return ACTIVE if hardship[a] * one_minus_l - risk[a] * prob > rules.threshold else QUIET
+
+
+def pos_of(a, occ):
+    """Cell of agent a, by search of the occupancy grid (the twins do not trust ``pos``)."""
+    cells = np.flatnonzero(np.asarray(occ) == a)
+    if cells.size != 1:
+        raise AssertionError(f"agent {a} is on {cells.size} cells")
+    return int(cells[0])
+
+
+def step_sequential_numpy(step, legitimacy, occ, kind, hardship, risk, state, jail, pos, n_cit,
+                          H, W, torus, cit_offsets, cop_offsets, rules, keys):
+    """Twin of :func:`step_sequential` (plain Python; small grids only).
+
+    Args:
+        step, legitimacy, occ, kind, hardship, risk, state, jail, pos, n_cit: As the kernel.
+        H, W, torus: Grid sizes and wrap.
+        cit_offsets, cop_offsets: Neighbourhood offsets (:func:`neighbourhood_offsets`).
+        rules: :class:`Rules`.
+        keys: :class:`Keys`.
+
+    Returns:
+        (active, jailed) citizen counts after the step.
+    """
+    grid = _Grid(H, W, torus, cit_offsets, cop_offsets)
+    one_minus_l = 1.0 - legitimacy
+    for a in _shuffle_py(len(kind), 0, keys.order, step):
+        if kind[a] == 0:
+            if state[a] == JAILED:
+                if rules.jail_mode == _LEAVE:
+                    continue
+                if jail[a] > 0:
+                    jail[a] -= 1
+                    continue
+            if rules.move_first and rules.movement:
+                _move_random_py(grid, a, cit_offsets, occ, state, pos, keys.move, step,
+                                rules.tries)
+            state[a] = _decide_py(a, grid, occ, state, hardship, risk, one_minus_l, rules)
+            if rules.movement and not rules.move_first:
+                _move_random_py(grid, a, cit_offsets, occ, state, pos, keys.move, step,
+                                rules.tries)
+        else:
+            if rules.move_first:
+                _move_random_py(grid, a, cop_offsets, occ, state, pos, keys.move, step,
+                                rules.tries)
+            _cop_arrests_py(a, step, grid, occ, state, jail, pos, rules, keys)
+            if not rules.move_first:
+                _move_random_py(grid, a, cop_offsets, occ, state, pos, keys.move, step,
+                                rules.tries)
+    if rules.jail_mode == _LEAVE:
+        _jail_clock_py(step, keys.release, grid, occ, state, jail, pos, n_cit)
+    return _counts_py(state, n_cit)
+
+
+def _synchronous_moves_py(acts, step, grid, occ, kind, state, pos, rules, keys):
+    snapshot = np.array(occ, copy=True)
+    target = {}
+    for a in range(len(kind)):
+        if not acts[a] or (kind[a] == 0 and not rules.movement):
+            continue
+        offsets = grid.cit_offsets if kind[a] == 0 else grid.cop_offsets
+        t = _pick_empty_py(grid, a, pos_of(a, snapshot), offsets, snapshot, state, keys.move,
+                           step, rules.tries)
+        if t is not None:
+            target[a] = t
+    winner = {}
+    for a, t in target.items():
+        rank = (_u(keys.priority, step, a, 0), a)
+        if t not in winner or rank < winner[t]:
+            winner[t] = rank
+    for t, (_, a) in winner.items():
+        _move_py(a, t, occ, pos)
+
+
+def step_synchronous_numpy(step, legitimacy, occ, kind, hardship, risk, state, jail, pos, n_cit,
+                           H, W, torus, cit_offsets, cop_offsets, rules, keys):
+    """Twin of :func:`step_synchronous` (plain Python; small grids only).
+
+    Args: as :func:`step_sequential_numpy`.
+
+    Returns:
+        (active, jailed) citizen counts after the step.
+    """
+    grid = _Grid(H, W, torus, cit_offsets, cop_offsets)
+    n = len(kind)
+    acts = np.ones(n, dtype=bool)
+    for a in range(n_cit):
+        if state[a] == JAILED:
+            if rules.jail_mode == _LEAVE:
+                acts[a] = False
+            elif jail[a] > 0:
+                jail[a] -= 1
+                acts[a] = False
+    if rules.move_first:
+        _synchronous_moves_py(acts, step, grid, occ, kind, state, pos, rules, keys)
+    snapshot = np.array(state, copy=True)
+    for a in range(n_cit):
+        if acts[a]:
+            state[a] = _decide_py(a, grid, occ, snapshot, hardship, risk, 1.0 - legitimacy,
+                                  rules)
+    for a in _shuffle_py(n - n_cit, n_cit, keys.order, step):
+        _cop_arrests_py(a, step, grid, occ, state, jail, pos, rules, keys)
+    if not rules.move_first:
+        acts[:n_cit] &= np.asarray(state[:n_cit]) != JAILED
+        _synchronous_moves_py(acts, step, grid, occ, kind, state, pos, rules, keys)
+    if rules.jail_mode == _LEAVE:
+        _jail_clock_py(step, keys.release, grid, occ, state, jail, pos, n_cit)
+    return _counts_py(state, n_cit)

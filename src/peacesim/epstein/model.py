@@ -1,0 +1,277 @@
+"""Epstein's (2002) civil-violence Model I as a small peacesim model.
+
+State lives in preallocated NumPy columns; one step is one call to a cached Numba kernel
+(:mod:`peacesim.epstein.kernels`). The class is a :class:`mesa.Model` so that it runs where a
+Mesa model runs, but it creates no Mesa agents: results never depend on Python objects.
+
+Step plan (``activation="sequential_random"``): the agents are shuffled (stream
+``epstein.order``); each in turn, seeing the changes of those before it:
+
+* citizen: if jailed, counts its term down (jail ``"stay_on_grid"``) or waits (``"leave_grid"``);
+  otherwise [moves,] computes G = H (1 - L), P = 1 - exp(-k f(C/A)), N = R P and is active iff
+  G - N > T [, then moves] (``move_first`` sets the bracket);
+* cop: [moves,] arrests one random active citizen in its vision (stream ``epstein.arrest``),
+  jail term from ``epstein.jail`` [, then moves];
+* with ``jail="leave_grid"``, at the end of the step every term counts down and citizens whose
+  term is 0 come back (stream ``epstein.release``).
+
+``activation="synchronous"`` is the fast mode, see :func:`kernels.step_synchronous`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from peacesim.epstein import kernels as K
+from peacesim.epstein.params import EpsteinParams
+from peacesim.random import Streams, uniform_numpy
+
+#: Cells drawn when an agent looks for an empty cell before it falls back to a search
+#: (changes which draws are used, not the distribution of the chosen cell).
+MOVE_TRIES = 16
+
+STREAMS = (
+    "epstein.placement",
+    "epstein.hardship",
+    "epstein.risk",
+    "epstein.order",
+    "epstein.move",
+    "epstein.arrest",
+    "epstein.jail",
+    "epstein.release",
+    "epstein.priority",
+)
+
+
+def count_outbursts(active, threshold: float, burn_in: int = 0):
+    """Outbursts in a series of active counts.
+
+    An outburst is a maximal run of consecutive steps, after ``burn_in``, with at least
+    ``threshold`` active citizens. The waiting time between outbursts is the number of steps
+    from the start of one to the start of the next.
+
+    Args:
+        active: Active counts, one per step (index = step).
+        threshold: Active count at and above which a step belongs to an outburst.
+        burn_in: Steps at the start that are ignored.
+
+    Returns:
+        ``(starts, peaks, lengths)``: int arrays, one entry per outburst (start step, largest
+        active count, duration in steps).
+    """
+    a = np.asarray(active)
+    steps = np.arange(a.size)
+    on = (a >= threshold) & (steps >= burn_in)
+    edges = np.diff(np.concatenate(([0], on.astype(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    peaks = np.array([a[s:e].max() for s, e in zip(starts, ends, strict=True)], dtype=np.int64)
+    return starts, peaks, ends - starts
+
+
+class EpsteinModel(mesa.Model):
+    """Epstein (2002) Model I on NumPy columns and Numba kernels.
+
+    Args:
+        params: Parameters; default :class:`EpsteinParams` (NetLogo Rebellion's defaults).
+        seed: Root seed; every random draw is a function of it, the stream name and the
+            counter (step, agent, draw), so a seed gives the same run on any thread count.
+        backend: ``"numba"`` (the kernels) or ``"numpy"`` (the plain Python twins; small grids
+            only, for tests).
+
+    Attributes:
+        params: The checked parameters.
+        n_citizens, n_cops: Agent counts (rows 0 .. n_citizens - 1 are citizens).
+        occ: int32 ``[height * width]``, the agent row on each cell or -1.
+        kind, hardship, risk, state, jail, pos: Agent columns (see :mod:`kernels`).
+        kernel_seconds: Wall time spent in step kernels so far, seconds.
+
+    Example:
+        >>> model = EpsteinModel(EpsteinParams.netlogo(), seed=1)
+        >>> model.run(100)
+        >>> model.timeseries().tail(1)  # doctest: +SKIP
+    """
+
+    def __init__(self, params: EpsteinParams | None = None, seed: int = 0, *,
+                 backend: str = "numba"):
+        super().__init__(seed=int(seed))
+        if backend not in ("numba", "numpy"):
+            raise ValueError(f"backend must be 'numba' or 'numpy', got {backend!r}")
+        self.params = (params if params is not None else EpsteinParams()).check()
+        self.seed = int(seed)
+        self.backend = backend
+        self.streams = Streams(self.seed)
+        self.keys = {name.split(".", 1)[1]: self.streams[name] for name in STREAMS}
+        self.kernel_seconds = 0.0
+        self._setup_population()
+        self._setup_geometry()
+        self._active = [int(np.count_nonzero(self.state[: self.n_citizens] == K.ACTIVE))]
+        self._jailed = [int(np.count_nonzero(self.state[: self.n_citizens] == K.JAILED))]
+        self._legitimacy = [self.params.legitimacy]
+
+    # ---------------------------------------------------------------- set-up
+    def _setup_population(self) -> None:
+        p = self.params
+        H, W = p.height, p.width
+        n_cells = H * W
+        cells = np.arange(n_cells)
+        u = uniform_numpy(self.keys["placement"], 0, cells, 0)
+        if p.placement == "exact":  # NetLogo: round(density * cells) agents on random cells
+            n_cit = int(np.floor(p.citizen_density * n_cells + 0.5))
+            n_cop = int(np.floor(p.cop_density * n_cells + 0.5))
+            order = np.argsort(u, kind="stable")
+            cit_cells, cop_cells = order[:n_cit], order[n_cit : n_cit + n_cop]
+        else:  # Mesa example: each cell draws citizen / cop / nothing
+            cit_cells = cells[u < p.citizen_density]
+            cop_cells = cells[(u >= p.citizen_density) & (u < p.citizen_density + p.cop_density)]
+        self.n_citizens, self.n_cops = int(cit_cells.size), int(cop_cells.size)
+        n = self.n_citizens + self.n_cops
+        rows = np.arange(self.n_citizens)
+        self.kind = np.zeros(n, dtype=np.uint8)
+        self.kind[self.n_citizens :] = 1
+        self.hardship = np.zeros(n, dtype=np.float64)
+        self.risk = np.zeros(n, dtype=np.float64)
+        # Epstein 2002: H ~ U(0, 1), R ~ U(0, 1)
+        self.hardship[: self.n_citizens] = uniform_numpy(self.keys["hardship"], 0, rows, 0)
+        self.risk[: self.n_citizens] = uniform_numpy(self.keys["risk"], 0, rows, 0)
+        self.state = np.full(n, K.QUIET, dtype=np.uint8)
+        self.state[self.n_citizens :] = K.COP
+        self.jail = np.zeros(n, dtype=np.int32)
+        self.pos = np.concatenate([cit_cells, cop_cells]).astype(np.int32)
+        self.occ = np.full(n_cells, -1, dtype=np.int32)
+        self.occ[self.pos] = np.arange(n, dtype=np.int32)
+
+    def _setup_geometry(self) -> None:
+        p = self.params
+        H, W, V = p.height, p.width, p.halo
+        PW = W + 2 * V
+        self.packed = K.build_packed(self.occ, self.state, H, W, V, p.torus)
+        self._geometry = K.Geometry(H, W, V, PW, int(p.torus))
+        self._cit_hood = K.make_hood(p.neighbourhood, p.citizen_vision, PW)
+        self._cop_hood = K.make_hood(p.neighbourhood, p.cop_vision, PW)
+        self._cit_offsets = K.neighbourhood_offsets(p.neighbourhood, p.citizen_vision)
+        self._cop_offsets = K.neighbourhood_offsets(p.neighbourhood, p.cop_vision)
+        self._rules = K.Rules(
+            float(p.k),
+            float(p.threshold),
+            K.RULE_CODES[p.arrest_rule],
+            int(p.max_jail_term),
+            K.JAIL_CODES[p.jail],
+            int(p.move_first),
+            int(p.movement),
+            int(p.count_own_cell),
+            MOVE_TRIES,
+        )
+        self._keys = K.Keys(*(self.keys[name] for name in K.Keys._fields))
+        n = self.kind.size
+        sync = p.activation == "synchronous"
+        self._scratch = K.Scratch(
+            perm=np.zeros(n, dtype=np.int64),
+            rows=np.zeros(2 * V + 1, dtype=np.uint64),
+            pre=np.zeros((H + 2 * V) * (PW + 1) if sync else 1, dtype=np.uint64),
+            acts=np.zeros(n, dtype=np.uint8),
+            newstate=np.zeros(n, dtype=np.uint8),
+            movers=np.zeros(n, dtype=np.int64),
+            target=np.full(n, -1, dtype=np.int64),
+            claim=np.full(H * W if sync else 1, -1, dtype=np.int64),
+        )
+
+    # ---------------------------------------------------------------- stepping
+    def step(self) -> None:
+        """Advance one step (``self.steps`` is already the step being computed)."""
+        p = self.params
+        t = int(self.steps)
+        legitimacy = p.legitimacy_at(t)
+        sync = p.activation == "synchronous"
+        start = time.perf_counter()
+        if self.backend == "numba":
+            kernel = K.step_synchronous if sync else K.step_sequential
+            counts = kernel(t, legitimacy, self.occ, self.packed, self.kind, self.hardship,
+                            self.risk, self.state, self.jail, self.pos, self._scratch,
+                            self.n_citizens, self._geometry, self._cit_hood, self._cop_hood,
+                            self._rules, self._keys)
+        else:
+            twin = K.step_synchronous_numpy if sync else K.step_sequential_numpy
+            counts = twin(t, legitimacy, self.occ, self.kind, self.hardship, self.risk,
+                          self.state, self.jail, self.pos, self.n_citizens, p.height, p.width,
+                          bool(p.torus), self._cit_offsets, self._cop_offsets, self._rules,
+                          self._keys)
+            self.packed = K.build_packed(self.occ, self.state, p.height, p.width, p.halo,
+                                         p.torus)
+        self.kernel_seconds += time.perf_counter() - start
+        self._active.append(int(counts[0]))
+        self._jailed.append(int(counts[1]))
+        self._legitimacy.append(legitimacy)
+
+    def run(self, steps: int) -> EpsteinModel:
+        """Advance ``steps`` steps; returns self."""
+        for _ in range(int(steps)):
+            self.step()
+        return self
+
+    # ---------------------------------------------------------------- results
+    def timeseries(self) -> pd.DataFrame:
+        """Citizen counts per step, step 0 being the initial state.
+
+        Returns:
+            DataFrame with columns ``step``, ``active``, ``quiet``, ``jailed`` (counts of
+            citizens) and ``legitimacy`` (L during the step; the initial L at step 0).
+        """
+        active = np.asarray(self._active, dtype=np.int64)
+        jailed = np.asarray(self._jailed, dtype=np.int64)
+        return pd.DataFrame(
+            {
+                "step": np.arange(active.size),
+                "active": active,
+                "quiet": self.n_citizens - active - jailed,
+                "jailed": jailed,
+                "legitimacy": np.asarray(self._legitimacy, dtype=np.float64),
+            }
+        )
+
+    def summary(self, outburst_share: float = 0.05, burn_in: int = 0) -> dict:
+        """Summary statistics of the run so far.
+
+        Args:
+            outburst_share: An outburst is a maximal run of steps with at least this share of
+                citizens active (:func:`count_outbursts`); 0.05 = 5 %.
+            burn_in: Steps at the start excluded from every statistic.
+
+        Returns:
+            Dict with ``steps``, ``citizens``, ``cops``, mean / final / max of ``active`` and
+            ``jailed`` (counts), ``outbursts`` (number), ``mean_outburst_peak``,
+            ``mean_waiting_time`` (steps between the starts of consecutive outbursts; NaN with
+            fewer than two outbursts) and the definition used.
+        """
+        ts = self.timeseries()
+        window = ts[ts.step >= burn_in] if burn_in else ts
+        threshold = outburst_share * self.n_citizens
+        starts, peaks, _ = count_outbursts(ts.active.to_numpy(), threshold, burn_in)
+        return {
+            "steps": int(ts.step.iloc[-1]),
+            "citizens": self.n_citizens,
+            "cops": self.n_cops,
+            "mean_active": float(window.active.mean()),
+            "final_active": int(ts.active.iloc[-1]),
+            "max_active": int(window.active.max()),
+            "mean_jailed": float(window.jailed.mean()),
+            "final_jailed": int(ts.jailed.iloc[-1]),
+            "max_jailed": int(window.jailed.max()),
+            "outbursts": int(starts.size),
+            "mean_outburst_peak": float(peaks.mean()) if peaks.size else float("nan"),
+            "mean_waiting_time": float(np.diff(starts).mean()) if starts.size > 1
+            else float("nan"),
+            "outburst_definition": f"maximal run of steps >= {burn_in} with active >= "
+            f"{outburst_share:g} x citizens ({threshold:.1f})",
+        }
+
+    def grid_states(self) -> np.ndarray:
+        """Cell codes as an ``[height, width]`` int8 array: -1 empty, else the agent's state."""
+        codes = np.full(self.occ.size, -1, dtype=np.int8)
+        taken = self.occ >= 0
+        codes[taken] = self.state[self.occ[taken]]
+        return codes.reshape(self.params.height, self.params.width)
