@@ -14,6 +14,7 @@ import numpy as np
 from peacesim.config.fields import listing, share
 from peacesim.dtypes import ACC, INDEX
 from peacesim.geography import REGION_IDS, REGION_NAMES, load_raster
+from peacesim.kernels.cells import neighbour_sum as _neighbour_sum
 
 MALI_REGIONS = ("kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao",
                 "kidal", "bamako")
@@ -167,8 +168,10 @@ class World:
 
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` over each cell's neighbours (excluding the cell), float64."""
-        source = np.repeat(np.arange(self.n_cells), np.diff(self.nbr_offsets))
-        return np.bincount(source, weights=values[self.nbr_targets], minlength=self.n_cells)
+        out = np.empty(self.n_cells, dtype=ACC)
+        _neighbour_sum(self.nbr_offsets, self.nbr_targets, np.ascontiguousarray(values, dtype=ACC),
+                       out)
+        return out
 
     def region_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-cell ``values`` within each region, float64 [n_regions]."""

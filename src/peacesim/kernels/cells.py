@@ -1,4 +1,4 @@
-"""Per-member kernels that need only per-cell inputs: employment, cohesion, the census."""
+"""Kernels over cells: per-member updates with per-cell inputs, the census, neighbour sums."""
 
 from __future__ import annotations
 
@@ -123,3 +123,25 @@ def census_numpy(offsets, traits, status, affiliation, trust, cohesion, members,
     report_sum[:] = np.bincount(cell[reporting], weights=t[reporting], minlength=n_cells)
     youth[:] = np.bincount(cell[is_youth], minlength=n_cells)
     youth_recruited[:] = np.bincount(cell[is_youth & ~free], minlength=n_cells)
+
+
+@njit(cache=True)
+def neighbour_sum(nbr_offsets, nbr_targets, values, out):
+    """Sum of ``values`` over each cell's neighbours, written into ``out`` (float64).
+
+    Neighbours are in CSR form: those of cell ``c`` are
+    ``nbr_targets[nbr_offsets[c]:nbr_offsets[c + 1]]``. Each sum starts from 0.0 and adds in
+    that order, as ``np.bincount`` does, so the twin gives the same bits.
+    """
+    for c in range(len(nbr_offsets) - 1):
+        s = 0.0
+        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
+            s += values[nbr_targets[k]]
+        out[c] = s
+
+
+def neighbour_sum_numpy(nbr_offsets, nbr_targets, values, out):
+    """NumPy twin of :func:`neighbour_sum`."""
+    n_cells = len(nbr_offsets) - 1
+    source = np.repeat(np.arange(n_cells), np.diff(nbr_offsets))
+    out[:] = np.bincount(source, weights=values[nbr_targets], minlength=n_cells)
