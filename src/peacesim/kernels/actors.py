@@ -113,6 +113,33 @@ def armed_groups_act(group_cell, strength, min_strength, attack_rate, half_stren
 
 
 @njit(cache=True)
+def recruiting_groups(order, alive, group_cell, nbr_offsets, nbr_targets, best):
+    """The group that recruits in each cell: the strongest live one in or next to it.
+
+    Groups are visited in ``order`` (by decreasing strength, ties by lowest index); each
+    claims its cell and that cell's neighbours not yet claimed by a stronger group.
+
+    Args:
+        order: int64 [n_groups], group indices by decreasing strength.
+        alive: bool [n_groups], groups strong enough to act.
+        group_cell: int64 [n_groups], cell of each group.
+        nbr_offsets: int64 [n_cells + 1], CSR boundaries of the cells' neighbours.
+        nbr_targets: int64, the neighbours of each cell in turn.
+        best: int64 [n_cells], rewritten: recruiting group of each cell, -1 where none.
+    """
+    best[:] = -1
+    for k in order:
+        if not alive[k]:
+            continue
+        c = group_cell[k]
+        if best[c] < 0:
+            best[c] = k
+        for j in range(nbr_offsets[c], nbr_offsets[c + 1]):
+            if best[nbr_targets[j]] < 0:
+                best[nbr_targets[j]] = k
+
+
+@njit(cache=True)
 def operations(unit_cell, active, accuracy, conduct, attacked_at, group_at_cell, strength, info,
                people, effectiveness, info_floor, info_accuracy, retaliation_window,
                retaliation_penalty, exposed, abused, contacts, protected, loss_fraction, key,

@@ -16,7 +16,7 @@ import numpy as np
 
 from peacesim.config.fields import bounded, nonneg, positive, share
 from peacesim.dtypes import ACC
-from peacesim.kernels.actors import armed_groups_act
+from peacesim.kernels.actors import armed_groups_act, recruiting_groups
 from peacesim.kernels.recruitment import recruitment_step
 from peacesim.mechanisms.base import Mechanism, mechanism
 from peacesim.population import Table, apportion
@@ -121,19 +121,8 @@ class ArmedGroups(Mechanism):
         cells["armed_strength"][:] = strength
         cells["armed_near"][:] = strength + world.neighbour_sum(strength)
         # The strongest group in or next to a cell recruits there (ties: lowest index).
-        best = np.full(world.n_cells, -1, dtype=np.int64)
-        best_strength = np.zeros(world.n_cells)
-        src = np.repeat(np.arange(world.n_cells), np.diff(world.nbr_offsets))
-        for k in np.argsort(-g["strength"], kind="stable"):
-            if not alive[k]:
-                continue
-            c = g["cell"][k]
-            around = np.concatenate(([c], world.nbr_targets[world.nbr_offsets[c]:world.nbr_offsets[c + 1]]))
-            free = around[best[around] < 0]
-            best[free] = k
-            best_strength[free] = g["strength"][k]
-        del src
-        cells["group_at_cell"][:] = best
+        recruiting_groups(np.argsort(-g["strength"], kind="stable"), alive, g["cell"],
+                          world.nbr_offsets, world.nbr_targets, cells["group_at_cell"])
 
     def act(self, t: int) -> None:
         """Attacks, then movement."""
