@@ -72,6 +72,12 @@ class World:
     cell_col: np.ndarray
     cell_at: np.ndarray
     _region_cells: dict = field(default_factory=dict, repr=False)
+    _region_masks: dict = field(default_factory=dict, repr=False)
+    _region_index: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # np.bincount wants intp indices; converting ``region`` once saves a copy per call.
+        self._region_index = np.asarray(self.region, dtype=np.intp)
 
     @property
     def n_cells(self) -> int:
@@ -148,12 +154,20 @@ class World:
         """Boolean mask of the cells in the given region ids (empty = all cells).
 
         Region ids outside the simulated set are ignored (a programme may name regions that a
-        focused scenario does not simulate).
+        focused scenario does not simulate). The mask is computed once per list of regions and
+        is read-only.
         """
-        if not region_ids:
-            return np.ones(self.n_cells, dtype=bool)
-        wanted = [self.region_ids.index(r) for r in region_ids if r in self.region_ids]
-        return np.isin(self.region, wanted)
+        key = tuple(region_ids)
+        mask = self._region_masks.get(key)
+        if mask is None:
+            if not key:
+                mask = np.ones(self.n_cells, dtype=bool)
+            else:
+                wanted = [self.region_ids.index(r) for r in key if r in self.region_ids]
+                mask = np.isin(self.region, wanted)
+            mask.setflags(write=False)
+            self._region_masks[key] = mask
+        return mask
 
     def programme_mask(self, programme, t: int) -> np.ndarray:
         """Cells where ``programme`` (start, end, regions) acts at step ``t``."""
@@ -175,7 +189,7 @@ class World:
 
     def region_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-cell ``values`` within each region, float64 [n_regions]."""
-        return np.bincount(self.region, weights=values, minlength=self.n_regions)
+        return np.bincount(self._region_index, weights=values, minlength=self.n_regions)
 
     def to_raster(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
         """Place per-cell values back on the raster grid (for maps)."""
