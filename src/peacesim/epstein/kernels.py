@@ -86,6 +86,8 @@ _MASK = np.uint64(0xFFFF)
 _SH_EMPTY = np.uint64(0)
 _SH_ACTIVE = np.uint64(16)
 _SH_COP = np.uint64(32)
+_UNSUMMED = np.uint64(0xFFFFFFFFFFFFFFFF)  # 'neighbourhood sum not computed yet'
+_ZERO = np.uint64(0)
 
 #: A neighbourhood on the padded grid (int64 arrays): row spans ``off`` (start, relative to
 #: the centre's padded index) and ``length``; ``dy`` and half-width ``w`` of each row; ``flat``,
@@ -338,27 +340,21 @@ def _try_empty(packed, p, hood, key, step, a, tries):
     return -1
 
 
-@njit(cache=True, inline="always")
-def _pick_empty(packed, p, hood, rows, summed, key, step, a, tries):
-    """Padded index of a uniform random empty cell around p, or -1 if there is none.
+@njit(cache=True)
+def _search_empty(packed, p, hood, rows, summed, key, step, a):
+    """Fallback of :func:`_try_empty`: the r-th empty cell, r uniform (draw 0), or -1.
 
     ``summed`` is the neighbourhood sum if ``rows`` already holds this neighbourhood's row
-    sums, else a value with all bits set (the sum is computed only if the draws all fail).
+    sums, else :data:`_UNSUMMED`. Called out of line, and only from a kernel's own body: a
+    call inside an inlined helper makes Numba keep reference counts on every array the
+    helper receives, which costs more than the whole move.
     """
-    if summed != np.uint64(0xFFFFFFFFFFFFFFFF) and (summed & _MASK) == 0:
-        return -1
-    q = _try_empty(packed, p, hood, key, step, a, tries)
-    if q >= 0:
-        return q
-    if summed == np.uint64(0xFFFFFFFFFFFFFFFF):
+    if summed == _UNSUMMED:
         summed = _span_sum(packed, p, hood, rows)
     n_empty = np.int64(summed & _MASK)
     if n_empty == 0:
         return -1
     return _nth(packed, p, hood, rows, _SH_EMPTY, F_EMPTY, below(key, step, a, 0, n_empty))
-
-
-_UNSUMMED = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @njit(cache=True, inline="always")
@@ -378,15 +374,6 @@ def _move_to(a, new_cell, occ, packed, state, pos, g):
     occ[new_cell] = a
     _write(packed, new_cell, _value_of(state[a]), g)
     pos[a] = new_cell
-
-
-@njit(cache=True, inline="always")
-def _move_random(a, step, key, occ, packed, state, pos, hood, rows, summed, g, tries):
-    """Move agent a to a uniform random empty cell of its neighbourhood, if there is one."""
-    p = _padded_index(pos[a], g)
-    q = _pick_empty(packed, p, hood, rows, summed, key, step, a, tries)
-    if q >= 0:
-        _move_to(a, _cell_of(q, g), occ, packed, state, pos, g)
 
 
 @njit(cache=True)
@@ -467,19 +454,6 @@ def _shuffle(perm, n, first, key, step):
         perm[j] = t
 
 
-@njit(cache=True)
-def _cop_arrests(cop, step, occ, packed, state, jail, pos, hood, rows, g, rules, keys):
-    """A cop arrests a random active citizen of its vision, if any; returns the scan sum."""
-    p = _padded_index(pos[cop], g)
-    s = _span_sum(packed, p, hood, rows)
-    n_act = np.int64((s >> _SH_ACTIVE) & _MASK)
-    if n_act == 0:
-        return s, False
-    q = _nth(packed, p, hood, rows, _SH_ACTIVE, F_ACTIVE, below(keys.arrest, step, cop, 0, n_act))
-    _arrest(cop, occ[_cell_of(q, g)], step, keys.jail, rules, occ, packed, state, jail, pos, g)
-    return s, True
-
-
 # --------------------------------------------------------------------------------------------
 # Sequential kernel: every agent acts in turn, in a fresh random order (Mesa's shuffle_do)
 # --------------------------------------------------------------------------------------------
@@ -505,6 +479,8 @@ def step_sequential(step, legitimacy, occ, packed, kind, hardship, risk, state, 
     Returns:
         (active, jailed) citizen counts after the step.
     """
+    # Performance note: the rare paths (_search_empty, _arrest, _release) are called from this
+    # body only, never from inside the inlined helpers (see _search_empty).
     perm = scratch.perm
     rows = scratch.rows
     n = kind.size
@@ -521,38 +497,66 @@ def step_sequential(step, legitimacy, occ, packed, kind, hardship, risk, state, 
                     jail[a] -= 1  # Mesa: the term counts down on the citizen's own turn
                     continue
             if rules.move_first and rules.movement:
-                _move_random(a, step, keys.move, occ, packed, state, pos, cit, rows, _UNSUMMED,
-                             g, rules.tries)
+                p = _padded_index(pos[a], g)
+                q = _try_empty(packed, p, cit, keys.move, step, a, rules.tries)
+                if q < 0:
+                    q = _search_empty(packed, p, cit, rows, _UNSUMMED, keys.move, step, a)
+                if q >= 0:
+                    _move_to(a, _cell_of(q, g), occ, packed, state, pos, g)
             p = _padded_index(pos[a], g)
-            s = _span_sum(packed, p, cit, rows)
-            n_cops = np.int64((s >> _SH_COP) & _MASK)
-            n_act = np.int64((s >> _SH_ACTIVE) & _MASK)
-            if not rules.count_own and packed[p] == F_ACTIVE:
-                n_act -= 1
-            prob = _probability(n_cops, n_act + 1, rules.k, rules.rule)
-            if hardship[a] * one_minus_l - risk[a] * prob > rules.threshold:
+            grievance = hardship[a] * one_minus_l
+            s = _UNSUMMED
+            active = False
+            if grievance > rules.threshold:
+                # (if G <= T the citizen is quiet whatever it sees, since N = R P >= 0:
+                # no need to look; exact in floating point too, as G - N <= G)
+                s = _span_sum(packed, p, cit, rows)
+                n_cops = np.int64((s >> _SH_COP) & _MASK)
+                n_act = np.int64((s >> _SH_ACTIVE) & _MASK)
+                if not rules.count_own and packed[p] == F_ACTIVE:
+                    n_act -= 1
+                prob = _probability(n_cops, n_act + 1, rules.k, rules.rule)
+                active = grievance - risk[a] * prob > rules.threshold
+            if active:
                 if state[a] != ACTIVE:
                     state[a] = ACTIVE
                     _write(packed, pos[a], F_ACTIVE, g)
             elif state[a] != QUIET:
                 state[a] = QUIET
                 _write(packed, pos[a], F_ZERO, g)
-            if rules.movement and not rules.move_first:
+            if rules.movement and not rules.move_first and (s == _UNSUMMED
+                                                            or (s & _MASK) != _ZERO):
                 # the decision changed no empty cell: the scan's empties still hold
-                _move_random(a, step, keys.move, occ, packed, state, pos, cit, rows, s, g,
-                             rules.tries)
+                q = _try_empty(packed, p, cit, keys.move, step, a, rules.tries)
+                if q < 0:
+                    q = _search_empty(packed, p, cit, rows, s, keys.move, step, a)
+                if q >= 0:
+                    _move_to(a, _cell_of(q, g), occ, packed, state, pos, g)
         else:
             # ---- cop ------------------------------------------------------------------------
             if rules.move_first:
-                _move_random(a, step, keys.move, occ, packed, state, pos, cop, rows, _UNSUMMED,
-                             g, rules.tries)
-            s, arrested = _cop_arrests(a, step, occ, packed, state, jail, pos, cop, rows, g,
-                                       rules, keys)
-            if not rules.move_first:
-                if arrested and rules.jail_mode == _LEAVE:
-                    s = _UNSUMMED  # the cop jumped to the arrest cell
-                _move_random(a, step, keys.move, occ, packed, state, pos, cop, rows, s, g,
-                             rules.tries)
+                p = _padded_index(pos[a], g)
+                q = _try_empty(packed, p, cop, keys.move, step, a, rules.tries)
+                if q < 0:
+                    q = _search_empty(packed, p, cop, rows, _UNSUMMED, keys.move, step, a)
+                if q >= 0:
+                    _move_to(a, _cell_of(q, g), occ, packed, state, pos, g)
+            p = _padded_index(pos[a], g)
+            s = _span_sum(packed, p, cop, rows)
+            n_act = np.int64((s >> _SH_ACTIVE) & _MASK)
+            if n_act > 0:
+                r = below(keys.arrest, step, a, 0, n_act)
+                b = occ[_cell_of(_nth(packed, p, cop, rows, _SH_ACTIVE, F_ACTIVE, r), g)]
+                _arrest(a, b, step, keys.jail, rules, occ, packed, state, jail, pos, g)
+                if rules.jail_mode == _LEAVE:
+                    s = _UNSUMMED  # the cop moved onto the arrest cell
+            if not rules.move_first and (s == _UNSUMMED or (s & _MASK) != _ZERO):
+                p = _padded_index(pos[a], g)
+                q = _try_empty(packed, p, cop, keys.move, step, a, rules.tries)
+                if q < 0:
+                    q = _search_empty(packed, p, cop, rows, s, keys.move, step, a)
+                if q >= 0:
+                    _move_to(a, _cell_of(q, g), occ, packed, state, pos, g)
     if rules.jail_mode == _LEAVE:
         _jail_clock(step, keys.release, occ, packed, state, jail, pos, n_cit, cit, rows, g)
     return _counts(state, n_cit)
@@ -622,6 +626,10 @@ def _decide_all(acts, newstate, pre, occ, state, hardship, risk, n_cit, g, cit, 
             a = occ[y * g.W + x]
             if a < 0 or a >= n_cit or not acts[a]:
                 continue
+            grievance = hardship[a] * one_minus_l
+            if grievance <= rules.threshold:
+                newstate[a] = QUIET  # quiet whatever it sees (see step_sequential)
+                continue
             b = (y + g.V) * PW1 + x + g.V
             s = _prefix_sum(pre, b, cit, PW1)
             n_cops = np.int64((s >> _SH_COP) & _MASK)
@@ -629,25 +637,21 @@ def _decide_all(acts, newstate, pre, occ, state, hardship, risk, n_cit, g, cit, 
             if not rules.count_own and state[a] == ACTIVE:
                 n_act -= 1
             prob = _probability(n_cops, n_act + 1, rules.k, rules.rule)
-            if hardship[a] * one_minus_l - risk[a] * prob > rules.threshold:
+            if grievance - risk[a] * prob > rules.threshold:
                 newstate[a] = ACTIVE
             else:
                 newstate[a] = QUIET
 
 
-@njit(cache=True, inline="always")
-def _target_of(a, y, x, packed, pre, hood, step, g, rules, keys):
-    """Cell a mover at (y, x) picks in the snapshot (uniform among empty cells), or -1."""
-    p = (y + g.V) * g.PW + x + g.V
-    q = _try_empty(packed, p, hood, keys.move, step, a, rules.tries)
-    if q < 0:
-        PW1 = g.PW + 1
-        b = (y + g.V) * PW1 + x + g.V
-        n_empty = np.int64(_prefix_sum(pre, b, hood, PW1) & _MASK)
-        if n_empty == 0:
-            return -1
-        q = _prefix_nth_empty(packed, pre, p, b, hood, PW1, below(keys.move, step, a, 0, n_empty))
-    return _cell_of(q, g)
+@njit(cache=True)
+def _prefix_search_empty(packed, pre, p, y, x, hood, step, a, g, keys):
+    """Fallback of :func:`_try_empty` on the snapshot (out of line): r-th empty cell or -1."""
+    PW1 = g.PW + 1
+    b = (y + g.V) * PW1 + x + g.V
+    n_empty = np.int64(_prefix_sum(pre, b, hood, PW1) & _MASK)
+    if n_empty == 0:
+        return -1
+    return _prefix_nth_empty(packed, pre, p, b, hood, PW1, below(keys.move, step, a, 0, n_empty))
 
 
 @njit(cache=True, parallel=True)
@@ -658,14 +662,22 @@ def _choose_targets(acts, target, occ, packed, pre, kind, step, g, cit, cop, rul
             a = occ[y * g.W + x]
             if a < 0:
                 continue
+            target[a] = -1
             if not acts[a]:
-                target[a] = -1
-            elif kind[a] == 1:
-                target[a] = _target_of(a, y, x, packed, pre, cop, step, g, rules, keys)
+                continue
+            p = (y + g.V) * g.PW + x + g.V
+            if kind[a] == 1:
+                q = _try_empty(packed, p, cop, keys.move, step, a, rules.tries)
+                if q < 0:
+                    q = _prefix_search_empty(packed, pre, p, y, x, cop, step, a, g, keys)
             elif rules.movement:
-                target[a] = _target_of(a, y, x, packed, pre, cit, step, g, rules, keys)
+                q = _try_empty(packed, p, cit, keys.move, step, a, rules.tries)
+                if q < 0:
+                    q = _prefix_search_empty(packed, pre, p, y, x, cit, step, a, g, keys)
             else:
-                target[a] = -1
+                continue
+            if q >= 0:
+                target[a] = _cell_of(q, g)
 
 
 @njit(cache=True)
@@ -748,9 +760,15 @@ def step_synchronous(step, legitimacy, occ, packed, kind, hardship, risk, state,
             _write(packed, pos[a], _value_of(state[a]), g)
     n_cops = n - n_cit  # (4)
     _shuffle(scratch.perm, n_cops, n_cit, keys.order, step)
+    rows = scratch.rows
     for i in range(n_cops):
-        _cop_arrests(scratch.perm[i], step, occ, packed, state, jail, pos, cop, scratch.rows, g,
-                     rules, keys)
+        a = scratch.perm[i]
+        p = _padded_index(pos[a], g)
+        n_act = np.int64((_span_sum(packed, p, cop, rows) >> _SH_ACTIVE) & _MASK)
+        if n_act > 0:
+            r = below(keys.arrest, step, a, 0, n_act)
+            b = occ[_cell_of(_nth(packed, p, cop, rows, _SH_ACTIVE, F_ACTIVE, r), g)]
+            _arrest(a, b, step, keys.jail, rules, occ, packed, state, jail, pos, g)
     if not rules.move_first:  # (5)
         for a in range(n_cit):
             if state[a] == JAILED:
