@@ -1,0 +1,824 @@
+"""Kernels of the core model against their NumPy or plain-Python twins, and their properties.
+
+Every per-member kernel (trust, grievance, recruitment, dialogue, employment, cohesion, census)
+is run on a few cells of different sizes, including empty ones, next to its NumPy twin, over
+a few steps, and must give bit-identical float32 columns and identical integer outputs. The
+float64 per-cell sums (grievance, census) are compared exactly too: both the kernel and the
+twin (``np.bincount`` with weights) add a cell's rows one at a time in row order starting from
+0.0, so the rounding is the same.
+
+The sequential actor kernels (kernels/actors.py) are compared with their plain-Python twin,
+the undecorated function (``.py_func``).
+
+Each kernel is called with the argument types the model uses (int64 offsets and counts,
+float32 member columns, float64 per-cell arrays, Python floats for rates, a uint64 stream key
+and a Python int step), so it compiles once per session (and is cached on disk).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numba import njit
+
+from peacesim.kernels import actors
+from peacesim.kernels.actors import armed_groups_act, candidate_cell, deploy_units, operations
+from peacesim.kernels.cells import (
+    census,
+    census_numpy,
+    cohesion_step,
+    cohesion_step_numpy,
+    employment_step,
+    employment_step_numpy,
+)
+from peacesim.kernels.dialogue import dialogue_step, dialogue_step_numpy
+from peacesim.kernels.grievance import grievance_step, grievance_step_numpy
+from peacesim.kernels.recruitment import recruitment_step, recruitment_step_numpy
+from peacesim.kernels.trust import trust_step, trust_step_numpy
+from peacesim.population import EMPLOYED, FEMALE, HERDER, SYMPATHISER, YOUTH
+from peacesim.random import Streams, below, hash_counter, stream_key, uniform, uniform_numpy
+
+STREAMS = Streams(2024)
+KEY_A = STREAMS["test.kernels.a"]
+KEY_B = STREAMS["test.kernels.b"]
+KEY_C = STREAMS["test.kernels.c"]
+
+#: Rows per cell: empty cells (first, middle and last), a single member, small and larger.
+SIZES = (0, 1, 7, 40, 0, 123, 3, 250, 0)
+STEPS = (0, 1, 5, 104)
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when two arrays have the same dtype, shape and bytes (float32: bit-identical)."""
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+class Cells:
+    """Random members sorted by cell, with random per-cell inputs (one instance per seed)."""
+
+    def __init__(self, seed: int, sizes=SIZES):
+        rng = np.random.default_rng(seed)
+        self.rng = rng
+        counts = np.asarray(sizes, dtype=np.int64)
+        self.n_cells = len(counts)
+        self.offsets = np.zeros(self.n_cells + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.offsets[1:])
+        n = int(self.offsets[-1])
+        self.n = n
+        self.traits = rng.integers(0, 8, n).astype(np.uint8)  # YOUTH | FEMALE | HERDER
+        self.status = rng.integers(0, 4, n).astype(np.uint8)  # EMPLOYED | SYMPATHISER
+        self.trust = rng.random(n).astype(np.float32)
+        self.trust[:5] = [0.0, 1.0, 0.5, 0.0, 1.0]
+        self.cohesion = rng.random(n).astype(np.float32)
+        self.harm_memory = (rng.random(n) ** 3).astype(np.float32)
+        self.hardship = rng.random(n).astype(np.float32)
+        self.risk_aversion = rng.random(n).astype(np.float32)
+        self.affiliation = np.where(rng.random(n) < 0.2, rng.integers(0, 4, n), -1).astype(np.int16)
+
+    def probs(self, high: float = 1.0, zero_every: int = 3) -> np.ndarray:
+        """Per-cell probabilities in [0, high], exactly 0 in some cells and 1 in one."""
+        p = self.rng.random(self.n_cells) * high
+        p[::zero_every] = 0.0
+        p[-2] = min(high, 1.0)
+        return p
+
+    def cell_of_rows(self) -> np.ndarray:
+        """Cell of each row."""
+        return np.repeat(np.arange(self.n_cells), np.diff(self.offsets))
+
+
+def _ints(n_cells: int, k: int = 1):
+    return [np.full(n_cells, -7, dtype=np.int64) for _ in range(k)]
+
+
+# ----------------------------------------------------------------------------- trust
+
+
+def _trust_inputs(d: Cells):
+    nbr_mean = d.rng.random(d.n_cells)
+    nbr_mean[1] = np.nan  # a cell without neighbours
+    unprotected = 1.0 / (1.0 + d.rng.integers(0, 3, d.n_cells))
+    return dict(p_protect=d.probs(0.6), p_harm_forces=d.probs(0.5), p_harm_violence=d.probs(0.5),
+                unprotected=unprotected, baseline=d.rng.random(d.n_cells), nbr_mean=nbr_mean)
+
+
+def _run_trust(fn, d: Cells, trust, cell_args, rates, step):
+    hf, hv = _ints(d.n_cells, 2)
+    fn(d.offsets, trust, cell_args["p_protect"], cell_args["p_harm_forces"],
+       cell_args["p_harm_violence"], cell_args["unprotected"], cell_args["baseline"],
+       cell_args["nbr_mean"], *rates, KEY_A, KEY_B, KEY_C, step, hf, hv)
+    return hf, hv
+
+
+TRUST_RATES = [
+    (0.05, 0.3, 0.1, 0.01, 0.2, 0.02),  # gain, loss, fail_loss, drift, nbr_eps, nbr_mu
+    (1.0, 1.0, 1.0, 1.0, 1.0, 1.0),  # extremes
+    (0.5, 0.9, 0.7, 0.0, 0.5, 0.5),
+]
+
+
+@pytest.mark.parametrize("rates", TRUST_RATES)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_trust_step_matches_twin(seed, rates):
+    d = Cells(seed)
+    args = _trust_inputs(d)
+    a, b = d.trust.copy(), d.trust.copy()
+    harmed = 0
+    for step in STEPS:
+        ha = _run_trust(trust_step, d, a, args, rates, step)
+        hb = _run_trust(trust_step_numpy, d, b, args, rates, step)
+        assert same_bits(a, b), f"trust differs at step {step}"
+        assert np.array_equal(ha[0], hb[0]) and np.array_equal(ha[1], hb[1])
+        assert a.min() >= 0.0 and a.max() <= 1.0
+        harmed += int(ha[0].sum() + ha[1].sum())
+        empty = np.diff(d.offsets) == 0
+        assert not ha[0][empty].any() and not ha[1][empty].any()
+    assert harmed > 0  # the draws fired
+
+
+def test_trust_step_nothing_happens_at_zero_probabilities():
+    d = Cells(3)
+    args = _trust_inputs(d)
+    for name in ("p_protect", "p_harm_forces", "p_harm_violence"):
+        args[name] = np.zeros(d.n_cells)
+    trust = d.trust.copy()
+    # No drift and no neighbour influence: trust must not move at all.
+    hf, hv = _run_trust(trust_step, d, trust, args, (0.5, 0.5, 0.5, 0.0, 1.0, 0.0), 3)
+    assert same_bits(trust, d.trust)
+    assert not hf.any() and not hv.any()
+
+
+def test_trust_step_harm_probability_one_harms_everyone():
+    d = Cells(4)
+    args = _trust_inputs(d)
+    args["p_harm_forces"] = np.ones(d.n_cells)
+    args["p_protect"] = np.zeros(d.n_cells)
+    args["p_harm_violence"] = np.zeros(d.n_cells)
+    trust = d.trust.copy()
+    hf, hv = _run_trust(trust_step, d, trust, args, (0.05, 0.3, 0.1, 0.0, 0.2, 0.0), 0)
+    assert np.array_equal(hf, np.diff(d.offsets)) and not hv.any()
+    x = d.trust.astype(np.float64)
+    assert np.array_equal(trust, np.clip(x - 0.3 * x, 0, 1).astype(np.float32))
+
+
+def test_trust_step_more_harm_never_raises_trust():
+    """Common random numbers: more harm never leaves a member with more trust.
+
+    With a higher harm probability the harmed set is a superset, so without neighbour
+    influence (whose bounded confidence is not monotone) no member ends with more trust.
+    """
+    d = Cells(5)
+    args = _trust_inputs(d)
+    low, high = d.trust.copy(), d.trust.copy()
+    more = dict(args, p_harm_forces=np.minimum(1.0, args["p_harm_forces"] + 0.3))
+    rates = (0.05, 0.3, 0.1, 0.01, 0.2, 0.0)
+    for step in range(4):
+        h_low = _run_trust(trust_step, d, low, args, rates, step)[0]
+        h_high = _run_trust(trust_step, d, high, more, rates, step)[0]
+        assert np.all(h_high >= h_low)
+        assert np.all(high <= low)
+    assert np.any(high < low)
+
+
+# ----------------------------------------------------------------------------- grievance
+
+
+def _grievance_inputs(d: Cells):
+    return dict(legitimacy=d.rng.random(d.n_cells), justice=d.probs(), risk=d.probs(),
+                p_harm_forces=d.probs(0.5), p_harm_violence=d.probs(0.5))
+
+
+def _run_grievance(fn, d: Cells, status, harm_memory, cell_args, rates, step, trust=None):
+    symp = np.full(d.n_cells, -7, dtype=np.int64)
+    gsum = np.full(d.n_cells, np.nan)
+    fn(d.offsets, d.traits, status, d.hardship, d.risk_aversion,
+       d.trust if trust is None else trust, harm_memory, cell_args["legitimacy"],
+       cell_args["justice"], cell_args["risk"], cell_args["p_harm_forces"],
+       cell_args["p_harm_violence"], *rates, KEY_B, KEY_C, step, symp, gsum)
+    return symp, gsum
+
+
+GRIEVANCE_RATES = [
+    # harm_gain, violence_gain, forget, resolve, job_relief, trust_weight, threshold
+    (0.5, 0.2, 0.01, 0.05, 0.5, 0.3, 0.1),
+    (1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0),
+    (0.3, 0.6, 1.0, 1.0, 0.0, 2.0, 1.0),
+]
+
+
+@pytest.mark.parametrize("rates", GRIEVANCE_RATES)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_grievance_step_matches_twin(seed, rates):
+    d = Cells(seed)
+    args = _grievance_inputs(d)
+    sa, sb = d.status.copy(), d.status.copy()
+    ga, gb = d.harm_memory.copy(), d.harm_memory.copy()
+    for step in STEPS:
+        symp_a, sum_a = _run_grievance(grievance_step, d, sa, ga, args, rates, step)
+        symp_b, sum_b = _run_grievance(grievance_step_numpy, d, sb, gb, args, rates, step)
+        assert same_bits(ga, gb), f"harm memory differs at step {step}"
+        assert same_bits(sa, sb), f"status differs at step {step}"
+        assert np.array_equal(symp_a, symp_b)
+        # Exact: both add a cell's grievances one by one in row order from 0.0.
+        assert same_bits(sum_a, sum_b)
+        assert ga.min() >= 0.0 and ga.max() <= 1.0
+        counts = np.diff(d.offsets)
+        assert np.all(sum_a >= 0.0) and np.all(sum_a <= counts)
+        assert np.all(symp_a <= counts)
+        # The sympathiser count is the number of SYMPATHISER bits set, per cell.
+        bits = (sa & SYMPATHISER) != 0
+        assert np.array_equal(symp_a, np.bincount(d.cell_of_rows()[bits], minlength=d.n_cells))
+        # The kernel writes only the SYMPATHISER bit.
+        assert np.array_equal(sa & ~SYMPATHISER, d.status & ~SYMPATHISER)
+
+
+def test_grievance_without_harm_or_fading_keeps_memory():
+    d = Cells(6)
+    args = _grievance_inputs(d)
+    args["p_harm_forces"] = np.zeros(d.n_cells)
+    args["p_harm_violence"] = np.zeros(d.n_cells)
+    hm = d.harm_memory.copy()
+    _run_grievance(grievance_step, d, d.status.copy(), hm, args,
+                   (0.5, 0.2, 0.0, 0.05, 0.5, 0.3, 0.1), 2)
+    # forget = 0; justice 0 in some cells, so memory is kept there and falls elsewhere.
+    cell = d.cell_of_rows()
+    no_justice = args["justice"][cell] == 0.0
+    assert same_bits(hm[no_justice], d.harm_memory[no_justice])
+    assert np.all(hm <= d.harm_memory)
+
+
+def test_grievance_support_rule():
+    """A member supports armed groups iff G - R P - w trust > T (Epstein 2002)."""
+    d = Cells(7)
+    args = _grievance_inputs(d)
+    rates = (0.5, 0.2, 0.01, 0.05, 0.5, 0.3, 0.1)
+    status, hm = d.status.copy(), d.harm_memory.copy()
+    _run_grievance(grievance_step, d, status, hm, args, rates, 9)
+    cell = d.cell_of_rows()
+    h = d.hardship.astype(np.float64)
+    working = ((d.traits & YOUTH) != 0) & ((d.status & EMPLOYED) != 0)
+    h = np.where(working, h * 0.5, h)
+    g = np.minimum(1.0, h * (1.0 - args["legitimacy"][cell]) + hm.astype(np.float64))
+    net = g - d.risk_aversion * args["risk"][cell] - 0.3 * d.trust.astype(np.float64)
+    assert np.array_equal((status & SYMPATHISER) != 0, net > 0.1)
+
+
+def test_grievance_more_trust_means_fewer_sympathisers():
+    d = Cells(8)
+    args = _grievance_inputs(d)
+    rates = (0.5, 0.2, 0.01, 0.05, 0.5, 0.3, 0.1)
+    low = _run_grievance(grievance_step, d, d.status.copy(), d.harm_memory.copy(), args, rates,
+                         1, trust=np.zeros(d.n, dtype=np.float32))[0]
+    high = _run_grievance(grievance_step, d, d.status.copy(), d.harm_memory.copy(), args, rates,
+                          1, trust=np.ones(d.n, dtype=np.float32))[0]
+    assert np.all(high <= low) and high.sum() < low.sum()
+
+
+# ----------------------------------------------------------------------------- recruitment
+
+
+def _run_recruitment(fn, d, status, affiliation, group_at_cell, p_join, p_return, factor, step):
+    joined, returned = _ints(d.n_cells, 2)
+    fn(d.offsets, d.traits, status, affiliation, group_at_cell, p_join, p_return, factor, KEY_A,
+       step, joined, returned)
+    return joined, returned
+
+
+@pytest.mark.parametrize("factor", [0.3, 0.0, 1.0])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_recruitment_step_matches_twin(seed, factor):
+    d = Cells(seed)
+    group_at_cell = np.where(d.rng.random(d.n_cells) < 0.7, d.rng.integers(0, 4, d.n_cells), -1)
+    group_at_cell = group_at_cell.astype(np.int64)
+    p_join, p_return = d.probs(0.8), d.probs(0.3, zero_every=4)
+    aa, ab = d.affiliation.copy(), d.affiliation.copy()
+    moved = 0
+    for step in STEPS:
+        ra = _run_recruitment(recruitment_step, d, d.status, aa, group_at_cell, p_join, p_return,
+                              factor, step)
+        rb = _run_recruitment(recruitment_step_numpy, d, d.status, ab, group_at_cell, p_join,
+                              p_return, factor, step)
+        assert same_bits(aa, ab), f"affiliation differs at step {step}"
+        assert np.array_equal(ra[0], rb[0]) and np.array_equal(ra[1], rb[1])
+        moved += int(ra[0].sum() + ra[1].sum())
+    assert moved > 0
+    # Who may be recruited: young sympathisers only (or those recruited from the start).
+    new = (aa >= 0) & (d.affiliation < 0)
+    assert np.all((d.traits[new] & YOUTH) != 0) and np.all((d.status[new] & SYMPATHISER) != 0)
+    assert np.all(aa >= -1)
+
+
+def test_recruitment_at_zero_probabilities_changes_nothing():
+    d = Cells(9)
+    group_at_cell = np.zeros(d.n_cells, dtype=np.int64)
+    aff = d.affiliation.copy()
+    zeros = np.zeros(d.n_cells)
+    joined, returned = _run_recruitment(recruitment_step, d, d.status, aff, group_at_cell, zeros,
+                                        zeros, 0.3, 4)
+    assert same_bits(aff, d.affiliation) and not joined.any() and not returned.any()
+    # And with no group recruiting anywhere, p_join = 1 recruits nobody.
+    joined, _ = _run_recruitment(recruitment_step, d, d.status, aff, np.full(d.n_cells, -1),
+                                 np.ones(d.n_cells), zeros, 0.3, 4)
+    assert same_bits(aff, d.affiliation) and not joined.any()
+
+
+def test_recruitment_employed_factor_zero_spares_employed_youth():
+    d = Cells(10)
+    aff = np.full(d.n, -1, dtype=np.int16)
+    ones = np.ones(d.n_cells)
+    joined, _ = _run_recruitment(recruitment_step, d, d.status, aff, np.zeros(d.n_cells, np.int64),
+                                 ones, np.zeros(d.n_cells), 0.0, 0)
+    eligible = ((d.traits & YOUTH) != 0) & ((d.status & SYMPATHISER) != 0)
+    employed = (d.status & EMPLOYED) != 0
+    assert np.array_equal(aff >= 0, eligible & ~employed)
+    assert joined.sum() == int((eligible & ~employed).sum())
+
+
+# ----------------------------------------------------------------------------- dialogue
+
+
+def _dialogue_inputs(d: Cells, p_high: float = 0.6):
+    n = d.n_cells
+    women = d.rng.random(n)
+    youth = d.rng.random(n)
+    return dict(p_reach=d.probs(p_high, zero_every=4), female=women / 0.5,
+                male=(1.0 - women) / 0.5, young=youth / 0.6, elder=(1.0 - youth) / 0.4,
+                trust_gain=d.probs(0.3))
+
+
+def _run_dialogue(fn, d, trust, cohesion, hm, a, rates, step):
+    participants = np.full(d.n_cells, -7, dtype=np.int64)
+    fn(d.offsets, d.traits, trust, cohesion, hm, a["p_reach"], a["female"], a["male"],
+       a["young"], a["elder"], a["trust_gain"], *rates, KEY_A, step, participants)
+    return participants
+
+
+DIALOGUE_RATES = [(0.1, 0.3, 0.3, 0.3), (1.0, 1.0, 1.0, 0.5), (0.2, 0.0, 0.05, 0.1)]
+
+
+@pytest.mark.parametrize("rates", DIALOGUE_RATES)  # cohesion_gain, voice, eps, mu
+@pytest.mark.parametrize("seed", [1, 2])
+def test_dialogue_step_matches_twin(seed, rates):
+    d = Cells(seed)
+    a = _dialogue_inputs(d)
+    ta, tb = d.trust.copy(), d.trust.copy()
+    ca, cb = d.cohesion.copy(), d.cohesion.copy()
+    ha, hb = d.harm_memory.copy(), d.harm_memory.copy()
+    reached = 0
+    for step in STEPS:
+        pa = _run_dialogue(dialogue_step, d, ta, ca, ha, a, rates, step)
+        pb = _run_dialogue(dialogue_step_numpy, d, tb, cb, hb, a, rates, step)
+        assert same_bits(ta, tb), f"trust differs at step {step}"
+        assert same_bits(ca, cb), f"cohesion differs at step {step}"
+        assert same_bits(ha, hb), f"harm memory differs at step {step}"
+        assert np.array_equal(pa, pb)
+        for col in (ta, ca, ha):
+            assert col.min() >= 0.0 and col.max() <= 1.0
+        assert np.all(pa <= np.diff(d.offsets))
+        assert not pa[a["p_reach"] == 0].any()
+        reached += int(pa.sum())
+    assert reached > 10
+
+
+def test_dialogue_without_reach_changes_nothing():
+    d = Cells(11)
+    a = _dialogue_inputs(d)
+    a["p_reach"] = np.zeros(d.n_cells)
+    t, c, h = d.trust.copy(), d.cohesion.copy(), d.harm_memory.copy()
+    participants = _run_dialogue(dialogue_step, d, t, c, h, a, (0.5, 0.5, 0.5, 0.5), 1)
+    assert not participants.any()
+    assert same_bits(t, d.trust) and same_bits(c, d.cohesion) and same_bits(h, d.harm_memory)
+
+
+def test_dialogue_raises_trust_and_cohesion_of_participants_only_upward():
+    """Without meeting (eps = 0) a session only raises trust and cohesion.
+
+    And only young participants' harm memory falls.
+    """
+    d = Cells(12)
+    a = _dialogue_inputs(d, p_high=1.0)
+    t, c, h = d.trust.copy(), d.cohesion.copy(), d.harm_memory.copy()
+    _run_dialogue(dialogue_step, d, t, c, h, a, (0.2, 0.5, 0.0, 0.3), 0)
+    assert np.all(t >= d.trust) and np.any(t > d.trust)
+    assert np.all(c >= d.cohesion) and np.any(c > d.cohesion)
+    elders = (d.traits & YOUTH) == 0
+    assert same_bits(h[elders], d.harm_memory[elders])
+    assert np.all(h <= d.harm_memory)
+
+
+def test_dialogue_reach_follows_sex_factor():
+    """A female factor of 0 keeps every woman out of the sessions."""
+    d = Cells(13)
+    a = _dialogue_inputs(d, p_high=1.0)
+    a["female"] = np.zeros(d.n_cells)
+    a["trust_gain"] = np.full(d.n_cells, 0.5)
+    t = d.trust.copy()
+    _run_dialogue(dialogue_step, d, t, d.cohesion.copy(), d.harm_memory.copy(), a,
+                  (0.1, 0.3, 0.0, 0.3), 0)
+    women = (d.traits & FEMALE) != 0
+    assert same_bits(t[women], d.trust[women])
+    assert np.any(t[~women] != d.trust[~women])
+
+
+# ----------------------------------------------------------------------------- employment
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_employment_step_matches_twin(seed):
+    d = Cells(seed)
+    p_job = d.probs()
+    sa, sb = d.status.copy(), d.status.copy()
+    ea, eb = _ints(d.n_cells, 2)
+    employment_step(d.offsets, d.traits, sa, p_job, KEY_A, ea)
+    employment_step_numpy(d.offsets, d.traits, sb, p_job, KEY_A, eb)
+    assert same_bits(sa, sb) and np.array_equal(ea, eb)
+    # Only the EMPLOYED bit is written; only young people are employed.
+    assert np.array_equal(sa & ~EMPLOYED, d.status & ~EMPLOYED)
+    assert not np.any((sa & EMPLOYED)[(d.traits & YOUTH) == 0])
+
+
+def test_employment_is_monotone_and_bounded():
+    d = Cells(4)
+    young = (d.traits & YOUTH) != 0
+    n_young = np.bincount(d.cell_of_rows()[young], minlength=d.n_cells)
+    previous = np.zeros(d.n, dtype=bool)
+    for level in (0.0, 0.2, 0.7, 1.0):
+        status = d.status.copy()
+        employed = np.full(d.n_cells, -7, dtype=np.int64)
+        employment_step(d.offsets, d.traits, status, np.full(d.n_cells, level), KEY_A, employed)
+        now = (status & EMPLOYED) != 0
+        assert np.all(now >= previous)  # common random numbers: jobs are only added
+        previous = now
+        if level == 0.0:
+            assert not employed.any()
+        if level == 1.0:
+            assert np.array_equal(employed, n_young) and np.array_equal(now, young)
+
+
+# ----------------------------------------------------------------------------- cohesion
+
+
+@pytest.mark.parametrize("drift", [0.01, 0.0, 1.0])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_cohesion_step_matches_twin(seed, drift):
+    d = Cells(seed)
+    shock = 0.1 * (d.rng.random(d.n_cells) < 0.5)
+    baseline = d.rng.random(d.n_cells)
+    a, b = d.cohesion.copy(), d.cohesion.copy()
+    for _ in range(3):
+        cohesion_step(d.offsets, a, shock, baseline, drift)
+        cohesion_step_numpy(d.offsets, b, shock, baseline, drift)
+        assert same_bits(a, b)
+        assert a.min() >= 0.0 and a.max() <= 1.0
+
+
+def test_cohesion_without_shock_or_drift_is_unchanged():
+    d = Cells(5)
+    z = d.cohesion.copy()
+    cohesion_step(d.offsets, z, np.zeros(d.n_cells), d.rng.random(d.n_cells), 0.0)
+    assert same_bits(z, d.cohesion)
+    cohesion_step(d.offsets, z, np.ones(d.n_cells), np.zeros(d.n_cells), 0.0)
+    assert not z.any()
+
+
+# ----------------------------------------------------------------------------- census
+
+
+def _run_census(fn, d, status, affiliation, trust, cohesion):
+    n = d.n_cells
+    members, youth, youth_recruited = _ints(n, 3)
+    sums = [np.full(n, np.nan) for _ in range(3)]
+    fn(d.offsets, d.traits, status, affiliation, trust, cohesion, members, *sums, youth,
+       youth_recruited)
+    return members, *sums, youth, youth_recruited
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_census_matches_twin(seed):
+    d = Cells(seed)
+    a = _run_census(census, d, d.status, d.affiliation, d.trust, d.cohesion)
+    b = _run_census(census_numpy, d, d.status, d.affiliation, d.trust, d.cohesion)
+    for name, x, y in zip(("members", "trust_sum", "cohesion_sum", "report_sum", "youth",
+                           "youth_recruited"), a, b, strict=True):
+        # Exact for the float64 sums too: same rows added in the same order.
+        assert same_bits(x, y), name
+    members, trust_sum, cohesion_sum, report_sum, youth, youth_recruited = a
+    cell = d.cell_of_rows()
+    free = d.affiliation < 0
+    assert np.array_equal(members, np.bincount(cell[free], minlength=d.n_cells))
+    assert np.all(report_sum <= trust_sum) and np.all(trust_sum <= members)
+    assert np.all(cohesion_sum <= members) and np.all(youth_recruited <= youth)
+    # Conservation: everyone is either a member or a recruit.
+    recruited = np.bincount(cell[~free], minlength=d.n_cells)
+    assert np.array_equal(members + recruited, np.diff(d.offsets))
+
+
+# ----------------------------------------------------------------------------- actors
+
+
+class Grid:
+    """A small raster: 7 x 9 cells, some outside the world, two regions."""
+
+    def __init__(self, seed: int = 0):
+        rng = np.random.default_rng(seed)
+        self.n_rows, self.n_cols = 7, 9
+        inside = rng.random(self.n_rows * self.n_cols) < 0.8
+        inside[[0, 10, 30]] = True
+        flat = np.flatnonzero(inside).astype(np.int64)
+        self.n_cells = len(flat)
+        self.cell_row = flat // self.n_cols
+        self.cell_col = flat % self.n_cols
+        self.cell_at = np.full(self.n_rows * self.n_cols, -1, dtype=np.int64)
+        self.cell_at[flat] = np.arange(self.n_cells)
+        self.region = (self.cell_col >= 4).astype(np.int32)  # west 0, east 1
+        self.rng = rng
+
+    @property
+    def geometry(self):
+        """The raster arguments of the actor kernels, in their order."""
+        return (self.cell_row, self.cell_col, self.cell_at, self.n_cols, self.n_rows, self.region)
+
+
+def test_candidate_cell_matches_python_and_stays_in_region():
+    g = Grid(1)
+    found = 0
+    for cell in range(g.n_cells):
+        for radius in (1, 2, 5):
+            for step in (0, 3):
+                for actor in (0, 7):
+                    args = (cell, radius, 2, *g.geometry, KEY_A, step, actor)
+                    c = candidate_cell(*args)
+                    assert c == candidate_cell.py_func(*args)
+                    if c < 0:
+                        continue
+                    found += 1
+                    assert g.region[c] == g.region[cell]
+                    assert abs(g.cell_row[c] - g.cell_row[cell]) <= radius
+                    assert abs(g.cell_col[c] - g.cell_col[cell]) <= radius
+    assert found > 0
+
+
+def _deploy_args(g: Grid, n_units: int = 25):
+    unit_cell = g.rng.integers(0, g.n_cells, n_units).astype(np.int64)
+    active = g.rng.random(n_units) < 0.8
+    score = g.rng.random(g.n_cells)
+    return unit_cell, active, score
+
+
+@pytest.mark.parametrize("n_candidates", [6, 0])
+def test_deploy_units_matches_python(n_candidates):
+    g = Grid(2)
+    unit_cell, active, score = _deploy_args(g)
+    a, b = unit_cell.copy(), unit_cell.copy()
+    ua = np.full(g.n_cells, -3, dtype=np.int64)
+    ub = ua.copy()
+    for step in (0, 1, 2, 50):
+        deploy_units(a, active, score, 0.5, 2, n_candidates, *g.geometry, KEY_A, step, ua)
+        deploy_units.py_func(b, active, score, 0.5, 2, n_candidates, *g.geometry, KEY_A, step,
+                             ub)
+        assert np.array_equal(a, b) and np.array_equal(ua, ub)
+        assert ua.sum() == active.sum()
+        assert np.array_equal(ua, np.bincount(a[active], minlength=g.n_cells))
+    assert np.array_equal(a[~active], unit_cell[~active])  # inactive units stay
+    assert np.array_equal(g.region[a], g.region[unit_cell])  # units keep to their region
+    if n_candidates == 0:
+        assert np.array_equal(a, unit_cell)
+    else:
+        assert np.any(a != unit_cell)
+
+
+def _groups_args(g: Grid, n_groups: int = 12):
+    group_cell = g.rng.integers(0, g.n_cells, n_groups).astype(np.int64)
+    strength = g.rng.random(n_groups) * 400.0
+    strength[0] = 1.0  # dormant
+    units_near = g.rng.integers(0, 3, g.n_cells).astype(np.float64)
+    deterrence = g.rng.random(g.n_cells) * 0.8
+    score = g.rng.random(g.n_cells)
+    return group_cell, strength, units_near, deterrence, score
+
+
+def _act(fn, g, group_cell, strength, units_near, deterrence, score, step, attack_rate=0.6,
+         move_rate=0.3):
+    forces = np.zeros(g.n_cells, dtype=np.int64)
+    civilians = np.zeros(g.n_cells, dtype=np.int64)
+    fn(group_cell, strength, 5.0, attack_rate, 150.0, 283 / 415, units_near, deterrence,
+       move_rate, 2, 6, score, *g.geometry, KEY_B, step, forces, civilians)
+    return forces, civilians
+
+
+def test_armed_groups_act_matches_python():
+    g = Grid(3)
+    group_cell, strength, units_near, deterrence, score = _groups_args(g)
+    a, b = group_cell.copy(), group_cell.copy()
+    attacks = 0
+    for step in range(8):
+        fa = _act(armed_groups_act, g, a, strength, units_near, deterrence, score, step, 0.9, 0.5)
+        fb = _act(armed_groups_act.py_func, g, b, strength, units_near, deterrence, score, step,
+                  0.9, 0.5)
+        assert np.array_equal(a, b)
+        assert np.array_equal(fa[0], fb[0]) and np.array_equal(fa[1], fb[1])
+        attacks += int(fa[0].sum() + fa[1].sum())
+        # No attack on forces where none are near.
+        assert not fa[0][units_near == 0].any()
+    assert attacks > 0
+    assert a[0] == group_cell[0]  # the dormant group neither attacks nor moves
+    assert np.array_equal(g.region[a], g.region[group_cell])
+
+
+def test_armed_groups_idle_at_zero_rates():
+    g = Grid(4)
+    group_cell, strength, units_near, deterrence, score = _groups_args(g)
+    cells = group_cell.copy()
+    forces, civilians = _act(armed_groups_act, g, cells, strength, units_near, deterrence, score,
+                             1, attack_rate=0.0, move_rate=0.0)
+    assert np.array_equal(cells, group_cell) and not forces.any() and not civilians.any()
+    # Full deterrence everywhere and no units near: no attack gets through.
+    forces, civilians = _act(armed_groups_act, g, cells, strength, np.zeros(g.n_cells),
+                             np.ones(g.n_cells), score, 1, attack_rate=1.0, move_rate=0.0)
+    assert not forces.any() and not civilians.any()
+
+
+def _recruiting_groups_reference(order, alive, group_cell, nbr_offsets, nbr_targets, n_cells):
+    """Each live group, strongest first, claims its cell and its unclaimed neighbours."""
+    best = np.full(n_cells, -1, dtype=np.int64)
+    for k in order:
+        if not alive[k]:
+            continue
+        c = group_cell[k]
+        around = np.concatenate(([c], nbr_targets[nbr_offsets[c]:nbr_offsets[c + 1]]))
+        best[around[best[around] < 0]] = k
+    return best
+
+
+@pytest.mark.skipif(not hasattr(actors, "recruiting_groups"), reason="no recruiting_groups")
+def test_recruiting_groups_matches_python_and_reference():
+    g = Grid(7)
+    # Moore neighbours on the grid, as CSR over cell positions.
+    targets, offsets = [], [0]
+    for c in range(g.n_cells):
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                r, q = g.cell_row[c] + dr, g.cell_col[c] + dc
+                if (dr or dc) and 0 <= r < g.n_rows and 0 <= q < g.n_cols:
+                    t = g.cell_at[r * g.n_cols + q]
+                    if t >= 0:
+                        targets.append(t)
+        offsets.append(len(targets))
+    nbr_offsets = np.array(offsets, dtype=np.int64)
+    nbr_targets = np.array(targets, dtype=np.int64)
+    group_cell, strength, *_ = _groups_args(g, 15)
+    group_cell[4] = group_cell[5]  # two groups in one cell
+    strength[6] = strength[7]  # a tie: the lower index wins
+    alive = strength >= 5.0
+    order = np.argsort(-strength, kind="stable")
+    a = np.full(g.n_cells, 99, dtype=np.int64)
+    b = a.copy()
+    actors.recruiting_groups(order, alive, group_cell, nbr_offsets, nbr_targets, a)
+    actors.recruiting_groups.py_func(order, alive, group_cell, nbr_offsets, nbr_targets, b)
+    assert np.array_equal(a, b)
+    assert np.array_equal(a, _recruiting_groups_reference(order, alive, group_cell, nbr_offsets,
+                                                          nbr_targets, g.n_cells))
+    assert not np.isin(np.flatnonzero(~alive), a).any()  # dormant groups recruit nowhere
+    assert set(a[group_cell[alive]]) <= set(np.flatnonzero(alive))
+
+
+def _operations(fn, g, unit_cell, active, strength, step, effectiveness=0.35, abused=0.5,
+                exposed=10.0, contacts=200.0, protected=300.0):
+    rng = np.random.default_rng(step)
+    n_units = len(unit_cell)
+    accuracy = rng.random(n_units)
+    conduct = rng.random(n_units)
+    attacked_at = rng.integers(step - 8, step + 1, n_units).astype(np.int64)
+    group_at_cell = np.where(rng.random(g.n_cells) < 0.5, rng.integers(0, len(strength), g.n_cells),
+                             -1).astype(np.int64)
+    info = rng.random(g.n_cells)
+    people = rng.random(g.n_cells) * 3000.0  # some cells below one person
+    p_harm = np.full(g.n_cells, np.nan)
+    p_protect = np.full(g.n_cells, np.nan)
+    engagements = np.full(g.n_cells, -7, dtype=np.int64)
+    successes = engagements.copy()
+    fn(unit_cell, active, accuracy, conduct, attacked_at, group_at_cell, strength, info, people,
+       effectiveness, 0.15, 0.5, 4, 0.3, exposed, abused, contacts, protected, 0.04, KEY_C, step,
+       p_harm, p_protect, engagements, successes)
+    return p_harm, p_protect, engagements, successes
+
+
+def test_operations_matches_python():
+    g = Grid(5)
+    unit_cell, active, _ = _deploy_args(g, 40)
+    sa = g.rng.random(12) * 400.0
+    sa[3] = 0.0  # a destroyed group is not engaged
+    sb = sa.copy()
+    engaged = 0
+    for step in range(6):
+        oa = _operations(operations, g, unit_cell, active, sa, step, effectiveness=0.8)
+        ob = _operations(operations.py_func, g, unit_cell, active, sb, step, effectiveness=0.8)
+        assert same_bits(sa, sb)
+        for x, y in zip(oa, ob, strict=True):
+            assert same_bits(x, y)
+        p_harm, p_protect, engagements, successes = oa
+        assert np.all((p_harm >= 0) & (p_harm <= 1)) and np.all((p_protect >= 0) & (p_protect <= 1))
+        assert np.all(successes <= engagements) and np.all(successes >= 0)
+        engaged += int(engagements.sum())
+    assert engaged > 0 and sa[3] == 0.0
+
+
+def test_operations_without_contact_abuse_or_effect_changes_nothing():
+    g = Grid(6)
+    unit_cell, active, _ = _deploy_args(g, 40)
+    strength = g.rng.random(12) * 400.0
+    before = strength.copy()
+    p_harm, p_protect, _, successes = _operations(
+        operations, g, unit_cell, active, strength, 3, effectiveness=0.0, abused=0.0,
+        exposed=0.0, contacts=0.0, protected=0.0)
+    assert not p_harm.any() and not p_protect.any() and not successes.any()
+    assert same_bits(strength, before)
+
+
+# ----------------------------------------------------------------------------- counter draws
+
+
+@njit
+def _uniform_loop(key, steps, rows, draws):
+    out = np.empty(len(steps))
+    for k in range(len(steps)):
+        out[k] = uniform(key, steps[k], rows[k], draws[k])
+    return out
+
+
+@njit
+def _below_loop(key, steps, rows, draws, n):
+    out = np.empty(len(steps), dtype=np.int64)
+    for k in range(len(steps)):
+        out[k] = below(key, steps[k], rows[k], draws[k], n)
+    return out
+
+
+@njit
+def _hash_loop(key, steps, rows, draws):
+    out = np.empty(len(steps), dtype=np.uint64)
+    for k in range(len(steps)):
+        out[k] = hash_counter(key, steps[k], rows[k], draws[k])
+    return out
+
+
+def _counters(seed: int, size: int = 5000):
+    rng = np.random.default_rng(seed)
+    steps = rng.integers(0, 2**31, size)
+    steps[:3] = [0, 1, 2**31 - 1]
+    rows = rng.integers(0, 2**40, size)
+    rows[:3] = [0, 1, 2**40]
+    draws = rng.integers(0, 64, size)
+    return steps.astype(np.int64), rows.astype(np.int64), draws.astype(np.int64)
+
+
+@pytest.mark.parametrize("key", [KEY_A, np.uint64(0), np.uint64(2**64 - 1), stream_key(0, "x")])
+def test_counter_draws_numba_equals_numpy(key):
+    steps, rows, draws = _counters(int(key % 1000))
+    u = _uniform_loop(key, steps, rows, draws)
+    assert same_bits(u, uniform_numpy(key, steps, rows, draws))
+    assert u.min() >= 0.0 and u.max() < 1.0
+    n = 7
+    assert np.array_equal(_below_loop(key, steps, rows, draws, n),
+                          (uniform_numpy(key, steps, rows, draws) * n).astype(np.int64))
+    # The same bits called from Python, one at a time.
+    for k in range(5):
+        assert uniform(key, int(steps[k]), int(rows[k]), int(draws[k])) == u[k]
+    h = _hash_loop(key, steps, rows, draws)
+    assert len(np.unique(h)) == len(h)
+
+
+def test_counter_draws_are_uniform_and_independent_of_order():
+    steps = np.zeros(100_000, dtype=np.int64)
+    rows = np.arange(100_000, dtype=np.int64)
+    draws = np.zeros_like(rows)
+    u = _uniform_loop(KEY_A, steps, rows, draws)
+    # Kolmogorov-Smirnov against U(0, 1) and a crude independence check of neighbours.
+    from scipy import stats
+
+    assert stats.kstest(u, "uniform").pvalue > 1e-4
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.02
+    # Visiting the rows in another order gives each row the same number.
+    perm = np.random.default_rng(0).permutation(len(rows))
+    assert same_bits(_uniform_loop(KEY_A, steps, rows[perm], draws)[np.argsort(perm)], u)
+    # Different keys, steps and draws give different streams.
+    other = [_uniform_loop(KEY_B, steps, rows, draws), _uniform_loop(KEY_A, steps + 1, rows, draws),
+             _uniform_loop(KEY_A, steps, rows, draws + 1)]
+    for v in other:
+        assert np.mean(u == v) < 1e-3
+
+
+def test_stream_keys_are_named_and_seeded():
+    assert stream_key(1, "patrol.move") == stream_key(1, "patrol.move")
+    assert stream_key(1, "patrol.move") != stream_key(2, "patrol.move")
+    assert stream_key(1, "patrol.move") != stream_key(1, "patrol.harm")
+    streams = Streams(1)
+    assert streams["patrol.move"] == stream_key(1, "patrol.move")
+    with pytest.raises(ValueError):
+        stream_key(-1, "x")
+
+
+def test_trait_bits_are_distinct():
+    bits = [int(YOUTH), int(FEMALE), int(HERDER)]
+    assert len(set(bits)) == 3 and all(b & (b - 1) == 0 for b in bits)
+    assert int(EMPLOYED) != int(SYMPATHISER)
