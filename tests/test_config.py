@@ -135,19 +135,14 @@ def test_model_accepts_a_dict_and_none():
     assert len(model.national()) == 3
 
 
-# ----------------------------------------------------------------------------- known gaps
-# Values that load_config accepts although the model refuses them when it is built (with a
-# ValueError, not a ConfigError): load_config promises that errors surface at load time.
+# ----------------------------------------------------------------------------- refused at load time
+# Values the model could not run must fail in load_config, not later when it is built.
 
 
-@pytest.mark.xfail(strict=True, reason="population.agent_objects is not validated by "
-                   "load_config/to_config; only PeaceModel refuses it (ValueError)")
 def test_unknown_agent_objects_refused_at_load_time():
     _error(["population.agent_objects=bogus"])
 
 
-@pytest.mark.xfail(strict=True, reason="geography.regions=[] and repeated ids pass "
-                   "validation; only World.build refuses them (ValueError)")
 @pytest.mark.parametrize("regions", ["[]", "[mopti,mopti]"])
 def test_empty_or_repeated_geography_regions_refused_at_load_time(regions):
     _error([f"geography.regions={regions}"])

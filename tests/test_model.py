@@ -452,11 +452,9 @@ def test_frozen_seed_baseline():
 
 
 
-# ----------------------------------------------------------------------------- known bugs
+# ----------------------------------------------------------------------------- step counter, threads
 
 
-@pytest.mark.xfail(strict=True, reason="mesa's step wrapper increments model.steps before "
-                   "PeaceModel.step refuses a step past the end (model.py:121-125)")
 def test_a_refused_step_leaves_the_step_counter():
     model = small_model("steps=2", "population.agent_objects=none", size=500)
     model.run()
@@ -465,8 +463,6 @@ def test_a_refused_step_leaves_the_step_counter():
     assert model.steps == 2
 
 
-@pytest.mark.xfail(strict=True, reason="_set_threads (model.py:279-284) ignores threads=0, so "
-                   "a model built after a threads=1 model keeps one thread instead of all")
 def test_threads_zero_means_all_threads_even_after_a_one_thread_model():
     import numba
 

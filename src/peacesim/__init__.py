@@ -26,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ArmedGroup",
     "ConfigError",
+    "InvariantError",
     "PeaceModel",
     "SecurityForce",
     "WomensGroup",
@@ -38,4 +39,4 @@ __all__ = [
 
 from peacesim.agents import ArmedGroup, SecurityForce, WomensGroup, Youth  # noqa: E402
 from peacesim.config import ConfigError, load_config, scenario_names, to_config  # noqa: E402
-from peacesim.model import PeaceModel  # noqa: E402
+from peacesim.model import InvariantError, PeaceModel  # noqa: E402

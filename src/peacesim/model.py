@@ -100,9 +100,6 @@ class PeaceModel(mesa.Model):
     def _build_agents(self, which: str) -> None:
         from peacesim.agents import ArmedGroup, SecurityForce, WomensGroup, Youth
 
-        allowed = ("auto", "all", "actors", "none")
-        if which not in allowed:
-            raise ValueError(f"population.agent_objects={which!r}; allowed: {', '.join(allowed)}")
         if which == "auto":
             which = "all" if self.people.size <= AUTO_OBJECTS_LIMIT else "actors"
         if which == "none":
@@ -120,8 +117,9 @@ class PeaceModel(mesa.Model):
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
         """One week: every mechanism in the order of the step plan, then the census."""
-        t = int(self.steps)
+        t = int(self.steps)  # Mesa's step wrapper has already counted this step
         if t > self.config.steps:
+            self.steps -= 1  # refused: leave the counter where the run stopped
             raise RuntimeError(f"the run has {self.config.steps} steps; step {t} is past the end")
         for name in EXPOSURE:
             self.cells[name][:] = 0
@@ -235,8 +233,14 @@ class PeaceModel(mesa.Model):
                 fail(f"population column {name} has non-finite values")
             if col.min(initial=0.0) < 0.0 or col.max(initial=0.0) > 1.0:
                 fail(f"population column {name} leaves [0, 1]")
-        if people.size != int(people.offsets[-1]) or people.size != self.config.population.size:
-            fail("people were not conserved")
+        recruited = int(np.count_nonzero(people["affiliation"] >= 0))
+        members = int(self.cells["members"].sum())
+        if (people.size != int(people.offsets[-1]) or people.size != self.config.population.size
+                or (after == "record" and members + recruited != people.size)):
+            fail(f"people were not conserved: {members} members + {recruited} recruited "
+                 f"!= {people.size}")
+        if np.any((people["affiliation"] >= 0) & ((people.traits & YOUTH) == 0)):
+            fail("a member who is not young was recruited")
         strength = self.mechanisms["armed_groups"].groups["strength"]
         if np.any(~np.isfinite(strength)) or np.any(strength < 0):
             fail("an armed group's strength is negative or not finite")
@@ -280,8 +284,8 @@ def _set_threads(threads: int) -> None:
     """Use ``threads`` Numba threads (0 = all available)."""
     import numba
 
-    if threads > 0:
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    most = numba.config.NUMBA_NUM_THREADS
+    numba.set_num_threads(min(threads, most) if threads > 0 else most)
 
 
 

@@ -15,6 +15,7 @@ from peacesim.config.fields import listing, share
 from peacesim.dtypes import ACC, INDEX
 from peacesim.geography import REGION_IDS, REGION_NAMES, load_raster
 from peacesim.kernels.cells import neighbour_sum as _neighbour_sum
+from peacesim.kernels.cells import region_sum as _region_sum
 
 MALI_REGIONS = ("kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao",
                 "kidal", "bamako")
@@ -33,6 +34,14 @@ class GeographyParams:
 
     regions: list[str] = listing(list(MALI_REGIONS))
     adult_share: float = share(0.528)
+
+    def check(self) -> None:
+        """At least one region, each once."""
+        if not self.regions:
+            raise ValueError("geography.regions is empty: name at least one region")
+        repeated = sorted({r for r in self.regions if self.regions.count(r) > 1})
+        if repeated:
+            raise ValueError(f"geography.regions names {repeated[0]!r} more than once")
 
 
 @dataclass
@@ -76,7 +85,7 @@ class World:
     _region_index: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # np.bincount wants intp indices; converting ``region`` once saves a copy per call.
+        # Region of each cell as intp, for the region_sum kernel (one type, one compilation).
         self._region_index = np.asarray(self.region, dtype=np.intp)
 
     @property
@@ -189,7 +198,13 @@ class World:
 
     def region_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of per-cell ``values`` within each region, float64 [n_regions]."""
-        return np.bincount(self._region_index, weights=values, minlength=self.n_regions)
+        values = np.ascontiguousarray(values, dtype=ACC)
+        if values.shape != (self.n_cells,):
+            raise ValueError(f"region_sum needs one value per cell ({self.n_cells}), "
+                             f"got shape {values.shape}")
+        out = np.empty(self.n_regions, dtype=ACC)
+        _region_sum(self._region_index, values, out)
+        return out
 
     def to_raster(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
         """Place per-cell values back on the raster grid (for maps)."""

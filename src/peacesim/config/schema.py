@@ -71,6 +71,13 @@ class PopulationParams:
     herder_share_scale: float = bounded(1.0, 0.0, 10.0)
     agent_objects: str = "auto"
 
+    def check(self) -> None:
+        """``agent_objects`` is one of its four values."""
+        allowed = ("auto", "all", "actors", "none")
+        if self.agent_objects not in allowed:
+            raise ValueError(f"population.agent_objects={self.agent_objects!r}; allowed: "
+                             f"{', '.join(allowed)}")
+
 
 @dataclass
 class OutputParams:

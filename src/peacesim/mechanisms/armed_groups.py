@@ -53,6 +53,10 @@ class ArmedGroupParams:
             0.3.
         return_rate: Weekly probability that a recruit leaves the group. Assumed 0.01.
         attrition: Weekly share of fighters lost to desertion and other causes. Assumed 0.008.
+        external_support: Fighters a week joining a group from outside the simulated
+            population (foreign fighters, networks across the Sahel), times its region's
+            insecurity (people). Assumed 2: it sustains groups in the sparsely populated north,
+            where local recruitment alone cannot.
     """
 
     groups: int = bounded(30, 0, 10_000)
@@ -71,6 +75,7 @@ class ArmedGroupParams:
     employed_factor: float = share(0.3)
     return_rate: float = share(0.01)
     attrition: float = share(0.008)
+    external_support: float = nonneg(2.0)
 
 
 @mechanism
@@ -85,6 +90,7 @@ class ArmedGroups(Mechanism):
         """Place the groups; add the affiliation column and the cells' armed-group columns."""
         p, model, world = self.params, self.model, self.model.world
         insecurity = np.array([model.config.regions[r].insecurity for r in world.region_ids])
+        self.insecurity = insecurity
         per_region = apportion(p.groups, insecurity) if p.groups and insecurity.sum() > 0 else \
             np.zeros(world.n_regions, dtype=np.int64)
         per_region = np.maximum(per_region, (insecurity > 0.3).astype(np.int64)) \
@@ -129,7 +135,7 @@ class ArmedGroups(Mechanism):
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
         cells["attacks_on_forces"][:] = 0
         cells["attacks_on_civilians"][:] = 0
-        support = cells["sympathisers"] / np.maximum(cells["members"], 1)
+        support = cells["sympathisers"] / np.maximum(model.people.counts, 1)
         score = support - p.protection_aversion * np.minimum(1.0, cells["units_near"])
         armed_groups_act(self.groups["cell"], self.groups["strength"], p.min_strength,
                          p.attack_rate, p.half_strength, p.forces_share, cells["units_near"],
@@ -160,11 +166,13 @@ class ArmedGroups(Mechanism):
                          self.stream("recruit"), t, cells["recruits"], cells["returns"])
         g = self.groups
         if g.size:
+            inflow = p.external_support * self.insecurity[g["region"]]
             joined = np.zeros(g.size)
             has_group = cells["group_at_cell"] >= 0
             np.add.at(joined, cells["group_at_cell"][has_group],
                       cells["recruits"][has_group].astype(ACC))
-            g["strength"][:] = g["strength"] * (1.0 - p.attrition) + joined * model.people_per_agent
+            g["strength"][:] = (g["strength"] * (1.0 - p.attrition) + joined * model.people_per_agent
+                                + inflow)
         self._presence()
 
     def record(self, out: dict) -> None:

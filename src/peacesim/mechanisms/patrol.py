@@ -95,7 +95,7 @@ class PatrolParams:
             (people; Bennett 2008 exposes every civilian in range). Assumed 10.
         abused: Civilians a unit of conduct 0 abuses in a week (people). Assumed 0.5.
         contacts: Civilians a unit of conduct 1 has a good contact with in a week (people).
-            Assumed 200.
+            Assumed 100.
         protected: Civilians who feel protected after a successful engagement (people).
             Assumed 300.
         retaliation_window: Weeks after an attack on a unit during which it is less accurate.
@@ -119,7 +119,7 @@ class PatrolParams:
     loss_fraction: float = fields.share(0.04)
     exposed: float = nonneg(10.0)
     abused: float = nonneg(0.5)
-    contacts: float = nonneg(200.0)
+    contacts: float = nonneg(100.0)
     protected: float = nonneg(300.0)
     retaliation_window: int = bounded(4, 0)
     retaliation_penalty: float = fields.share(0.3)
