@@ -1,4 +1,4 @@
-"""Kernels over cells: per-member updates with per-cell inputs, the census, neighbour sums."""
+"""Kernels over cells: member updates from per-cell inputs, the census, neighbour and region sums."""
 
 from __future__ import annotations
 
@@ -145,3 +145,31 @@ def neighbour_sum_numpy(nbr_offsets, nbr_targets, values, out):
     n_cells = len(nbr_offsets) - 1
     source = np.repeat(np.arange(n_cells), np.diff(nbr_offsets))
     out[:] = np.bincount(source, weights=values[nbr_targets], minlength=n_cells)
+
+
+@njit(cache=True)
+def region_sum(region, values, out):
+    """Sum of per-cell ``values`` within each region, written into ``out`` (float64).
+
+    Adds cell by cell in index order, as ``np.bincount(region, weights=values)`` does, so both
+    give the same bits; the running sum stays in a register while consecutive cells share a
+    region (``np.bincount`` waits on memory for each addition).
+    """
+    out[:] = 0.0
+    if len(region) == 0:
+        return
+    current = region[0]
+    s = 0.0
+    for c in range(len(region)):
+        r = region[c]
+        if r != current:
+            out[current] = s
+            current = r
+            s = out[r]
+        s += values[c]
+    out[current] = s
+
+
+def region_sum_numpy(region, values, out):
+    """NumPy twin of :func:`region_sum`."""
+    out[:] = np.bincount(region, weights=values, minlength=len(out))
