@@ -1,4 +1,4 @@
-"""Kernels over cells: member updates from per-cell inputs, the census, neighbour and region sums."""
+"""Kernels over cells: member updates from cell inputs, the census, neighbour and region sums."""
 
 from __future__ import annotations
 
