@@ -683,7 +683,7 @@ def test_recruiting_groups_matches_python_and_reference():
 
 
 def _operations(fn, g, unit_cell, active, strength, step, effectiveness=0.35, abused=0.5,
-                exposed=10.0, contacts=200.0, protected=300.0):
+                exposed=10.0, contacts=200.0, protected=300.0, detection=1.0):
     rng = np.random.default_rng(step)
     n_units = len(unit_cell)
     accuracy = rng.random(n_units)
@@ -698,7 +698,8 @@ def _operations(fn, g, unit_cell, active, strength, step, effectiveness=0.35, ab
     engagements = np.full(g.n_cells, -7, dtype=np.int64)
     successes = engagements.copy()
     fn(unit_cell, active, accuracy, conduct, attacked_at, group_at_cell, strength, info, people,
-       effectiveness, 0.15, 0.5, 4, 0.3, exposed, abused, contacts, protected, 0.04, KEY_C, step,
+       effectiveness, detection, 0.15, 0.5, 4, 0.3, exposed, abused, contacts, protected, 0.04,
+       KEY_C, step,
        p_harm, p_protect, engagements, successes)
     return p_harm, p_protect, engagements, successes
 

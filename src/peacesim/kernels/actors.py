@@ -141,7 +141,7 @@ def recruiting_groups(order, alive, group_cell, nbr_offsets, nbr_targets, best):
 
 @njit(cache=True)
 def operations(unit_cell, active, accuracy, conduct, attacked_at, group_at_cell, strength, info,
-               people, effectiveness, info_floor, info_accuracy, retaliation_window,
+               people, effectiveness, detection, info_floor, info_accuracy, retaliation_window,
                retaliation_penalty, exposed, abused, contacts, protected, loss_fraction, key,
                step, p_harm, p_protect, engagements, successes):
     """Units act where they are: contact, abuse, and engagements with armed groups.
@@ -171,13 +171,15 @@ def operations(unit_cell, active, accuracy, conduct, attacked_at, group_at_cell,
         g = group_at_cell[c]
         if g < 0 or strength[g] <= 0.0:
             continue
+        if uniform(key, step, u, 1) >= detection * (info_floor + (1.0 - info_floor) * info[c]):
+            continue  # the group stays hidden among the population
         a = accuracy[u]
         if step - attacked_at[u] <= retaliation_window:
             a *= 1.0 - retaliation_penalty
         a += info_accuracy * info[c] * (1.0 - a)
         engagements[c] += 1
         p_harm[c] += exposed * (1.0 - a) * per_person
-        if uniform(key, step, u, 0) < effectiveness * (info_floor + (1.0 - info_floor) * info[c]):
+        if uniform(key, step, u, 0) < effectiveness:
             strength[g] *= 1.0 - loss_fraction
             successes[c] += 1
             p_protect[c] += protected * per_person

@@ -38,7 +38,7 @@ class ArmedGroupParams:
             Assumed 150.
         forces_share: Share of attacks aimed at forces when units are near: 283/415 (ACLED
             Mali 2017 via ACCORD: battles 191 + remote violence 92, of 415 with civilians).
-        civilian_harm: People harmed by one attack on civilians. Assumed 15 (ACLED Mali
+        civilian_harm: People harmed by one attack on civilians. Assumed 30 (ACLED Mali
             2017: 238 fatalities in 132 events of violence against civilians, about 2 killed
             per event; the injured, abducted and robbed are assumed to be several times more).
         move_rate: Weekly probability that a group moves. Assumed 0.3.
@@ -46,7 +46,7 @@ class ArmedGroupParams:
         candidates: Cells considered when moving. Assumed 6.
         protection_aversion: Weight of forces nearby in a cell's score for a group. Assumed 1.
         join_rate: Weekly probability that a young sympathiser joins a group at full local
-            presence. Assumed 0.015.
+            presence. Assumed 0.005 (keeps the baseline near its starting strength).
         presence_half: Fighters in and around a cell at which recruitment is at half its
             rate (people). Assumed 100.
         employed_factor: Relative chance that an employed young sympathiser joins. Assumed
@@ -65,12 +65,12 @@ class ArmedGroupParams:
     attack_rate: float = share(0.6)
     half_strength: float = positive(150.0)
     forces_share: float = share(283 / 415)
-    civilian_harm: float = nonneg(15.0)
+    civilian_harm: float = nonneg(30.0)
     move_rate: float = share(0.3)
     range_cells: int = bounded(2, 1, 50)
     candidates: int = bounded(6, 1, 100)
     protection_aversion: float = nonneg(1.0)
-    join_rate: float = share(0.015)
+    join_rate: float = share(0.005)
     presence_half: float = positive(100.0)
     employed_factor: float = share(0.3)
     return_rate: float = share(0.01)
@@ -195,5 +195,5 @@ class ArmedGroups(Mechanism):
         "attacks_on_forces": ("count", None, "armed-group attacks on security forces in the week"),
         "attacks_on_civilians": ("count", None, "armed-group attacks on civilians in the week"),
         "new_recruits": ("count", None, "young people who joined an armed group in the week (people)"),
-        "youth_recruited": ("share", "youth", "share of young people in an armed group"),
+        "youth_recruited": ("share", "youth", "share of young community members who have joined an armed group (the groups' starting fighters are not community members)"),
     }

@@ -84,16 +84,19 @@ class PatrolParams:
         range_cells: How far a unit moves in a week, in cells (about 28 km each). Assumed 2.
         candidates: Cells a unit considers each week. Assumed 6.
         crowding: Score penalty per unit already in a cell. Assumed 0.5.
-        effectiveness: Probability that an engagement with perfect information weakens the
-            armed group (Bennett 2008: 0.8). Assumed 0.35.
-        info_floor: Share of that effectiveness reached with no information: force alone
-            contains but does not eradicate (Kress & Szechtman 2009). Assumed 0.15.
+        effectiveness: Probability that an engagement weakens the armed group (Bennett 2008:
+            0.8 for removing an insurgent). Assumed 0.6.
+        detection: Weekly probability that a unit finds and engages an armed group in its
+            cell when the forces know everything about it. Assumed 0.3.
+        info_floor: Share of that probability reached with no information: without
+            intelligence, force alone contains but does not eradicate (Kress & Szechtman
+            2009). Assumed 0.15.
         info_accuracy: How much information closes the gap to perfect accuracy. Assumed 0.5.
         loss_fraction: Share of a group's fighters removed by a successful engagement. Assumed
             0.04.
         exposed: Civilians exposed to an engagement, each hurt with probability 1 - accuracy
-            (people; Bennett 2008 exposes every civilian in range). Assumed 10.
-        abused: Civilians a unit of conduct 0 abuses in a week (people). Assumed 0.5.
+            (people; Bennett 2008 exposes every civilian in range). Assumed 5.
+        abused: Civilians a unit of conduct 0 abuses in a week (people). Assumed 0.2.
         contacts: Civilians a unit of conduct 1 has a good contact with in a week (people).
             Assumed 100.
         protected: Civilians who feel protected after a successful engagement (people).
@@ -113,12 +116,13 @@ class PatrolParams:
     range_cells: int = bounded(2, 1, 50)
     candidates: int = bounded(6, 1, 100)
     crowding: float = nonneg(0.5)
-    effectiveness: float = fields.share(0.35)
+    effectiveness: float = fields.share(0.6)
+    detection: float = fields.share(0.3)
     info_floor: float = fields.share(0.15)
     info_accuracy: float = fields.share(0.5)
     loss_fraction: float = fields.share(0.04)
-    exposed: float = nonneg(10.0)
-    abused: float = nonneg(0.5)
+    exposed: float = nonneg(5.0)
+    abused: float = nonneg(0.2)
     contacts: float = nonneg(100.0)
     protected: float = nonneg(300.0)
     retaliation_window: int = bounded(4, 0)
@@ -232,7 +236,8 @@ class Patrol(Mechanism):
         protect = np.empty(model.world.n_cells)
         operations(u["cell"], u["active"], u["accuracy"], u["conduct"], u["attacked_at"],
                    cells["group_at_cell"], groups["strength"], cells["info"], model.world.people,
-                   p.effectiveness, p.info_floor, p.info_accuracy, p.retaliation_window,
+                   p.effectiveness, p.detection, p.info_floor, p.info_accuracy,
+                   p.retaliation_window,
                    p.retaliation_penalty, p.exposed, p.abused, p.contacts, p.protected,
                    p.loss_fraction,
                    self.stream("engage"), t, harm, protect, cells["engagements"],
