@@ -58,9 +58,15 @@ class PublishedRun:
         return self.timeseries()
 
     def summary(self) -> dict:
-        """The model's summary, numbers only, NaN replaced by None."""
+        """The model's summary, numbers only, NaN replaced by None.
+
+        Keys that repeat the config (``steps``, ``seed``, ``param_*``) are left out: they are in
+        the manifest and would collide with the swept parameters in ``sweep.parquet``.
+        """
         out = {}
         for key, value in self.model.summary().items():
+            if key in ("steps", "seed") or key.startswith("param_"):
+                continue
             if isinstance(value, bool):
                 out[key] = value
             elif isinstance(value, (int, float)):
