@@ -19,10 +19,17 @@ flat list of the same cells (centre included); "the r-th empty cell" means the r
 order, in the kernels and in the twins alike.
 
 Moving to a random empty cell of the neighbourhood: up to ``tries`` cells are drawn uniformly
-from the flat list (draws 1, 2, ...) and the first empty one is taken; if none is, the r-th
-empty cell is taken with r uniform (draw 0). Either way the cell is uniform among the empty
-cells, as in both reference implementations, and most moves cost a few draws instead of a
-search.
+from the flat list (a SplitMix64 sequence seeded by the counter draw 1) and the first empty one
+is taken; if none is, the r-th empty cell is taken with r uniform (counter draw 0). Either way
+the cell is uniform among the empty cells, as in both reference implementations, and most
+moves cost a few draws instead of a search.
+
+Performance notes (measured, see docs/validation/epstein.md): the hot helpers are inlined
+(``inline="always"``) and take few arrays; rare paths (``_search_empty``, ``_arrest``,
+``_release``, ``_batch_repick``) are separate functions called only from the loop bodies of
+the kernels, because a call made inside an inlined helper, or a helper receiving many arrays,
+makes Numba keep reference counts on every array at every call, which costs more than the work
+itself. Citizens with G <= T are quiet whatever they see (N = R P >= 0), so they skip the scan.
 
 Randomness: every draw is ``uniform(key, step, index, draw)`` (:mod:`peacesim.random`), one
 stream key per purpose (:class:`Keys`), the index being the agent row (or the position in the
@@ -61,8 +68,8 @@ __all__ = [
     "arrest_probability",
     "step_sequential",
     "step_sequential_numpy",
-    "step_synchronous",
-    "step_synchronous_numpy",
+    "step_batched",
+    "step_batched_numpy",
 ]
 
 # Agent states (column ``state``).
@@ -96,15 +103,16 @@ Hood = namedtuple("Hood", "off length dy w flat")
 #: Grid sizes: height, width, halo, padded width (W + 2 * halo), torus (0/1).
 Geometry = namedtuple("Geometry", "H W V PW torus")
 #: Rules: k, threshold T, arrest-rule code, Jmax, jail code, move_first, movement,
-#: count_own_cell (0/1) and the number of draws tried before a move falls back to a search.
+#: count_own_cell (0/1), the number of draws tried before a move falls back to a search, and
+#: the number of batches of the batched kernel.
 Rules = namedtuple("Rules", "k threshold rule max_jail jail_mode move_first movement count_own"
-                   " tries")
-#: Stream keys (uint64) of the draws of a step.
-Keys = namedtuple("Keys", "order move arrest jail release priority")
-#: Scratch arrays of the kernels: perm int64 [n], rows uint64 [2V+1], pre uint64
-#: [(H + 2V) * (PW + 1)], acts uint8 [n], newstate uint8 [n], movers int64 [n],
-#: target int64 [n], claim int64 [H*W] (all -1 between calls).
-Scratch = namedtuple("Scratch", "perm rows pre acts newstate movers target claim")
+                   " tries batches")
+#: Stream keys (uint64) of the draws of a step (``repick``: second draws of the batched
+#: kernel's movers whose cell was taken).
+Keys = namedtuple("Keys", "order move arrest jail release repick")
+#: Scratch arrays of the kernels: perm int64 [n], rows uint64 [2V+1], acts uint8 [n],
+#: newstate uint8 [n], target int64 [n].
+Scratch = namedtuple("Scratch", "perm rows acts newstate target")
 
 
 # --------------------------------------------------------------------------------------------
@@ -563,220 +571,234 @@ def step_sequential(step, legitimacy, occ, packed, kind, hardship, risk, state, 
 
 
 # --------------------------------------------------------------------------------------------
-# Synchronous kernel (fast mode)
+# Batched kernel (fast mode): the same shuffled order, cut into batches acting together
 # --------------------------------------------------------------------------------------------
 
+#: Batches smaller than this run their parallel loops on one thread (thread start-up costs more).
+PARALLEL_MIN_BATCH = 1024
 
-@njit(cache=True, parallel=True)
-def _prefix_rows(packed, pre, g):
-    """Exclusive prefix sums of each padded row: pre[row, x] = sum of packed[row, :x]."""
-    PH = g.H + 2 * g.V
-    PW1 = g.PW + 1
-    for py in prange(PH):
-        acc = np.uint64(0)
-        src = py * g.PW
-        dst = py * PW1
-        pre[dst] = acc
-        for px in range(g.PW):
-            acc += packed[src + px]
-            pre[dst + px + 1] = acc
+_STAYS = -3  # target of an agent that does not move in this batch
+_SEARCH = -2  # target of a mover whose draws found no empty cell: search at resolve time
 
 
 @njit(cache=True, inline="always")
-def _prefix_sum(pre, b, hood, PW1):
-    """Neighbourhood sum from the row prefix sums; b = padded row * (PW + 1) + padded column."""
+def _span_total(packed, p, hood):
+    """Sum of the packed values of a neighbourhood (no row sums: safe in parallel loops)."""
     total = np.uint64(0)
-    for r in range(hood.dy.size):
-        row = np.uint64(b + hood.dy[r] * PW1)
-        w = np.uint64(hood.w[r])
-        total += pre[row + w + np.uint64(1)] - pre[row - w]
+    for r in range(hood.off.size):
+        q = np.uint64(p + hood.off[r])
+        for j in range(np.uint64(hood.length[r])):
+            total += packed[q + j]
     return total
 
 
 @njit(cache=True, inline="always")
-def _prefix_nth_empty(packed, pre, p, b, hood, PW1, r):
-    """As :func:`_nth` for empty cells, with row counts taken from the prefix sums."""
-    cum = np.int64(0)
-    row = np.int64(0)
-    skip = np.int64(0)
-    for i in range(hood.dy.size):
-        rb = b + hood.dy[i] * PW1
-        c = np.int64((pre[rb + hood.w[i] + 1] - pre[rb - hood.w[i]]) & _MASK)
-        cum += c
-        full = cum <= r
-        row += full
-        skip += c * full
-    r -= skip
-    q = np.uint64(p + hood.off[row])
-    count = np.int64(0)
-    before = np.int64(0)
-    for j in range(np.uint64(hood.length[row])):
-        count += packed[q + j] == F_EMPTY
-        before += count <= r
-    return np.int64(q) + before
+def _decision(packed, p, cit, grievance, risk_a, rules):
+    """New state of a citizen with G > T at padded index p, from the grid as it is."""
+    s = _span_total(packed, p, cit)
+    n_cops = np.int64((s >> _SH_COP) & _MASK)
+    n_act = np.int64((s >> _SH_ACTIVE) & _MASK)
+    if not rules.count_own and packed[p] == F_ACTIVE:
+        n_act -= 1
+    prob = _probability(n_cops, n_act + 1, rules.k, rules.rule)
+    return ACTIVE if grievance - risk_a * prob > rules.threshold else QUIET
+
+
+# The parallel and serial versions of the batch loops below share their bodies line for line
+# (the serial one avoids starting threads for small batches). The bodies are written out, not
+# put in a helper: an inlined helper receiving many arrays makes Numba keep reference counts on
+# each of them at every call, which costs more than the work.
 
 
 @njit(cache=True, parallel=True)
-def _decide_all(acts, newstate, pre, occ, state, hardship, risk, n_cit, g, cit, one_minus_l,
-                rules):
-    """Every acting citizen decides from the same snapshot (parallel over grid rows)."""
-    PW1 = g.PW + 1
-    for y in prange(g.H):
-        for x in range(g.W):
-            a = occ[y * g.W + x]
-            if a < 0 or a >= n_cit or not acts[a]:
-                continue
+def _batch_decide_parallel(perm, lo, hi, acts, newstate, packed, kind, hardship, risk, pos, g,
+                           cit, one_minus_l, rules):
+    for i in prange(lo, hi):
+        a = perm[i]
+        if kind[a] == 0 and acts[a]:
             grievance = hardship[a] * one_minus_l
             if grievance <= rules.threshold:
                 newstate[a] = QUIET  # quiet whatever it sees (see step_sequential)
-                continue
-            b = (y + g.V) * PW1 + x + g.V
-            s = _prefix_sum(pre, b, cit, PW1)
-            n_cops = np.int64((s >> _SH_COP) & _MASK)
-            n_act = np.int64((s >> _SH_ACTIVE) & _MASK)
-            if not rules.count_own and state[a] == ACTIVE:
-                n_act -= 1
-            prob = _probability(n_cops, n_act + 1, rules.k, rules.rule)
-            if grievance - risk[a] * prob > rules.threshold:
-                newstate[a] = ACTIVE
             else:
-                newstate[a] = QUIET
+                newstate[a] = _decision(packed, _padded_index(pos[a], g), cit, grievance,
+                                        risk[a], rules)
 
 
 @njit(cache=True)
-def _prefix_search_empty(packed, pre, p, y, x, hood, step, a, g, keys):
-    """Fallback of :func:`_try_empty` on the snapshot (out of line): r-th empty cell or -1."""
-    PW1 = g.PW + 1
-    b = (y + g.V) * PW1 + x + g.V
-    n_empty = np.int64(_prefix_sum(pre, b, hood, PW1) & _MASK)
-    if n_empty == 0:
-        return -1
-    return _prefix_nth_empty(packed, pre, p, b, hood, PW1, below(keys.move, step, a, 0, n_empty))
+def _batch_decide_serial(perm, lo, hi, acts, newstate, packed, kind, hardship, risk, pos, g,
+                         cit, one_minus_l, rules):
+    for i in range(lo, hi):
+        a = perm[i]
+        if kind[a] == 0 and acts[a]:
+            grievance = hardship[a] * one_minus_l
+            if grievance <= rules.threshold:
+                newstate[a] = QUIET  # quiet whatever it sees (see step_sequential)
+            else:
+                newstate[a] = _decision(packed, _padded_index(pos[a], g), cit, grievance,
+                                        risk[a], rules)
 
 
 @njit(cache=True, parallel=True)
-def _choose_targets(acts, target, occ, packed, pre, kind, step, g, cit, cop, rules, keys):
-    """Every mover picks a uniform random empty cell of its neighbourhood in the snapshot."""
-    for y in prange(g.H):
-        for x in range(g.W):
-            a = occ[y * g.W + x]
-            if a < 0:
-                continue
-            target[a] = -1
-            if not acts[a]:
-                continue
-            p = (y + g.V) * g.PW + x + g.V
-            if kind[a] == 1:
-                q = _try_empty(packed, p, cop, keys.move, step, a, rules.tries)
-                if q < 0:
-                    q = _prefix_search_empty(packed, pre, p, y, x, cop, step, a, g, keys)
-            elif rules.movement:
-                q = _try_empty(packed, p, cit, keys.move, step, a, rules.tries)
-                if q < 0:
-                    q = _prefix_search_empty(packed, pre, p, y, x, cit, step, a, g, keys)
-            else:
-                continue
-            if q >= 0:
-                target[a] = _cell_of(q, g)
+def _batch_targets_parallel(perm, lo, hi, acts, target, packed, kind, pos, step, g, cit, cop,
+                            rules, keys):
+    for i in prange(lo, hi):  # citizens (one call site per loop keeps the loop fast)
+        a = perm[i]
+        target[a] = _STAYS
+        if kind[a] == 0 and acts[a] and rules.movement:
+            q = _try_empty(packed, _padded_index(pos[a], g), cit, keys.move, step, a,
+                           rules.tries)
+            target[a] = _cell_of(q, g) if q >= 0 else _SEARCH
+    for i in prange(lo, hi):  # cops
+        a = perm[i]
+        if kind[a] == 1 and acts[a]:
+            q = _try_empty(packed, _padded_index(pos[a], g), cop, keys.move, step, a,
+                           rules.tries)
+            target[a] = _cell_of(q, g) if q >= 0 else _SEARCH
 
 
 @njit(cache=True)
-def _resolve_moves(target, claim, movers, occ, packed, state, pos, step, g, keys):
-    """Movers that chose the same cell: the lowest priority draw (then lowest row) moves."""
-    m = 0
-    for cell in range(occ.size):
-        a = occ[cell]
-        if a < 0:
-            continue
+def _batch_targets_serial(perm, lo, hi, acts, target, packed, kind, pos, step, g, cit, cop,
+                          rules, keys):
+    for i in range(lo, hi):  # citizens (one call site per loop keeps the loop fast)
+        a = perm[i]
+        target[a] = _STAYS
+        if kind[a] == 0 and acts[a] and rules.movement:
+            q = _try_empty(packed, _padded_index(pos[a], g), cit, keys.move, step, a,
+                           rules.tries)
+            target[a] = _cell_of(q, g) if q >= 0 else _SEARCH
+    for i in range(lo, hi):  # cops
+        a = perm[i]
+        if kind[a] == 1 and acts[a]:
+            q = _try_empty(packed, _padded_index(pos[a], g), cop, keys.move, step, a,
+                           rules.tries)
+            target[a] = _cell_of(q, g) if q >= 0 else _SEARCH
+
+
+@njit(cache=True)
+def _batch_moves(perm, lo, hi, scratch, occ, packed, kind, state, pos, step, g, cit, cop,
+                 rules, keys):
+    """Movement of a batch: draws in parallel on the snapshot, then moves in batch order.
+
+    A mover whose drawn cell is still empty moves there. A mover whose draws found no empty
+    cell searches (draw 0 of ``keys.move``, as the sequential kernel). A mover whose cell was
+    taken by an earlier mover of the batch draws again on the current grid (stream
+    ``keys.repick``), so every mover ends on a uniform random empty cell of its vision, if
+    there is one.
+    """
+    acts = scratch.acts
+    target = scratch.target
+    rows = scratch.rows
+    if hi - lo >= PARALLEL_MIN_BATCH:
+        _batch_targets_parallel(perm, lo, hi, acts, target, packed, kind, pos, step, g, cit,
+                                cop, rules, keys)
+    else:
+        _batch_targets_serial(perm, lo, hi, acts, target, packed, kind, pos, step, g, cit, cop,
+                              rules, keys)
+    for i in range(lo, hi):
+        a = perm[i]
         t = target[a]
-        if t < 0:
+        if t == _STAYS:
             continue
-        movers[m] = a
-        m += 1
-        c = claim[t]
-        if c < 0:
-            claim[t] = a
-        else:
-            pa = uniform(keys.priority, step, a, 0)
-            pc = uniform(keys.priority, step, c, 0)
-            if pa < pc or (pa == pc and a < c):
-                claim[t] = a
-    for i in range(m):
-        a = movers[i]
-        t = target[a]
-        if claim[t] == a:
+        if t >= 0 and occ[t] < 0:
             _move_to(a, t, occ, packed, state, pos, g)
-    for i in range(m):
-        claim[target[movers[i]]] = -1
+        else:
+            _batch_repick(a, t, occ, packed, kind, state, pos, rows, step, g, cit, cop, rules,
+                          keys)
 
 
 @njit(cache=True)
-def _move_phase(scratch, occ, packed, kind, state, pos, step, g, cit, cop, rules, keys):
-    _prefix_rows(packed, scratch.pre, g)
-    _choose_targets(scratch.acts, scratch.target, occ, packed, scratch.pre, kind, step, g, cit,
-                    cop, rules, keys)
-    _resolve_moves(scratch.target, scratch.claim, scratch.movers, occ, packed, state, pos,
-                   step, g, keys)
+def _batch_repick(a, t, occ, packed, kind, state, pos, rows, step, g, cit, cop, rules, keys):
+    """Rare path of :func:`_batch_moves`: search (t = _SEARCH) or draw again (cell taken)."""
+    p = _padded_index(pos[a], g)
+    if kind[a] == 1:
+        if t == _SEARCH:
+            q = _search_empty(packed, p, cop, rows, _UNSUMMED, keys.move, step, a)
+        else:
+            q = _try_empty(packed, p, cop, keys.repick, step, a, rules.tries)
+            if q < 0:
+                q = _search_empty(packed, p, cop, rows, _UNSUMMED, keys.repick, step, a)
+    else:
+        if t == _SEARCH:
+            q = _search_empty(packed, p, cit, rows, _UNSUMMED, keys.move, step, a)
+        else:
+            q = _try_empty(packed, p, cit, keys.repick, step, a, rules.tries)
+            if q < 0:
+                q = _search_empty(packed, p, cit, rows, _UNSUMMED, keys.repick, step, a)
+    if q >= 0:
+        _move_to(a, _cell_of(q, g), occ, packed, state, pos, g)
 
 
 @njit(cache=True)
-def step_synchronous(step, legitimacy, occ, packed, kind, hardship, risk, state, jail, pos,
-                     scratch, n_cit, g, cit, cop, rules, keys):
-    """Advance the model one step in phases, the costly ones in parallel (Numba).
+def step_batched(step, legitimacy, occ, packed, kind, hardship, risk, state, jail, pos,
+                 scratch, n_cit, g, cit, cop, rules, keys):
+    """Advance the model one step, the shuffled order cut into batches acting together (Numba).
 
-    Phases: (1) jail clock of the Mesa rule (a jailed citizen with time left counts down
-    instead of acting); (2) if ``move_first``, movement; (3) every acting citizen decides from
-    the same snapshot; (4) cops arrest one at a time in a random order, each seeing the
-    arrests before it; (5) if not ``move_first``, movement: every mover picks a uniform random
-    empty cell of its neighbourhood in the snapshot, and of movers that picked the same cell
-    the one with the lowest priority draw moves, the others stay; (6) with jail
-    ``"leave_grid"``, the NetLogo jail clock and releases. Phases (3) and the choice of cells in
-    (2)/(5) run in parallel over grid rows; their draws are keyed by agent, so the result does
-    not depend on the number of threads.
+    The agents are shuffled exactly as in :func:`step_sequential` and the order is cut into
+    ``rules.batches`` consecutive batches. Each batch, in turn: (1) its jailed citizens count
+    down (Mesa jail rule) and the others act; (2) if ``move_first``, it moves; (3) its acting
+    citizens decide, all from the grid as the batch found it; (4) its cops arrest one at a
+    time in batch order; (5) if not ``move_first``, it moves (:func:`_batch_moves`; a citizen
+    arrested in (4) stays). With the jail ``"leave_grid"``, the NetLogo jail clock ends the
+    step. Loops (3) and the draws of the moves run in parallel over the batch when it has at
+    least :data:`PARALLEL_MIN_BATCH` agents; every draw is keyed by agent, so the result does
+    not depend on the number of threads. With one agent per batch (``batches >= agents``) the
+    run is the sequential one, draw for draw.
 
-    Args: as :func:`step_sequential` (all of ``scratch`` is used).
+    Args: as :func:`step_sequential` (``perm``, ``rows``, ``acts``, ``newstate`` and ``target``
+        of ``scratch`` are used); ``rules.batches`` sets the number of batches.
 
     Returns:
         (active, jailed) citizen counts after the step.
     """
-    acts = scratch.acts
-    n = kind.size
-    for a in range(n):  # (1)
-        acts[a] = 1
-        if kind[a] == 0 and state[a] == JAILED:
-            if rules.jail_mode == _LEAVE:
-                acts[a] = 0
-            elif jail[a] > 0:
-                jail[a] -= 1
-                acts[a] = 0
-    if rules.move_first:  # (2)
-        _move_phase(scratch, occ, packed, kind, state, pos, step, g, cit, cop, rules, keys)
-    _prefix_rows(packed, scratch.pre, g)  # (3)
-    _decide_all(acts, scratch.newstate, scratch.pre, occ, state, hardship, risk, n_cit, g, cit,
-                1.0 - legitimacy, rules)
-    for a in range(n_cit):
-        if acts[a] and scratch.newstate[a] != state[a]:
-            state[a] = scratch.newstate[a]
-            _write(packed, pos[a], _value_of(state[a]), g)
-    n_cops = n - n_cit  # (4)
-    _shuffle(scratch.perm, n_cops, n_cit, keys.order, step)
+    perm = scratch.perm
     rows = scratch.rows
-    for i in range(n_cops):
-        a = scratch.perm[i]
-        p = _padded_index(pos[a], g)
-        n_act = np.int64((_span_sum(packed, p, cop, rows) >> _SH_ACTIVE) & _MASK)
-        if n_act > 0:
-            r = below(keys.arrest, step, a, 0, n_act)
-            b = occ[_cell_of(_nth(packed, p, cop, rows, _SH_ACTIVE, F_ACTIVE, r), g)]
-            _arrest(a, b, step, keys.jail, rules, occ, packed, state, jail, pos, g)
-    if not rules.move_first:  # (5)
-        for a in range(n_cit):
-            if state[a] == JAILED:
-                acts[a] = 0  # arrested in (4)
-        _move_phase(scratch, occ, packed, kind, state, pos, step, g, cit, cop, rules, keys)
-    if rules.jail_mode == _LEAVE:  # (6)
-        _jail_clock(step, keys.release, occ, packed, state, jail, pos, n_cit, cit,
-                    scratch.rows, g)
+    acts = scratch.acts
+    newstate = scratch.newstate
+    n = kind.size
+    _shuffle(perm, n, 0, keys.order, step)
+    one_minus_l = 1.0 - legitimacy
+    size = max(1, (n + rules.batches - 1) // rules.batches)
+    for lo in range(0, n, size):
+        hi = min(n, lo + size)
+        for i in range(lo, hi):  # (1)
+            a = perm[i]
+            acts[a] = 1
+            if kind[a] == 0 and state[a] == JAILED:
+                if rules.jail_mode == _LEAVE:
+                    acts[a] = 0
+                elif jail[a] > 0:
+                    jail[a] -= 1
+                    acts[a] = 0
+        if rules.move_first:  # (2)
+            _batch_moves(perm, lo, hi, scratch, occ, packed, kind, state, pos, step, g, cit,
+                         cop, rules, keys)
+        if hi - lo >= PARALLEL_MIN_BATCH:  # (3)
+            _batch_decide_parallel(perm, lo, hi, acts, newstate, packed, kind, hardship, risk,
+                                   pos, g, cit, one_minus_l, rules)
+        else:
+            _batch_decide_serial(perm, lo, hi, acts, newstate, packed, kind, hardship, risk,
+                                 pos, g, cit, one_minus_l, rules)
+        for i in range(lo, hi):
+            a = perm[i]
+            if kind[a] == 0 and acts[a] and newstate[a] != state[a]:
+                state[a] = newstate[a]
+                _write(packed, pos[a], _value_of(state[a]), g)
+        for i in range(lo, hi):  # (4)
+            a = perm[i]
+            if kind[a] != 1:
+                continue
+            p = _padded_index(pos[a], g)
+            n_act = np.int64((_span_sum(packed, p, cop, rows) >> _SH_ACTIVE) & _MASK)
+            if n_act > 0:
+                r = below(keys.arrest, step, a, 0, n_act)
+                b = occ[_cell_of(_nth(packed, p, cop, rows, _SH_ACTIVE, F_ACTIVE, r), g)]
+                _arrest(a, b, step, keys.jail, rules, occ, packed, state, jail, pos, g)
+                acts[b] = 0  # an arrested citizen of this batch does not move
+        if not rules.move_first:  # (5)
+            _batch_moves(perm, lo, hi, scratch, occ, packed, kind, state, pos, step, g, cit,
+                         cop, rules, keys)
+    if rules.jail_mode == _LEAVE:
+        _jail_clock(step, keys.release, occ, packed, state, jail, pos, n_cit, cit, rows, g)
     return _counts(state, n_cit)
 
 
@@ -902,8 +924,8 @@ def _release_py(b, step, key, grid, occ, state, pos):
 def _cop_arrests_py(cop, step, grid, occ, state, jail, pos, rules, keys):
     _, actives, _ = _look(grid, pos_of(cop, occ), grid.cop_offsets, occ, state)
     if not actives:
-        return False
-    b = occ[actives[_below_py(keys.arrest, step, cop, 0, len(actives))]]
+        return None
+    b = int(occ[actives[_below_py(keys.arrest, step, cop, 0, len(actives))]])
     if rules.jail_mode == _STAY:
         jail[b] = _below_py(keys.jail, step, cop, 0, rules.max_jail + 1)
         state[b] = JAILED
@@ -913,7 +935,7 @@ def _cop_arrests_py(cop, step, grid, occ, state, jail, pos, rules, keys):
         cell = int(pos[b])
         occ[cell] = -1
         _move_py(cop, cell, occ, pos)
-    return True
+    return b
 
 
 def _jail_clock_py(step, key, grid, occ, state, jail, pos, n_cit):
@@ -989,29 +1011,43 @@ def step_sequential_numpy(step, legitimacy, occ, kind, hardship, risk, state, ja
     return _counts_py(state, n_cit)
 
 
-def _synchronous_moves_py(acts, step, grid, occ, kind, state, pos, rules, keys):
+def _batch_moves_py(perm, lo, hi, acts, step, grid, occ, kind, state, pos, rules, keys):
     snapshot = np.array(occ, copy=True)
     target = {}
-    for a in range(len(kind)):
+    for a in perm[lo:hi]:
         if not acts[a] or (kind[a] == 0 and not rules.movement):
             continue
         offsets = grid.cit_offsets if kind[a] == 0 else grid.cop_offsets
-        t = _pick_empty_py(grid, a, pos_of(a, snapshot), offsets, snapshot, state, keys.move,
-                           step, rules.tries)
+        cell = pos_of(a, snapshot)
+        seed = int(_u(keys.move, step, a, 1) * _TWO53)
+        target[a] = None
+        for d in range(1, rules.tries + 1):
+            dy, dx = offsets[_candidate_py(seed, d, len(offsets))]
+            c = grid.at(cell, dy, dx)
+            if c is not None and snapshot[c] < 0:
+                target[a] = c
+                break
+    for a in perm[lo:hi]:
+        if a not in target:
+            continue
+        t = target[a]
+        offsets = grid.cit_offsets if kind[a] == 0 else grid.cop_offsets
+        if t is not None and occ[t] < 0:
+            _move_py(a, t, occ, pos)
+            continue
+        if t is None:  # the draws found nothing: search (draw 0 of the move stream)
+            empties, _, _ = _look(grid, pos_of(a, occ), offsets, occ, state)
+            t = empties[_below_py(keys.move, step, a, 0, len(empties))] if empties else None
+        else:  # taken by an earlier mover of the batch: draw again on the current grid
+            t = _pick_empty_py(grid, a, pos_of(a, occ), offsets, occ, state, keys.repick,
+                               step, rules.tries)
         if t is not None:
-            target[a] = t
-    winner = {}
-    for a, t in target.items():
-        rank = (_u(keys.priority, step, a, 0), a)
-        if t not in winner or rank < winner[t]:
-            winner[t] = rank
-    for t, (_, a) in winner.items():
-        _move_py(a, t, occ, pos)
+            _move_py(a, t, occ, pos)
 
 
-def step_synchronous_numpy(step, legitimacy, occ, kind, hardship, risk, state, jail, pos, n_cit,
-                           H, W, torus, cit_offsets, cop_offsets, rules, keys):
-    """Twin of :func:`step_synchronous` (plain Python; small grids only).
+def step_batched_numpy(step, legitimacy, occ, kind, hardship, risk, state, jail, pos, n_cit,
+                       H, W, torus, cit_offsets, cop_offsets, rules, keys):
+    """Twin of :func:`step_batched` (plain Python; small grids only).
 
     Args: as :func:`step_sequential_numpy`.
 
@@ -1020,26 +1056,33 @@ def step_synchronous_numpy(step, legitimacy, occ, kind, hardship, risk, state, j
     """
     grid = _Grid(H, W, torus, cit_offsets, cop_offsets)
     n = len(kind)
-    acts = np.ones(n, dtype=bool)
-    for a in range(n_cit):
-        if state[a] == JAILED:
-            if rules.jail_mode == _LEAVE:
-                acts[a] = False
-            elif jail[a] > 0:
-                jail[a] -= 1
-                acts[a] = False
-    if rules.move_first:
-        _synchronous_moves_py(acts, step, grid, occ, kind, state, pos, rules, keys)
-    snapshot = np.array(state, copy=True)
-    for a in range(n_cit):
-        if acts[a]:
-            state[a] = _decide_py(a, grid, occ, snapshot, hardship, risk, 1.0 - legitimacy,
-                                  rules)
-    for a in _shuffle_py(n - n_cit, n_cit, keys.order, step):
-        _cop_arrests_py(a, step, grid, occ, state, jail, pos, rules, keys)
-    if not rules.move_first:
-        acts[:n_cit] &= np.asarray(state[:n_cit]) != JAILED
-        _synchronous_moves_py(acts, step, grid, occ, kind, state, pos, rules, keys)
+    perm = _shuffle_py(n, 0, keys.order, step)
+    size = max(1, -(-n // rules.batches))
+    acts = np.zeros(n, dtype=bool)
+    for lo in range(0, n, size):
+        hi = min(n, lo + size)
+        for a in perm[lo:hi]:
+            acts[a] = True
+            if kind[a] == 0 and state[a] == JAILED:
+                if rules.jail_mode == _LEAVE:
+                    acts[a] = False
+                elif jail[a] > 0:
+                    jail[a] -= 1
+                    acts[a] = False
+        if rules.move_first:
+            _batch_moves_py(perm, lo, hi, acts, step, grid, occ, kind, state, pos, rules, keys)
+        snapshot = np.array(state, copy=True)
+        for a in perm[lo:hi]:
+            if kind[a] == 0 and acts[a]:
+                state[a] = _decide_py(a, grid, occ, snapshot, hardship, risk, 1.0 - legitimacy,
+                                      rules)
+        for a in perm[lo:hi]:
+            if kind[a] == 1:
+                b = _cop_arrests_py(a, step, grid, occ, state, jail, pos, rules, keys)
+                if b is not None:
+                    acts[b] = False
+        if not rules.move_first:
+            _batch_moves_py(perm, lo, hi, acts, step, grid, occ, kind, state, pos, rules, keys)
     if rules.jail_mode == _LEAVE:
         _jail_clock_py(step, keys.release, grid, occ, state, jail, pos, n_cit)
     return _counts_py(state, n_cit)

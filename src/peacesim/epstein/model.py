@@ -15,7 +15,8 @@ Step plan (``activation="sequential_random"``): the agents are shuffled (stream
 * with ``jail="leave_grid"``, at the end of the step every term counts down and citizens whose
   term is 0 come back (stream ``epstein.release``).
 
-``activation="synchronous"`` is the fast mode, see :func:`kernels.step_synchronous`.
+``activation="batched"`` is the fast mode: the same shuffled order cut into ``batches`` batches
+whose agents act together, in parallel (:func:`kernels.step_batched`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ STREAMS = (
     "epstein.arrest",
     "epstein.jail",
     "epstein.release",
-    "epstein.priority",
+    "epstein.repick",
 )
 
 
@@ -92,7 +93,7 @@ class EpsteinModel(mesa.Model):
 
     Example:
         >>> model = EpsteinModel(EpsteinParams.netlogo(), seed=1)
-        >>> model.run(100)
+        >>> _ = model.run(100)
         >>> model.timeseries().tail(1)  # doctest: +SKIP
     """
 
@@ -112,6 +113,49 @@ class EpsteinModel(mesa.Model):
         self._active = [int(np.count_nonzero(self.state[: self.n_citizens] == K.ACTIVE))]
         self._jailed = [int(np.count_nonzero(self.state[: self.n_citizens] == K.JAILED))]
         self._legitimacy = [self.params.legitimacy]
+
+    @classmethod
+    def from_state(cls, params: EpsteinParams, hardship, risk, state, citizen_cells, cop_cells,
+                   jail=None, seed: int = 0, *, backend: str = "numba") -> EpsteinModel:
+        """A model started from a given configuration instead of a random one.
+
+        Args:
+            params: Parameters (placement and densities are not used).
+            hardship, risk: Citizens' H and R, one per citizen.
+            state: Citizens' states (:data:`kernels.QUIET`, ``ACTIVE`` or ``JAILED``; jailed
+                citizens must be on the grid, as with jail ``"stay_on_grid"``).
+            citizen_cells, cop_cells: Cells (row * width + column) of citizens and cops.
+            jail: Citizens' remaining jail terms, steps (default 0).
+            seed: Root seed of the run from here on.
+            backend: As in the constructor.
+
+        Returns:
+            The model, at step 0 with the given state.
+        """
+        model = cls(params, seed, backend=backend)
+        n_cit, n_cop = len(citizen_cells), len(cop_cells)
+        n = n_cit + n_cop
+        model.n_citizens, model.n_cops = n_cit, n_cop
+        model.kind = np.zeros(n, dtype=np.uint8)
+        model.kind[n_cit:] = 1
+        model.hardship = np.zeros(n, dtype=np.float64)
+        model.risk = np.zeros(n, dtype=np.float64)
+        model.hardship[:n_cit] = hardship
+        model.risk[:n_cit] = risk
+        model.state = np.full(n, K.COP, dtype=np.uint8)
+        model.state[:n_cit] = state
+        model.jail = np.zeros(n, dtype=np.int32)
+        if jail is not None:
+            model.jail[:n_cit] = jail
+        model.pos = np.concatenate([citizen_cells, cop_cells]).astype(np.int32)
+        model.occ = np.full(params.width * params.height, -1, dtype=np.int32)
+        model.occ[model.pos] = np.arange(n, dtype=np.int32)
+        if np.count_nonzero(model.occ >= 0) != n:
+            raise ValueError("two agents on one cell")
+        model._setup_geometry()
+        model._active = [int(np.count_nonzero(model.state[:n_cit] == K.ACTIVE))]
+        model._jailed = [int(np.count_nonzero(model.state[:n_cit] == K.JAILED))]
+        return model
 
     # ---------------------------------------------------------------- set-up
     def _setup_population(self) -> None:
@@ -165,19 +209,16 @@ class EpsteinModel(mesa.Model):
             int(p.movement),
             int(p.count_own_cell),
             MOVE_TRIES,
+            int(p.batches),
         )
         self._keys = K.Keys(*(self.keys[name] for name in K.Keys._fields))
         n = self.kind.size
-        sync = p.activation == "synchronous"
         self._scratch = K.Scratch(
             perm=np.zeros(n, dtype=np.int64),
             rows=np.zeros(2 * V + 1, dtype=np.uint64),
-            pre=np.zeros((H + 2 * V) * (PW + 1) if sync else 1, dtype=np.uint64),
             acts=np.zeros(n, dtype=np.uint8),
             newstate=np.zeros(n, dtype=np.uint8),
-            movers=np.zeros(n, dtype=np.int64),
-            target=np.full(n, -1, dtype=np.int64),
-            claim=np.full(H * W if sync else 1, -1, dtype=np.int64),
+            target=np.zeros(n, dtype=np.int64),
         )
 
     # ---------------------------------------------------------------- stepping
@@ -186,16 +227,16 @@ class EpsteinModel(mesa.Model):
         p = self.params
         t = int(self.steps)
         legitimacy = p.legitimacy_at(t)
-        sync = p.activation == "synchronous"
+        batched = p.activation == "batched"
         start = time.perf_counter()
         if self.backend == "numba":
-            kernel = K.step_synchronous if sync else K.step_sequential
+            kernel = K.step_batched if batched else K.step_sequential
             counts = kernel(t, legitimacy, self.occ, self.packed, self.kind, self.hardship,
                             self.risk, self.state, self.jail, self.pos, self._scratch,
                             self.n_citizens, self._geometry, self._cit_hood, self._cop_hood,
                             self._rules, self._keys)
         else:
-            twin = K.step_synchronous_numpy if sync else K.step_sequential_numpy
+            twin = K.step_batched_numpy if batched else K.step_sequential_numpy
             counts = twin(t, legitimacy, self.occ, self.kind, self.hardship, self.risk,
                           self.state, self.jail, self.pos, self.n_citizens, p.height, p.width,
                           bool(p.torus), self._cit_offsets, self._cop_offsets, self._rules,
@@ -268,6 +309,39 @@ class EpsteinModel(mesa.Model):
             "outburst_definition": f"maximal run of steps >= {burn_in} with active >= "
             f"{outburst_share:g} x citizens ({threshold:.1f})",
         }
+
+    def arrest_probabilities(self) -> np.ndarray:
+        """Each citizen's estimated arrest probability P from the grid as it is now.
+
+        Computed with NumPy over whole grids (shifted copies, one per neighbourhood offset),
+        independently of the kernels: useful to inspect a state and to check the kernels.
+
+        Returns:
+            float64 ``[n_citizens]``: P = 1 - exp(-k f(C/A)) with the model's arrest rule and
+            neighbourhood; NaN for citizens jailed off the grid.
+        """
+        p = self.params
+        codes = self.grid_states()
+        V = p.citizen_vision
+        mode = {"mode": "wrap"} if p.torus else {"mode": "constant", "constant_values": -1}
+        padded = np.pad(codes, V, **mode)
+        cops = np.zeros(codes.shape, dtype=np.int64)
+        actives = np.zeros(codes.shape, dtype=np.int64)
+        H, W = codes.shape
+        for dy, dx in K.neighbourhood_offsets(p.neighbourhood, V):
+            if dy == 0 and dx == 0 and not p.count_own_cell:
+                continue
+            window = padded[V + dy : V + dy + H, V + dx : V + dx + W]
+            cops += window == K.COP
+            actives += window == K.ACTIVE
+        prob = np.full(self.n_citizens, np.nan)
+        on_grid = self.occ[self.pos[: self.n_citizens]] == np.arange(self.n_citizens)
+        cells = self.pos[: self.n_citizens][on_grid]
+        prob[on_grid] = [
+            K.arrest_probability(int(c), int(a) + 1, p.k, p.arrest_rule)
+            for c, a in zip(cops.ravel()[cells], actives.ravel()[cells], strict=True)
+        ]
+        return prob
 
     def grid_states(self) -> np.ndarray:
         """Cell codes as an ``[height, width]`` int8 array: -1 empty, else the agent's state."""

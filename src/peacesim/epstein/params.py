@@ -25,7 +25,7 @@ CHOICES = "peacesim_choices"
 ARREST_RULES = ("floor", "round", "continuous")
 NEIGHBOURHOODS = ("von_neumann", "moore", "euclidean")
 JAIL_MODES = ("stay_on_grid", "leave_grid")
-ACTIVATIONS = ("sequential_random", "synchronous")
+ACTIVATIONS = ("sequential_random", "batched")
 PLACEMENTS = ("exact", "bernoulli")
 
 
@@ -105,9 +105,14 @@ class EpsteinParams:
             peacesim keeps one agent per cell (documented difference).
         activation: ``"sequential_random"``: every agent acts in turn, in an order freshly
             shuffled each step, and sees what those before it did (Mesa example's
-            ``shuffle_do``; NetLogo's ``ask turtles``). ``"synchronous"``: peacesim's fast mode,
-            four phases per step (jail, all citizens decide at once, cops arrest one at a time in
-            random order, all agents move at once with conflicts won by a random priority).
+            ``shuffle_do``; NetLogo's ``ask turtles``). ``"batched"``: peacesim's fast mode; the
+            same shuffled order is cut into ``batches`` consecutive batches and the agents of a
+            batch act together (decisions and move draws in parallel, from the grid as the batch
+            found it; arrests and moves applied in batch order). With ``batches`` >= the number
+            of agents it is the sequential mode, draw for draw.
+        batches: Batches per step of the ``"batched"`` activation (peacesim's design; 16 by
+            default keeps about five agents of a batch within one agent's vision at the
+            reference densities, whatever the grid size, see docs/validation/epstein.md).
         move_first: Whether an agent moves before it acts (NetLogo Rebellion: citizens move
             then decide, cops move then arrest) or after (Mesa example: False).
         movement: Whether citizens move (both implementations: True). Cops always move
@@ -134,6 +139,7 @@ class EpsteinParams:
     max_jail_term: int = nonneg(30)
     jail: str = choice("leave_grid", JAIL_MODES)
     activation: str = choice("sequential_random", ACTIVATIONS)
+    batches: int = bounded(16, 1, 1_000_000_000)
     move_first: bool = flag(True)
     movement: bool = flag(True)
 
