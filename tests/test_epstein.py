@@ -52,6 +52,7 @@ def _same_state(a: EpsteinModel, b: EpsteinModel) -> list[str]:
 @pytest.mark.parametrize("activation", ["sequential_random", "batched"])
 @pytest.mark.parametrize("case", list(TWIN_CASES))
 def test_kernel_matches_its_twin_bit_for_bit(case, activation):
+    """Kernel and plain Python twin: the same state after every step."""
     params = EpsteinParams(**{**TWIN_CASES[case].__dict__, "activation": activation,
                               "batches": 4})
     fast = EpsteinModel(params, seed=3)
@@ -66,6 +67,7 @@ def test_kernel_matches_its_twin_bit_for_bit(case, activation):
 
 @pytest.mark.parametrize("preset", ["netlogo", "mesa_example"])
 def test_batched_with_one_agent_per_batch_is_the_sequential_run(preset):
+    """The batched mode with batches of one agent is the sequential run, draw for draw."""
     make = getattr(EpsteinParams, preset)
     seq = EpsteinModel(make(), seed=5).run(25)
     bat = EpsteinModel(make(activation="batched", batches=10**9), seed=5).run(25)
@@ -74,6 +76,7 @@ def test_batched_with_one_agent_per_batch_is_the_sequential_run(preset):
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
 def test_batched_parallel_result_does_not_depend_on_thread_count():
+    """Parallel batches give bit-identical runs on one and on two threads."""
     params = EpsteinParams.mesa_example(width=80, height=80, activation="batched", batches=2,
                                         legitimacy=0.6)
     assert params.width * params.height * 0.77 / 2 > K.PARALLEL_MIN_BATCH  # parallel path
@@ -107,6 +110,7 @@ def mesa_run():
 
 @pytest.mark.parametrize("fixture", ["netlogo_run", "mesa_run"])
 def test_agents_are_conserved_and_the_grid_is_consistent(fixture, request):
+    """Counts add up, one agent per cell, pos agrees with occ, the halo agrees with the grid."""
     model = request.getfixturevalue(fixture)
     p = model.params
     ts = model.timeseries()
@@ -134,6 +138,7 @@ def test_agents_are_conserved_and_the_grid_is_consistent(fixture, request):
 
 
 def test_arrest_rules_floor_round_continuous():
+    """P = 1 - exp(-k f(C/A)) for chosen C/A under the three rules (round: half to even)."""
     k = 2.3
     p = K.arrest_probability
     assert p(1, 1, k, "floor") == pytest.approx(0.8997, abs=1e-4)  # Epstein: ~0.9 at C = A = 1
@@ -155,6 +160,7 @@ def test_arrest_rules_floor_round_continuous():
 
 
 def test_neighbourhoods_have_the_published_shapes():
+    """Neighbourhood sizes at vision 7: von Neumann 112, Moore 224, Euclidean 148 cells."""
     sizes = {kind: len(K.neighbourhood_offsets(kind, 7)) - 1
              for kind in ("von_neumann", "moore", "euclidean")}
     # von Neumann radius 7 without centre: 2 * 7 * 8 = 112 cells (Mesa's get_neighborhood(7));
@@ -163,6 +169,7 @@ def test_neighbourhoods_have_the_published_shapes():
 
 
 def test_legitimacy_schedule_sudden_and_gradual():
+    """Sudden and linear legitimacy schedules, and the L the model records."""
     sudden = EpsteinParams(legitimacy=0.82, legitimacy_change=-0.1,
                            legitimacy_change_start=10, legitimacy_change_end=10)
     gradual = EpsteinParams(legitimacy=0.82, legitimacy_change=-0.1,
@@ -182,11 +189,13 @@ def test_legitimacy_schedule_sudden_and_gradual():
     dict(threshold=1.5),
 ])
 def test_invalid_parameters_are_refused(bad):
+    """Out-of-range or inconsistent parameters raise ValueError."""
     with pytest.raises(ValueError):
         EpsteinParams.netlogo(**bad)
 
 
 def test_count_outbursts_on_a_known_series():
+    """Outbursts of a hand-made series: starts, peaks, lengths, burn-in."""
     active = [0, 0, 60, 80, 10, 0, 70, 0, 0, 90, 95]
     starts, peaks, lengths = count_outbursts(active, threshold=50)
     assert starts.tolist() == [2, 6, 9] and peaks.tolist() == [80, 70, 95]
@@ -200,6 +209,7 @@ def test_count_outbursts_on_a_known_series():
 
 
 def test_same_seed_same_run_other_seed_other_run(netlogo_run):
+    """Same seed, same run; another seed, another run."""
     again = EpsteinModel(EpsteinParams.netlogo(), seed=1).run(300)
     assert again.timeseries().equals(netlogo_run.timeseries())
     assert _same_state(again, netlogo_run) == []
@@ -214,6 +224,7 @@ def test_same_seed_same_run_other_seed_other_run(netlogo_run):
 
 
 def test_floor_gives_outbursts_continuous_stays_near_quiescent(netlogo_run):
+    """Small version of the outburst and continuous-rule validations (NetLogo defaults)."""
     floor = netlogo_run.summary(burn_in=50)
     cont = EpsteinModel(EpsteinParams.netlogo(arrest_rule="continuous"), seed=1).run(300)
     cont = cont.summary(burn_in=50)

@@ -163,7 +163,8 @@ def build_packed(occ, state, H, W, V, torus):
     Args:
         occ: int32 ``[H*W]`` agent rows or -1.
         state: uint8 agent states.
-        H, W: Grid height and width.
+        H: Grid height, cells.
+        W: Grid width, cells.
         V: Halo width (largest vision).
         torus: Whether the halo mirrors the opposite edges (else it is wall, 0).
 
@@ -475,12 +476,19 @@ def step_sequential(step, legitimacy, occ, packed, kind, hardship, risk, state, 
     Args:
         step: The step being computed (1 for the first); the counter of every draw.
         legitimacy: L during this step.
-        occ, packed, kind, hardship, risk, state, jail, pos: Model state, updated in place
-            (module docstring).
+        occ: int32 ``[H*W]``, agent row on each cell or -1 (updated in place).
+        packed: uint64 padded one-hot grid (module docstring; updated in place).
+        kind: uint8 per agent, 0 citizen, 1 cop.
+        hardship: float64 per agent, H in [0, 1) (citizens).
+        risk: float64 per agent, R in [0, 1) (citizens).
+        state: uint8 per agent (updated in place).
+        jail: int32 per agent, steps of jail left (updated in place).
+        pos: int32 per agent, cell (updated in place).
         scratch: :class:`Scratch` (``perm`` and ``rows`` are used).
         n_cit: Number of citizens (rows 0 .. n_cit - 1); cops follow.
         g: :class:`Geometry`.
-        cit, cop: :class:`Hood` of citizens and cops.
+        cit: :class:`Hood` of citizens.
+        cop: :class:`Hood` of cops.
         rules: :class:`Rules`.
         keys: :class:`Keys`.
 
@@ -972,9 +980,21 @@ def step_sequential_numpy(step, legitimacy, occ, kind, hardship, risk, state, ja
     """Twin of :func:`step_sequential` (plain Python; small grids only).
 
     Args:
-        step, legitimacy, occ, kind, hardship, risk, state, jail, pos, n_cit: As the kernel.
-        H, W, torus: Grid sizes and wrap.
-        cit_offsets, cop_offsets: Neighbourhood offsets (:func:`neighbourhood_offsets`).
+        step: As the kernel.
+        legitimacy: As the kernel.
+        occ: As the kernel (updated in place).
+        kind: As the kernel.
+        hardship: As the kernel.
+        risk: As the kernel.
+        state: As the kernel (updated in place).
+        jail: As the kernel (updated in place).
+        pos: As the kernel (updated in place).
+        n_cit: As the kernel.
+        H: Grid height, cells.
+        W: Grid width, cells.
+        torus: Whether the grid wraps.
+        cit_offsets: Citizens' neighbourhood offsets (:func:`neighbourhood_offsets`).
+        cop_offsets: Cops' neighbourhood offsets.
         rules: :class:`Rules`.
         keys: :class:`Keys`.
 

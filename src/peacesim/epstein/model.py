@@ -121,10 +121,12 @@ class EpsteinModel(mesa.Model):
 
         Args:
             params: Parameters (placement and densities are not used).
-            hardship, risk: Citizens' H and R, one per citizen.
+            hardship: Citizens' hardship H, one per citizen.
+            risk: Citizens' risk aversion R, one per citizen.
             state: Citizens' states (:data:`kernels.QUIET`, ``ACTIVE`` or ``JAILED``; jailed
                 citizens must be on the grid, as with jail ``"stay_on_grid"``).
-            citizen_cells, cop_cells: Cells (row * width + column) of citizens and cops.
+            citizen_cells: Cells (row * width + column) of the citizens.
+            cop_cells: Cells of the cops.
             jail: Citizens' remaining jail terms, steps (default 0).
             seed: Root seed of the run from here on.
             backend: As in the constructor.
