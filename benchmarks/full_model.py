@@ -190,6 +190,14 @@ def machine() -> dict:
                 mem = int(line.split()[1]) * 1024
     except OSError:
         pass
+    caches = {}
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        try:
+            level = (index / "level").read_text().strip()
+            kind = (index / "type").read_text().strip()
+            caches[f"L{level} {kind}"] = (index / "size").read_text().strip()
+        except OSError:
+            pass
     versions = {"python": platform.python_version()}
     for mod in ("peacesim", "numpy", "numba", "mesa", "pandas"):
         try:
@@ -203,6 +211,7 @@ def machine() -> dict:
         "logical_cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)),
         "memory_bytes": mem,
+        "caches_per_core_or_shared": caches,
         "platform": platform.platform(),
         "versions": versions,
         "git_commit": commit,
