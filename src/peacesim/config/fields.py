@@ -19,9 +19,16 @@ from typing import Any
 
 RANGE = "peacesim_range"
 
+#: Upper bound of every number declared without one (``nonneg``, ``positive``, ``bounded``
+#: without ``hi``). No parameter of the model means anything above it (weeks, people, rates
+#: and weights are all far smaller), and it keeps products of parameters far from float
+#: overflow and every integer inside int64, so an absurd value is refused at load time
+#: instead of turning into inf or NaN in the results.
+LARGE = 1e9
 
-def bounded(default: Any, lo: float = -math.inf, hi: float = math.inf, *, lo_open: bool = False):
-    """A number in ``[lo, hi]`` (or ``(lo, hi]`` when ``lo_open``)."""
+
+def bounded(default: Any, lo: float = -LARGE, hi: float = LARGE, *, lo_open: bool = False):
+    """A number in ``[lo, hi]`` (or ``(lo, hi]`` when ``lo_open``); NaN and inf are refused."""
     return field(default=default, metadata={RANGE: (lo, hi, lo_open)})
 
 
@@ -30,14 +37,14 @@ def share(default: float):
     return bounded(default, 0.0, 1.0)
 
 
-def nonneg(default: float):
-    """A non-negative number."""
-    return bounded(default, 0.0)
+def nonneg(default: float, hi: float = LARGE):
+    """A non-negative number, at most ``hi``."""
+    return bounded(default, 0.0, hi)
 
 
-def positive(default: float):
-    """A strictly positive number."""
-    return bounded(default, 0.0, lo_open=True)
+def positive(default: float, hi: float = LARGE):
+    """A strictly positive number, at most ``hi``."""
+    return bounded(default, 0.0, hi, lo_open=True)
 
 
 def step_index(default: int = 0):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 
 from peacesim.config.fields import RANGE
 
@@ -20,11 +21,17 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+#: Integers must fit the int64 columns and kernel arguments they end up in.
+INT64 = (-(2**63), 2**63 - 1)
+
+
 def _check_value(path: str, value, spec) -> None:
     lo, hi, lo_open = spec
     if isinstance(value, bool):
         return
-    if isinstance(value, float) and not math.isfinite(value):
+    if not isinstance(value, numbers.Real):
+        raise ConfigError(f"{path}={value!r} is not a number")
+    if not isinstance(value, numbers.Integral) and not math.isfinite(float(value)):
         raise ConfigError(f"{path}={value} is not a finite number")
     bad_lo = value <= lo if lo_open else value < lo
     if bad_lo or value > hi:
@@ -34,6 +41,8 @@ def _check_value(path: str, value, spec) -> None:
         else:
             allowed = f"in {left}{_fmt(lo)}, {_fmt(hi)}]"
         raise ConfigError(f"{path}={value!r} is out of range: must be {allowed}")
+    if isinstance(value, numbers.Integral) and not INT64[0] <= int(value) <= INT64[1]:
+        raise ConfigError(f"{path}={value} does not fit a 64-bit integer")
 
 
 def validate(cfg, path: str = "") -> None:
