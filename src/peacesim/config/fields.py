@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from dataclasses import field
 from typing import Any
 
