@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from peacesim.config.fields import listing, share
+from peacesim.config.fields import bounded, listing
 from peacesim.dtypes import ACC, INDEX
 from peacesim.geography import REGION_IDS, REGION_NAMES, load_raster
 from peacesim.kernels.cells import neighbour_sum as _neighbour_sum
@@ -33,7 +33,7 @@ class GeographyParams:
     """
 
     regions: list[str] = listing(list(MALI_REGIONS))
-    adult_share: float = share(0.528)
+    adult_share: float = bounded(0.528, 0.0, 1.0, lo_open=True)  # 0: nobody to simulate
 
     def check(self) -> None:
         """At least one region, each once."""
