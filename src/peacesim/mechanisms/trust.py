@@ -51,7 +51,7 @@ class TrustParams:
     spread: float = share(0.1)
     neighbour_eps: float = share(0.2)
     neighbour_mu: float = share(0.02)
-    encounters: float = nonneg(0.5)
+    encounters: float = nonneg(0.5, hi=100.0)  # run time grows with it; 100 a week is plenty
     eps: float = share(0.2)
     mu: float = bounded(0.1, 0.0, 0.5)
 
