@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from peacesim.config.fields import listing, step_index
+from peacesim.config.fields import bounded, listing, step_index
 
 if TYPE_CHECKING:
     from peacesim.model import PeaceModel
@@ -53,7 +53,7 @@ class Programme:
     """
 
     start: int = step_index(0)
-    end: int = -1
+    end: int = bounded(-1, -1)  # -1 = never; no other negative step exists
     regions: list[str] = listing([])
 
 
