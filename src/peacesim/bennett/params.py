@@ -49,7 +49,7 @@ class BennettParams:
 
     grid_size: int = bounded(50, 1, 10_000)
     interaction_range: int = bounded(3, 1, 10_000)
-    n_civilians: int = bounded(500, 0, 100_000_000)
+    n_civilians: int = bounded(500, 1, 100_000_000)  # 0: no civilians, mean anger undefined (NaN)
     n_soldiers: int = bounded(100, 0, 100_000_000)
     effectiveness: float = share(0.8)
     accuracy: float = share(0.8)
