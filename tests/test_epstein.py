@@ -20,6 +20,7 @@ from scipy import stats
 
 from peacesim.epstein import EpsteinModel, EpsteinParams, count_outbursts
 from peacesim.epstein import kernels as K
+from peacesim.epstein import model as epstein_model
 
 STATE = ("occ", "state", "jail", "pos", "packed")
 
@@ -77,17 +78,19 @@ def test_batched_with_one_agent_per_batch_is_the_sequential_run(preset):
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
 def test_batched_parallel_result_does_not_depend_on_thread_count():
     """Parallel batches give bit-identical runs on one and on two threads."""
-    params = EpsteinParams.mesa_example(width=80, height=80, activation="batched", batches=2,
+    params = EpsteinParams.mesa_example(width=60, height=60, activation="batched", batches=2,
                                         legitimacy=0.6)
-    assert params.width * params.height * 0.77 / 2 > K.PARALLEL_MIN_BATCH  # parallel path
-    before = numba.get_num_threads()
+    before, threshold = numba.get_num_threads(), epstein_model.PARALLEL_MIN_BATCH
     try:
+        epstein_model.PARALLEL_MIN_BATCH = 1000  # batches of ~1,390 agents run in parallel
         numba.set_num_threads(1)
         one = EpsteinModel(params, seed=2).run(8)
         numba.set_num_threads(2)
         two = EpsteinModel(params, seed=2).run(8)
     finally:
         numba.set_num_threads(before)
+        epstein_model.PARALLEL_MIN_BATCH = threshold
+    assert one._rules.parallel_min_batch == 1000 < (one.kind.size + 1) // 2
     assert _same_state(one, two) == []
 
 

@@ -103,10 +103,10 @@ Hood = namedtuple("Hood", "off length dy w flat")
 #: Grid sizes: height, width, halo, padded width (W + 2 * halo), torus (0/1).
 Geometry = namedtuple("Geometry", "H W V PW torus")
 #: Rules: k, threshold T, arrest-rule code, Jmax, jail code, move_first, movement,
-#: count_own_cell (0/1), the number of draws tried before a move falls back to a search, and
-#: the number of batches of the batched kernel.
+#: count_own_cell (0/1), the number of draws tried before a move falls back to a search, the
+#: number of batches of the batched kernel and the smallest batch whose loops run in parallel.
 Rules = namedtuple("Rules", "k threshold rule max_jail jail_mode move_first movement count_own"
-                   " tries batches")
+                   " tries batches parallel_min_batch")
 #: Stream keys (uint64) of the draws of a step (``repick``: second draws of the batched
 #: kernel's movers whose cell was taken).
 Keys = namedtuple("Keys", "order move arrest jail release repick")
@@ -582,9 +582,6 @@ def step_sequential(step, legitimacy, occ, packed, kind, hardship, risk, state, 
 # Batched kernel (fast mode): the same shuffled order, cut into batches acting together
 # --------------------------------------------------------------------------------------------
 
-#: Batches smaller than this run their parallel loops on one thread (thread start-up costs more).
-PARALLEL_MIN_BATCH = 1024
-
 _STAYS = -3  # target of an agent that does not move in this batch
 _SEARCH = -2  # target of a mover whose draws found no empty cell: search at resolve time
 
@@ -696,7 +693,7 @@ def _batch_moves(perm, lo, hi, scratch, occ, packed, kind, state, pos, step, g, 
     acts = scratch.acts
     target = scratch.target
     rows = scratch.rows
-    if hi - lo >= PARALLEL_MIN_BATCH:
+    if hi - lo >= rules.parallel_min_batch:
         _batch_targets_parallel(perm, lo, hi, acts, target, packed, kind, pos, step, g, cit,
                                 cop, rules, keys)
     else:
@@ -748,7 +745,7 @@ def step_batched(step, legitimacy, occ, packed, kind, hardship, risk, state, jai
     time in batch order; (5) if not ``move_first``, it moves (:func:`_batch_moves`; a citizen
     arrested in (4) stays). With the jail ``"leave_grid"``, the NetLogo jail clock ends the
     step. Loops (3) and the draws of the moves run in parallel over the batch when it has at
-    least :data:`PARALLEL_MIN_BATCH` agents; every draw is keyed by agent, so the result does
+    least ``rules.parallel_min_batch`` agents; every draw is keyed by agent, so the result does
     not depend on the number of threads. With one agent per batch (``batches >= agents``) the
     run is the sequential one, draw for draw.
 
@@ -780,7 +777,7 @@ def step_batched(step, legitimacy, occ, packed, kind, hardship, risk, state, jai
         if rules.move_first:  # (2)
             _batch_moves(perm, lo, hi, scratch, occ, packed, kind, state, pos, step, g, cit,
                          cop, rules, keys)
-        if hi - lo >= PARALLEL_MIN_BATCH:  # (3)
+        if hi - lo >= rules.parallel_min_batch:  # (3)
             _batch_decide_parallel(perm, lo, hi, acts, newstate, packed, kind, hardship, risk,
                                    pos, g, cit, one_minus_l, rules)
         else:

@@ -35,6 +35,13 @@ from peacesim.random import Streams, uniform_numpy
 #: (changes which draws are used, not the distribution of the chosen cell).
 MOVE_TRIES = 16
 
+#: Smallest batch (agents) of the batched mode whose loops run on Numba's threads; smaller
+#: batches run on one thread. Starting the threads for each batch costs more than the work below
+#: a few thousand agents, and on a machine whose cores are busy the threads rarely pay at all
+#: (docs/validation/epstein.md, Speed). Results do not depend on it. Set it before building a
+#: model.
+PARALLEL_MIN_BATCH = 4096
+
 STREAMS = (
     "epstein.placement",
     "epstein.hardship",
@@ -212,6 +219,7 @@ class EpsteinModel(mesa.Model):
             int(p.count_own_cell),
             MOVE_TRIES,
             int(p.batches),
+            PARALLEL_MIN_BATCH,
         )
         self._keys = K.Keys(*(self.keys[name] for name in K.Keys._fields))
         n = self.kind.size
