@@ -25,6 +25,9 @@ Reported per combination:
 * ``peak_bytes_per_agent``: (``VmHWM`` at the end - ``VmRSS`` after imports and kernel loading)
   / agents: everything the build and the run added at their peak, set-up temporaries included;
 * ``column_bytes_per_agent``: bytes of the population's columns / agents (what stays);
+* ``members_share_per_thread_static_split``: the share of the members each thread gets when the
+  cells are split into equal runs, one per thread (how Numba's workqueue layer splits a
+  ``prange`` over cells);
 * ``mechanisms``: the model's own step plan (``model.step_plan()``) over the timed steps, as
   ns per agent-step for each phase/mechanism.
 
@@ -140,6 +143,12 @@ def worker(size: int, threads: int, steps: int, serial: bool = False) -> dict:
     peak = _status("VmHWM")
     n = model.people.size
     plan = model.step_plan()
+    # Numba's workqueue layer splits a prange over cells into equal runs of cells, one per
+    # thread; with members concentrated in some cells, one thread gets most of them.
+    counts = model.people.counts
+    per_thread = len(counts) // threads
+    bounds = [k * per_thread for k in range(threads)] + [len(counts)]
+    split = [int(counts[lo:hi].sum()) / n for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
     mechanisms = [
         {"phase": r.phase, "mechanism": r.mechanism, "method": r.method,
          "seconds": float(r.seconds), "ns_per_agent_step": float(r.seconds) / steps / n * 1e9}
@@ -163,6 +172,7 @@ def worker(size: int, threads: int, steps: int, serial: bool = False) -> dict:
         "column_bytes_per_agent": model.people.nbytes / n,
         "peak_reset": peak_reset,
         "serial_kernels": swapped,
+        "members_share_per_thread_static_split": split,
         "mechanisms": mechanisms,
     }
 
