@@ -4,19 +4,31 @@
 gets ``config.yaml`` (resolved), ``timeseries.parquet`` (one row per step and region),
 ``national.parquet``, ``cells.parquet`` (per-cell state at the start and the end, for maps),
 ``summary.json`` and, last, ``manifest.json`` (seed, versions, git commit, wall time, steps per
-second, interventions). ``status.json`` says ``running``, ``completed`` or ``failed`` at every
-moment; only a manifest with status ``completed`` marks a finished result.
+second, interventions). ``status.json`` says ``running``, ``completed``, ``failed`` or
+``interrupted`` at every moment; only a manifest with status ``completed`` marks a finished
+result. Every file is written under a temporary name and renamed when complete
+(:mod:`peacesim.io`), so a run killed at any moment leaves nothing that looks finished.
+
+With ``output.checkpoint_every=N`` the run saves ``checkpoint.npz`` every N steps (the
+model's :meth:`~peacesim.model.PeaceModel.state`, the step and a hash of the config). Running
+the same config into the same folder again resumes from it, bit-identical to a run that was
+never interrupted; this is what makes Slurm preemption and requeue (hydra-submitit-launcher)
+lose at most N steps. The checkpoint is deleted when the run completes. See
+docs/ROBUSTNESS.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import os
 import platform
 import socket
 import subprocess
 import time
+import zipfile
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
@@ -25,12 +37,36 @@ import pandas as pd
 
 from peacesim import __version__
 from peacesim.config import to_config
-from peacesim.io import read_json, write_json, write_parquet, write_text
+from peacesim.io import (
+    atomic_write,
+    read_json,
+    remove_stale_temporaries,
+    write_json,
+    write_parquet,
+    write_text,
+)
 
 log = logging.getLogger("peacesim")
 
 RESULT_FILES = ("config.yaml", "timeseries.parquet", "national.parquet", "cells.parquet",
                 "summary.json")
+
+#: The checkpoint of a run in progress (deleted when the run completes).
+CHECKPOINT = "checkpoint.npz"
+
+#: Version of the checkpoint layout; a checkpoint of another version is not resumed.
+CHECKPOINT_FORMAT = 1
+
+#: Config sections that do not change a run's results, left out of :func:`config_hash`:
+#: what is written (``output``), the thread count (results are bit-identical for any count)
+#: and the invariant checks (``check`` only asserts).
+HASH_EXCLUDED = ("output", "threads", "check")
+
+#: Test-only: ``PEACESIM_FAIL_AT_STEP=N`` makes every run fail after step N (after that
+#: step's checkpoint, if one is due); ``N@key=value`` only runs whose config has that value,
+#: e.g. ``3@seed=1``. For testing failure handling in sweeps and resuming; never set it
+#: otherwise.
+FAIL_AT_STEP_ENV = "PEACESIM_FAIL_AT_STEP"
 
 
 def build_model(cfg):
@@ -61,6 +97,9 @@ def is_completed(run_dir: str | Path) -> bool:
 def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) -> dict:
     """Run a config and write its results into ``run_dir``.
 
+    If ``run_dir`` holds a checkpoint of the same config (:func:`config_hash`), the run resumes
+    from it; a checkpoint of another config is ignored, with a log line saying why.
+
     Args:
         cfg: Any config form accepted by :func:`peacesim.to_config`.
         run_dir: Output folder (created if needed).
@@ -70,33 +109,54 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
         The national summary (``<metric>_final``, ``<metric>_mean``).
 
     Raises:
-        Exception: Whatever the run raised; ``status.json`` then says ``failed`` with the
-            error, and no manifest is written.
+        Exception: Whatever the run raised; ``status.json`` then says ``failed`` (or
+            ``interrupted`` for KeyboardInterrupt and SystemExit, e.g. Slurm preemption) with
+            the error, and no manifest is written.
     """
     from omegaconf import OmegaConf
 
     config = to_config(cfg)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    digest = config_hash(config)
     if config.output.skip_completed and is_completed(run_dir):
-        log.info("skipping %s: already completed", run_dir)
-        return read_json(run_dir / "summary.json")
-    started = dt.datetime.now(dt.timezone.utc)
-    write_json(run_dir / "status.json", {"status": "running", "started": started.isoformat(),
-                                         "pid": os.getpid()})
+        done = read_json(run_dir / "manifest.json").get("config_hash")
+        if done == digest:
+            log.info("skipping %s: already completed with this config", run_dir)
+            return read_json(run_dir / "summary.json")
+        log.warning("not skipping %s: its completed run had another config (hash %s, this "
+                    "run %s); running again", run_dir, str(done)[:12], digest[:12])
+    # An earlier attempt's manifest must not vouch for this attempt's files: delete it first,
+    # then that attempt's results, its error and what a killed writer left behind.
+    (run_dir / "manifest.json").unlink(missing_ok=True)
+    for name in (*RESULT_FILES, "error.txt"):
+        (run_dir / name).unlink(missing_ok=True)
+    remove_stale_temporaries(run_dir)
+    started = dt.datetime.now(dt.UTC)
+    status = {"status": "running", "started": started.isoformat(), "pid": os.getpid(),
+              "host": socket.gethostname(), "step": 0, "steps": config.steps}
+    write_json(run_dir / "status.json", status)
     try:
         write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
         t0 = time.perf_counter()
         model = build_model(config)
         t_build = time.perf_counter() - t0
         start_cells = _cell_snapshot(model)
+        resumed_from = _resume(model, run_dir / CHECKPOINT, digest)
+        if resumed_from:
+            status["resumed_from"] = resumed_from
         t1 = time.perf_counter()
-        model.run(progress=_progress_logger(config) if config.output.progress else None)
+        model.run(progress=_step_hook(config, model, run_dir, digest, status))
         t_run = time.perf_counter() - t1
         summary = model.summary()
-        write_parquet(run_dir / "timeseries.parquet", model.timeseries())
-        write_parquet(run_dir / "national.parquet", model.national())
-        write_parquet(run_dir / "cells.parquet", _cells_table(model, start_cells))
+        tables = {"timeseries.parquet": model.timeseries(), "national.parquet": model.national(),
+                  "cells.parquet": _cells_table(model, start_cells)}
+        if config.model == "peace":  # the published models mark undefined values as NaN
+            for name, table in tables.items():
+                check_finite(table, name)
+            check_finite(pd.DataFrame([summary]), "summary.json")
+        for name, table in tables.items():
+            write_parquet(run_dir / name, table)
         write_json(run_dir / "summary.json", summary)
         figures_error = None
         if config.output.figures:
@@ -107,7 +167,8 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
             except Exception as err:  # figures are derived; a failure must not lose the run
                 figures_error = f"{type(err).__name__}: {err}"
                 log.error("figures failed: %s", figures_error)
-        finished = dt.datetime.now(dt.timezone.utc)
+        finished = dt.datetime.now(dt.UTC)
+        steps_run = config.steps - resumed_from
         manifest = {
             "status": "completed",
             "scenario": config.scenario.name,
@@ -122,7 +183,9 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
             "wall_time_s": round(time.perf_counter() - t0, 4),
             "build_time_s": round(t_build, 4),
             "run_time_s": round(t_run, 4),
-            "steps_per_second": round(config.steps / t_run, 3) if t_run > 0 else None,
+            "steps_per_second": round(steps_run / t_run, 3) if t_run > 0 else None,
+            "resumed_from_step": resumed_from,
+            "config_hash": digest,
             "threads": _numba_threads(),
             "versions": versions(),
             "git_commit": git_commit(),
@@ -137,13 +200,178 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
                 for r in model.step_plan().itertuples()}
         write_json(run_dir / "manifest.json", manifest)
         write_json(run_dir / "status.json", {"status": "completed", "started": started.isoformat(),
-                                             "finished": finished.isoformat()})
+                                             "finished": finished.isoformat(),
+                                             "step": config.steps, "steps": config.steps,
+                                             "resumed_from": resumed_from})
+        (run_dir / CHECKPOINT).unlink(missing_ok=True)
         return summary
     except BaseException as err:
-        write_json(run_dir / "status.json", {
-            "status": "failed", "started": started.isoformat(),
-            "error": f"{type(err).__name__}: {err}".splitlines()[0] if str(err) else type(err).__name__})
+        interrupted = isinstance(err, (KeyboardInterrupt, SystemExit))
+        text = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        status.update(status="interrupted" if interrupted else "failed",
+                      error=text.splitlines()[0], pid=os.getpid())
+        try:
+            write_json(run_dir / "status.json", status)
+        except Exception:  # never hide the run's own error behind a failed status write
+            log.exception("could not write %s", run_dir / "status.json")
         raise
+
+
+class NonFiniteResultError(RuntimeError):
+    """A result table holds NaN or infinity: a bug, never a result to write."""
+
+
+def check_finite(table: pd.DataFrame, name: str) -> None:
+    """Raise :class:`NonFiniteResultError` naming the first non-finite column of ``table``.
+
+    Args:
+        table: A result table.
+        name: Its file name, for the message.
+    """
+    numbers = table.select_dtypes("number")
+    values = numbers.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return
+    row, col = (int(i[0]) for i in np.nonzero(bad))
+    where = ", ".join(f"{k}={table[k].iloc[row]}" for k in ("step", "region", "cell")
+                      if k in table)
+    raise NonFiniteResultError(
+        f"{name}: {numbers.columns[col]} is {values[row, col]} ({where or f'row {row}'}); "
+        f"{int(bad.sum())} non-finite values in all")
+
+
+def config_hash(cfg) -> str:
+    """SHA-256 of everything in a config that can change a run's results.
+
+    Leaves out :data:`HASH_EXCLUDED`; includes peacesim's version and the checkpoint format,
+    so a checkpoint is only resumed by the code and config that made it.
+
+    Args:
+        cfg: Any config form accepted by :func:`peacesim.to_config`.
+    """
+    from omegaconf import OmegaConf
+
+    data = OmegaConf.to_container(OmegaConf.structured(to_config(cfg)), resolve=True)
+    for key in HASH_EXCLUDED:
+        data.pop(key, None)
+    payload = json.dumps({"config": data, "peacesim": __version__, "format": CHECKPOINT_FORMAT},
+                         sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def save_checkpoint(path: str | Path, model, digest: str) -> Path:
+    """Write ``model.state()``, its step and the config hash to ``path``, atomically."""
+    arrays = dict(model.state())
+    meta = {"format": CHECKPOINT_FORMAT, "config_hash": digest, "step": int(model.steps),
+            "peacesim": __version__, "saved": dt.datetime.now(dt.UTC).isoformat()}
+    arrays["__meta__"] = np.array(json.dumps(meta))
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:  # a file object: np.savez would append ".npz" to a name
+            np.savez(fh, **arrays)
+
+    return atomic_write(path, write)
+
+
+def read_checkpoint(path: str | Path) -> tuple[dict | None, dict[str, np.ndarray] | None, str]:
+    """Read a checkpoint: ``(meta, state, "")``, or ``(None, None, why not)``."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            meta = json.loads(str(npz["__meta__"]))
+            state = {k: npz[k] for k in npz.files if k != "__meta__"}
+    except FileNotFoundError:
+        return None, None, "there is none"
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        return None, None, f"it cannot be read ({type(err).__name__}: {err})"
+    return meta, state, ""
+
+
+def _resume(model, path: Path, digest: str) -> int:
+    """Load the checkpoint at ``path`` into ``model`` if it belongs to this config.
+
+    Returns:
+        The step resumed from (0: starting fresh).
+    """
+    if not path.exists():
+        return 0
+    if not hasattr(model, "load_state"):
+        log.warning("starting fresh: %s cannot resume a checkpoint (model=%s)", path,
+                    model.config.model)
+        return 0
+    meta, state, why = read_checkpoint(path)
+    if meta is not None:
+        if meta.get("format") != CHECKPOINT_FORMAT:
+            why = f"its format {meta.get('format')} is not {CHECKPOINT_FORMAT}"
+        elif meta.get("config_hash") != digest:
+            why = (f"it was made with another config or peacesim version (config hash "
+                   f"{str(meta.get('config_hash'))[:12]}, this run {digest[:12]})")
+        elif not 0 < int(meta.get("step", 0)) <= model.config.steps:
+            why = f"its step {meta.get('step')} is not in 1..{model.config.steps}"
+    if not why:
+        why = _state_mismatch(model.state(), state)
+    if why:
+        log.warning("starting fresh: ignoring checkpoint %s: %s", path, why)
+        path.unlink(missing_ok=True)
+        return 0
+    model.load_state(state)
+    step = int(meta["step"])
+    log.info("resuming from checkpoint %s at step %d of %d", path, step, model.config.steps)
+    return step
+
+
+def _state_mismatch(expected: dict[str, np.ndarray], found: dict[str, np.ndarray]) -> str:
+    """Why ``found`` cannot be loaded where ``expected`` is, or "" if it can."""
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    if missing or extra:
+        return (f"its arrays differ from the model's (missing {missing[:3]}, "
+                f"unexpected {extra[:3]})")
+    for name, array in expected.items():
+        if found[name].shape != array.shape or found[name].dtype != array.dtype:
+            return (f"array {name} is {found[name].dtype}{list(found[name].shape)}, the model "
+                    f"has {array.dtype}{list(array.shape)}")
+    return ""
+
+
+def _step_hook(config, model, run_dir: Path, digest: str, status: dict):
+    """After each step: progress, checkpoint when due, the test-only failure injection."""
+    progress = _progress_logger(config) if config.output.progress else None
+    every = config.output.checkpoint_every
+    if every and not hasattr(model, "state"):
+        log.warning("output.checkpoint_every=%d: model=%s cannot save checkpoints; ignored",
+                    every, config.model)
+        every = 0
+    fail_at = _fail_at_step(config)
+
+    def hook(step: int, steps: int) -> None:
+        status["step"] = step  # written at checkpoints and if the run fails
+        if progress is not None:
+            progress(step, steps)
+        if every and step % every == 0 and step < steps:
+            save_checkpoint(run_dir / CHECKPOINT, model, digest)
+            status.update(step=step, checkpoint_step=step)
+            write_json(run_dir / "status.json", status)
+        if fail_at is not None and step == fail_at:
+            raise RuntimeError(f"{FAIL_AT_STEP_ENV}: failure injected after step {step}")
+
+    return hook
+
+
+def _fail_at_step(config) -> int | None:
+    """The step named by :data:`FAIL_AT_STEP_ENV` if it applies to this config."""
+    value = os.environ.get(FAIL_AT_STEP_ENV, "").strip()
+    if not value:
+        return None
+    step, _, condition = value.partition("@")
+    if condition:
+        from omegaconf import OmegaConf
+
+        key, _, wanted = condition.partition("=")
+        actual = OmegaConf.select(OmegaConf.structured(config), key.strip())
+        if str(actual) != wanted.strip():
+            return None
+    return int(step)
 
 
 def interventions(config) -> list[dict]:
@@ -210,7 +438,8 @@ def _cells_table(model, start) -> pd.DataFrame:
         "armed_group_support_end": end["armed_group_support"],
         "forces_information_end": c["info"].copy(),
         "armed_strength_end": c["armed_strength"].copy(),
-        "raster_rows": np.full(w.n_cells, w.shape[0]), "raster_cols": np.full(w.n_cells, w.shape[1]),
+        "raster_rows": np.full(w.n_cells, w.shape[0]),
+        "raster_cols": np.full(w.n_cells, w.shape[1]),
     })
 
 

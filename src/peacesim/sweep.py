@@ -4,10 +4,17 @@ A sweep folder is what ``python -m peacesim run -m ...`` writes: ``multirun.yaml
 as launched) and one folder per job with ``.hydra/overrides.yaml`` and, once finished, the
 run's files (:mod:`peacesim.runner`). The jobs expected are recomputed from the sweep's own
 overrides, so a job that never started is reported by name, not silently dropped.
+
+A job is ``completed`` only when its folder holds a manifest with status ``completed`` and
+every file it lists; otherwise its ``status.json`` says ``failed``, ``interrupted`` or
+``running``, and a ``running`` job whose process is gone from this host (killed, out of
+memory) is reported as ``failed``. See docs/ROBUSTNESS.md.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +32,7 @@ class Job:
     number: int
     overrides: list[str]
     folder: Path | None
-    status: str  # completed | failed | running | missing
+    status: str  # completed | failed | interrupted | running | missing
     error: str | None = None
     summary: dict = field(default_factory=dict)
     seed: int | None = None
@@ -86,15 +93,57 @@ def sweep_jobs(sweep_dir: str | Path) -> list[Job]:
                 job.summary = read_json(folder / "summary.json") or {}
                 job.seed = (read_json(folder / "manifest.json") or {}).get("seed")
             else:
-                status = read_json(folder / "status.json") or {}
-                job.status = status.get("status", "missing")
-                if job.status == "completed":  # status written but result files incomplete
-                    job.status = "failed"
-                    job.error = "result files incomplete"
-                else:
-                    job.error = status.get("error")
+                job.status, job.error = run_status(folder)
         jobs.append(job)
     return jobs
+
+
+def run_status(folder: str | Path) -> tuple[str, str | None]:
+    """Status of a run folder that is not completed, and why.
+
+    Returns:
+        ``(status, error)`` with status ``failed``, ``interrupted``, ``running`` or
+        ``missing``. A run whose ``status.json`` says ``running`` but whose process is gone
+        (same host, pid no longer alive: killed, out of memory) is ``failed``.
+    """
+    folder = Path(folder)
+    status = read_json(folder / "status.json") or {}
+    state = status.get("status", "missing")
+    error = status.get("error")
+    if state == "completed":  # status written but the manifest or result files are not
+        return "failed", "result files incomplete (no completed manifest)"
+    if state == "running":
+        where = f"step {status.get('step', 0)} of {status.get('steps', '?')}"
+        if _process_gone(status):
+            return "failed", (f"process {status.get('pid')} on {status.get('host')} stopped "
+                              f"without finishing, at {where} (killed?)")
+        return "running", where
+    return state, error
+
+
+def _process_gone(status: dict) -> bool:
+    """Whether the process named in a status is known to have exited (same host only)."""
+    pid, host = status.get("pid"), status.get("host")
+    if not isinstance(pid, int) or host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A process that exited but was not yet reaped by its parent (Linux only; else False)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
 
 
 def _value(text: str):
