@@ -226,7 +226,7 @@ def machine() -> dict:
         "versions": versions,
         "git_commit": commit,
         "src_modified": bool(dirty),
-        "src_modified_files": [line[3:] for line in (dirty or "").splitlines()],
+        "src_modified_files": [line.split(maxsplit=1)[1] for line in (dirty or "").splitlines()],
         "load_average_start": os.getloadavg(),
     }
 
