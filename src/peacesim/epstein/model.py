@@ -59,7 +59,7 @@ def count_outbursts(active, threshold: float, burn_in: int = 0):
     """Outbursts in a series of active counts.
 
     An outburst is a maximal run of consecutive steps, after ``burn_in``, with at least
-    ``threshold`` active citizens. The waiting time between outbursts is the number of steps
+    ``threshold`` active citizens (and at least one). The waiting time between outbursts is the number of steps
     from the start of one to the start of the next.
 
     Args:
@@ -73,7 +73,7 @@ def count_outbursts(active, threshold: float, burn_in: int = 0):
     """
     a = np.asarray(active)
     steps = np.arange(a.size)
-    on = (a >= threshold) & (steps >= burn_in)
+    on = (a >= threshold) & (a > 0) & (steps >= burn_in)
     edges = np.diff(np.concatenate(([0], on.astype(np.int8), [0])))
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)

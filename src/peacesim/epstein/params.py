@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 
-from peacesim.config.fields import RANGE, bounded, nonneg, positive, share, step_index
+from peacesim.config.fields import RANGE, bounded, positive, share, step_index
 
 CHOICES = "peacesim_choices"
 
@@ -60,7 +60,8 @@ class EpsteinParams:
             independently holds a citizen, a cop or nothing with the two densities as
             probabilities (Mesa example).
         citizen_vision: Radius of a citizen's neighbourhood, cells (Epstein 2002 uses vision v;
-            NetLogo Rebellion: 7; Mesa example: 7).
+            NetLogo Rebellion: 7; Mesa example: 7). At most 127: the kernels count a
+            neighbourhood in 16-bit fields (fewer than 65,536 cells).
         cop_vision: Radius of a cop's neighbourhood, cells (NetLogo Rebellion: 7, one slider
             for both kinds; Mesa example: 7).
         neighbourhood: Shape of the neighbourhood of radius ``vision``. ``"von_neumann"``:
@@ -125,8 +126,8 @@ class EpsteinParams:
     citizen_density: float = share(0.70)
     cop_density: float = share(0.04)
     placement: str = choice("exact", PLACEMENTS)
-    citizen_vision: int = bounded(7, 1, 1_000)
-    cop_vision: int = bounded(7, 1, 1_000)
+    citizen_vision: int = bounded(7, 1, 127)
+    cop_vision: int = bounded(7, 1, 127)
     neighbourhood: str = choice("euclidean", NEIGHBOURHOODS)
     count_own_cell: bool = flag(True)
     legitimacy: float = share(0.82)
@@ -136,7 +137,7 @@ class EpsteinParams:
     threshold: float = share(0.1)
     k: float = positive(2.3)
     arrest_rule: str = choice("floor", ARREST_RULES)
-    max_jail_term: int = nonneg(30)
+    max_jail_term: int = bounded(30, 0, 1_000_000_000)
     jail: str = choice("leave_grid", JAIL_MODES)
     activation: str = choice("sequential_random", ACTIVATIONS)
     batches: int = bounded(16, 1, 1_000_000_000)
