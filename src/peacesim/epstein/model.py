@@ -59,8 +59,8 @@ def count_outbursts(active, threshold: float, burn_in: int = 0):
     """Outbursts in a series of active counts.
 
     An outburst is a maximal run of consecutive steps, after ``burn_in``, with at least
-    ``threshold`` active citizens (and at least one). The waiting time between outbursts is the number of steps
-    from the start of one to the start of the next.
+    ``threshold`` active citizens (and at least one). The waiting time between outbursts is
+    the number of steps from the start of one to the start of the next.
 
     Args:
         active: Active counts, one per step (index = step).
