@@ -75,20 +75,25 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temporaries(folder: str | Path) -> list[Path]:
-    """Delete the temporary files a killed writer left in ``folder`` (not in subfolders).
+def remove_stale_temporaries(folder: str | Path, names: list[str] | tuple[str, ...]) -> list[Path]:
+    """Delete the temporary files a killed writer left for ``names`` in ``folder``.
 
-    Only names :func:`atomic_write` makes (``.NAME.XXXX.tmp``) are touched. Call it only when
-    no other process is writing into ``folder``.
+    Only the names :func:`atomic_write` makes for those files (``.NAME.XXXXXXXX.tmp``) are
+    touched, never other hidden files. Call it only when no other process is writing them.
+
+    Args:
+        folder: The folder (not searched recursively).
+        names: Final file names, or glob patterns of them (``"*.png"``).
 
     Returns:
         The files deleted.
     """
     removed = []
-    for tmp in Path(folder).glob(f".*{TMP_SUFFIX}"):
-        if tmp.is_file():
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
+    for name in names:
+        for tmp in Path(folder).glob(f".{name}.*{TMP_SUFFIX}"):
+            if tmp.is_file():
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
     return removed
 
 

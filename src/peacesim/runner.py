@@ -54,6 +54,11 @@ RESULT_FILES = ("config.yaml", "timeseries.parquet", "national.parquet", "cells.
 #: The checkpoint of a run in progress (deleted when the run completes).
 CHECKPOINT = "checkpoint.npz"
 
+#: Every file a run writes at the top of its folder (a killed writer's ``.tmp`` files of
+#: these are deleted when the next run in the folder starts).
+OWN_FILES = (*RESULT_FILES, "manifest.json", "status.json", CHECKPOINT, "report.html",
+             "error.txt")
+
 #: Version of the checkpoint layout; a checkpoint of another version is not resumed.
 CHECKPOINT_FORMAT = 1
 
@@ -131,7 +136,8 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
     (run_dir / "manifest.json").unlink(missing_ok=True)
     for name in (*RESULT_FILES, "error.txt"):
         (run_dir / name).unlink(missing_ok=True)
-    remove_stale_temporaries(run_dir)
+    remove_stale_temporaries(run_dir, OWN_FILES)
+    remove_stale_temporaries(run_dir / "figures", ("*.png",))
     started = dt.datetime.now(dt.UTC)
     status = {"status": "running", "started": started.isoformat(), "pid": os.getpid(),
               "host": socket.gethostname(), "step": 0, "steps": config.steps}
