@@ -140,6 +140,29 @@ def test_failed_run_resumes_from_its_checkpoint_bit_identical(tmp_path, referenc
     assert_same_results(reference, tmp_path)
 
 
+def test_preemption_exit_marks_the_run_interrupted_and_the_rerun_resumes(tmp_path, reference,
+                                                                          monkeypatch):
+    """The preemption handler of submitit ends the job with ``sys.exit(-1)`` mid-step."""
+    from peacesim.model import PeaceModel
+
+    step = PeaceModel.step
+
+    def preempted(self):
+        if self.steps == 5:  # Mesa counts the step before calling it
+            raise SystemExit(-1)
+        step(self)
+
+    monkeypatch.setattr(PeaceModel, "step", preempted)
+    with pytest.raises(SystemExit):
+        run_to_dir(_config("output.checkpoint_every=2"), tmp_path)
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["status"] == "interrupted" and status["checkpoint_step"] == 4
+    monkeypatch.undo()
+    run_to_dir(_config("output.checkpoint_every=2"), tmp_path)
+    assert json.loads((tmp_path / "manifest.json").read_text())["resumed_from_step"] == 4
+    assert_same_results(reference, tmp_path)
+
+
 def test_checkpoint_of_another_config_is_ignored_with_a_reason(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv(FAIL_AT_STEP_ENV, "4")
     with pytest.raises(RuntimeError):
