@@ -201,10 +201,21 @@ def test_validation_refuses_every_bad_value_of_every_key(key):
 
 
 # ------------------------------------------------------------------ running, with hypothesis
+#: The one place a written table may lack a value: Bennett's mean anger and fear of the
+#: civilians in a round with no civilians left (all turned insurgent), stored as a Parquet
+#: null. The published models mark undefined quantities so; model=peace never does.
+UNDEFINED = {"mean_anger": "civilians", "mean_fear": "civilians"}
+
+
 def _finite_tables(run_dir: Path) -> None:
-    """Every written table and the summary hold only finite numbers."""
+    """Every written table and the summary hold only finite numbers (see UNDEFINED)."""
     for name in ("timeseries.parquet", "national.parquet", "cells.parquet"):
-        table = pd.read_parquet(run_dir / name).select_dtypes("number")
+        table = pd.read_parquet(run_dir / name)
+        for column, count in UNDEFINED.items():
+            if column in table and count in table:
+                assert table.loc[table[count] > 0, column].notna().all(), column
+                table = table.drop(columns=column)
+        table = table.select_dtypes("number")
         values = table.to_numpy(dtype=np.float64)
         finite = np.isfinite(values).all(axis=0)
         bad = [c for c, ok in zip(table.columns, finite, strict=True) if not ok]
