@@ -86,9 +86,11 @@ class OutputParams:
     Attributes:
         progress: Log progress while running (about every 10 % of the steps).
         figures: Draw figures and the HTML report after the run.
-        checkpoint_every: Save a checkpoint every this many steps (0 = never).
-        skip_completed: When the run folder already holds a completed run, skip it (for
-            re-running a sweep into the same folder: ``hydra.sweep.dir=DIR``).
+        checkpoint_every: Save a checkpoint every this many steps (0 = never); running the
+            same config into the same folder resumes from it (docs/ROBUSTNESS.md).
+        skip_completed: When the run folder already holds a run completed with the same
+            config, skip it (for re-running a sweep into the same folder:
+            ``hydra.sweep.dir=DIR``).
     """
 
     progress: bool = True
