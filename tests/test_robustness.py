@@ -395,7 +395,13 @@ def test_every_file_of_a_run_is_renamed_into_place(tmp_path, monkeypatch):
     assert not not_atomic, f"written without an atomic rename: {not_atomic}"
     assert not list(tmp_path.rglob("*.tmp"))
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["status"] == "completed" and renamed[-2:] == ["manifest.json", "status.json"]
+    assert manifest["status"] == "completed" and manifest["figures"] == "drawn"
+    # The manifest follows every result table; figures come after it (the report shows the
+    # run's provenance) and the manifest is rewritten last to record them.
+    first_manifest = renamed.index("manifest.json")
+    assert all(renamed.index(t) < first_manifest for t in
+               ("timeseries.parquet", "national.parquet", "cells.parquet", "summary.json"))
+    assert renamed.index("report.html") > first_manifest and renamed[-1] == "manifest.json"
 
 
 def test_rerun_into_a_completed_folder_removes_the_old_manifest_first(tmp_path, monkeypatch):

@@ -51,7 +51,7 @@ def test_a_run_writes_its_tables_manifest_and_report(tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "completed" and manifest["seed"] == 5
     assert manifest["steps"] == 4 and manifest["population"] == 2000
-    assert manifest["figures_error"] is None and (run_dir / "report.html").is_file()
+    assert manifest["figures"] == "drawn" and (run_dir / "report.html").is_file()
     assert {"peacesim", "numba", "mesa"} <= set(manifest["versions"])
     assert manifest["resumed_from_step"] == 0 and len(manifest["config_hash"]) == 64
     assert "seed=5" in manifest["overrides"]

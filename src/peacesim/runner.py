@@ -164,15 +164,6 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
         for name, table in tables.items():
             write_parquet(run_dir / name, table)
         write_json(run_dir / "summary.json", summary)
-        figures_error = None
-        if config.output.figures:
-            try:
-                from peacesim.report import write_run_report
-
-                write_run_report(run_dir)
-            except Exception as err:  # figures are derived; a failure must not lose the run
-                figures_error = f"{type(err).__name__}: {err}"
-                log.error("figures failed: %s", figures_error)
         finished = dt.datetime.now(dt.UTC)
         steps_run = config.steps - resumed_from
         manifest = {
@@ -198,7 +189,7 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
             "host": socket.gethostname(),
             "platform": platform.platform(),
             "files": list(RESULT_FILES),
-            "figures_error": figures_error,
+            "figures": "pending" if config.output.figures else "off",
         }
         if hasattr(model, "step_plan"):
             manifest["step_plan_seconds"] = {
@@ -210,6 +201,19 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
                                              "step": config.steps, "steps": config.steps,
                                              "resumed_from": resumed_from})
         (run_dir / CHECKPOINT).unlink(missing_ok=True)
+        if config.output.figures:
+            # Figures come after the manifest so the report can show the run's provenance;
+            # they are derived from the saved tables (python -m peacesim report DIR redraws
+            # them), so a failure here is recorded but does not undo the finished run.
+            try:
+                from peacesim.report import write_run_report
+
+                write_run_report(run_dir)
+                manifest["figures"] = "drawn"
+            except Exception as err:
+                manifest["figures"] = f"failed: {type(err).__name__}: {err}".splitlines()[0]
+                log.error("figures %s", manifest["figures"])
+            write_json(run_dir / "manifest.json", manifest)
         return summary
     except BaseException as err:
         interrupted = isinstance(err, (KeyboardInterrupt, SystemExit))
@@ -438,6 +442,7 @@ def _cells_table(model, start) -> pd.DataFrame:
         "region": pd.Categorical([w.region_names[r] for r in w.region],
                                  categories=list(w.region_names)),
         "country": np.where(w.country == 1, "Burkina Faso", "Mali"),
+        "members": np.diff(model.people.offsets),
         "people": w.people,
         "trust_in_sdf_start": start["trust_in_sdf"], "trust_in_sdf_end": end["trust_in_sdf"],
         "armed_group_support_start": start["armed_group_support"],

@@ -144,7 +144,8 @@ class ArmedGroups(Mechanism):
                          world.shape[0], world.region, self.stream("act"), t,
                          cells["attacks_on_forces"], cells["attacks_on_civilians"])
         cells["p_harm_violence"][:] = np.minimum(1.0, cells["p_harm_violence"] + p.civilian_harm
-                                                 * cells["attacks_on_civilians"] / world.people)
+                                                 * cells["attacks_on_civilians"]
+                                                 / np.maximum(world.people, 1.0))
         cells["attacks"] += cells["attacks_on_forces"] + cells["attacks_on_civilians"]
         # Units in and next to an attacked cell remember the attack.
         hit = (cells["attacks_on_forces"] > 0).astype(ACC)

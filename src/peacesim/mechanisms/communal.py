@@ -85,7 +85,8 @@ class Communal(Mechanism):
         cells["clashes"][:] = clashes
         cells["attacks"] += clashes
         cells["p_harm_violence"][:] = np.minimum(1.0, cells["p_harm_violence"]
-                                                 + p.clash_harm * clashes / world.people)
+                                                 + p.clash_harm * clashes
+                                                 / np.maximum(world.people, 1.0))
         people = model.people
         cohesion_step(people.offsets, people["cohesion"], p.cohesion_shock * clashes,
                       self.baseline, p.drift)
