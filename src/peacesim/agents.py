@@ -102,11 +102,40 @@ class Youth(_RowView):
         return self.model.region_names[self.model.world.region[self.cell]]
 
 
+class _PlacedActor(_RowView):
+    """A view over a row of an actor table with a ``cell`` column (units, armed groups)."""
+
+    @staticmethod
+    def _table(agent):
+        raise NotImplementedError
+
+    @property
+    def cell(self) -> int:
+        """Cell index."""
+        return int(self._table(self)["cell"][self.row])
+
+    @property
+    def pos(self) -> tuple[int, int]:
+        """Raster (row, column), read-only: the mechanisms move actors."""
+        w = self.model.world
+        return int(w.cell_row[self.cell]), int(w.cell_col[self.cell])
+
+    @pos.setter
+    def pos(self, value) -> None:
+        if value is not None:  # mesa.Agent.__init__ sets pos = None
+            raise AttributeError("pos is read-only: the model's mechanisms move actors")
+
+    @property
+    def region(self) -> str:
+        """Region display name."""
+        return self.model.region_names[self.model.world.region[self.cell]]
+
+
 def _units(agent):
     return agent.model.mechanisms["patrol"].units
 
 
-class SecurityForce(_RowView):
+class SecurityForce(_PlacedActor):
     """A security unit: army, mixed patrol (MOC) or UN.
 
     Attributes:
@@ -115,6 +144,7 @@ class SecurityForce(_RowView):
         cell, pos: Position (cell index; raster row and column).
     """
 
+    _table = staticmethod(_units)
     accuracy = _column(_units, "accuracy", "Accuracy this week, in [0, 1].")
     conduct = _column(_units, "conduct", "Conduct this week, in [0, 1].")
 
@@ -125,33 +155,13 @@ class SecurityForce(_RowView):
 
         return KIND_NAMES[int(_units(self)["kind"][self.row])]
 
-    @property
-    def cell(self) -> int:
-        """Cell index."""
-        return int(_units(self)["cell"][self.row])
-
-    @property
-    def pos(self) -> tuple[int, int]:
-        """Raster (row, column), read-only: the mechanisms move actors."""
-        w = self.model.world
-        return int(w.cell_row[self.cell]), int(w.cell_col[self.cell])
-
-    @pos.setter
-    def pos(self, value) -> None:
-        if value is not None:  # mesa.Agent.__init__ sets pos = None
-            raise AttributeError("pos is read-only: the model's mechanisms move actors")
-
-    @property
-    def region(self) -> str:
-        """Region display name."""
-        return self.model.region_names[self.model.world.region[self.cell]]
 
 
 def _groups(agent):
     return agent.model.mechanisms["armed_groups"].groups
 
 
-class ArmedGroup(_RowView):
+class ArmedGroup(_PlacedActor):
     """An armed group.
 
     Attributes:
@@ -159,28 +169,9 @@ class ArmedGroup(_RowView):
         cell, pos: Position.
     """
 
+    _table = staticmethod(_groups)
     strength = _column(_groups, "strength", "Fighters (people).")
 
-    @property
-    def cell(self) -> int:
-        """Cell index."""
-        return int(_groups(self)["cell"][self.row])
-
-    @property
-    def pos(self) -> tuple[int, int]:
-        """Raster (row, column), read-only: the mechanisms move actors."""
-        w = self.model.world
-        return int(w.cell_row[self.cell]), int(w.cell_col[self.cell])
-
-    @pos.setter
-    def pos(self, value) -> None:
-        if value is not None:  # mesa.Agent.__init__ sets pos = None
-            raise AttributeError("pos is read-only: the model's mechanisms move actors")
-
-    @property
-    def region(self) -> str:
-        """Region display name."""
-        return self.model.region_names[self.model.world.region[self.cell]]
 
 
 def _womens(agent):

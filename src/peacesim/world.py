@@ -206,6 +206,27 @@ class World:
         _region_sum(self._region_index, values, out)
         return out
 
+    def place(self, row_region: np.ndarray, weights: np.ndarray,
+              rng: np.random.Generator) -> np.ndarray:
+        """Draw a cell for each actor inside its own region, in proportion to ``weights``.
+
+        Args:
+            row_region: Region index of each actor (int).
+            weights: Non-negative weight of each cell (e.g. its people).
+            rng: The generator of the caller's set-up stream.
+
+        Returns:
+            int64 cell positions, one per actor.
+        """
+        cell = np.zeros(len(row_region), dtype=np.int64)
+        for r in range(self.n_regions):
+            rows = np.flatnonzero(row_region == r)
+            cells = np.flatnonzero(self.region == r)
+            if len(rows):
+                w = weights[cells] / weights[cells].sum()
+                cell[rows] = rng.choice(cells, size=len(rows), p=w)
+        return cell
+
     def to_raster(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
         """Place per-cell values back on the raster grid (for maps)."""
         grid = np.full(self.shape[0] * self.shape[1], fill, dtype=ACC)

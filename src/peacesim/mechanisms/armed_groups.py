@@ -102,12 +102,7 @@ class ArmedGroups(Mechanism):
         region[:] = np.repeat(np.arange(world.n_regions), per_region)
         cell = groups.add("cell", np.int64)
         rng = model.streams.generator("armed_groups.setup")
-        for r in range(world.n_regions):
-            rows = np.flatnonzero(region == r)
-            cells = np.flatnonzero(world.region == r)
-            if len(rows):
-                w = world.weight[cells] / world.weight[cells].sum()
-                cell[rows] = rng.choice(cells, size=len(rows), p=w)
+        cell[:] = world.place(region, world.weight, rng)
         groups.add("strength", ACC)[:] = p.fighters * insecurity[region] * (
             0.5 + rng.random(n))
         model.people.add("affiliation", np.int16, -1)

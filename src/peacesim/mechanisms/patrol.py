@@ -159,13 +159,7 @@ class Patrol(Mechanism):
         region[:] = np.repeat(np.arange(world.n_regions), by_region)
         cell = units.add("cell", np.int64)
         rng = model.streams.generator("patrol.setup")
-        weights = world.weight * per_cell_weight
-        for r in range(world.n_regions):
-            rows = np.flatnonzero(region == r)
-            cells = np.flatnonzero(world.region == r)
-            if len(rows):
-                w = weights[cells] / weights[cells].sum()
-                cell[rows] = rng.choice(cells, size=len(rows), p=w)
+        cell[:] = world.place(region, world.weight * per_cell_weight, rng)
         # Designated kind: the first share of each region's units (in a fixed random order).
         units.add("designation", np.float64)[:] = rng.random(n_units)
         units.add("kind", np.int64)
