@@ -83,7 +83,8 @@ class Grievance(Mechanism):
         abuse[:] = abuse * (1.0 - p.abuse_decay) + cells["p_harm_forces"]
         cells["legitimacy"][:] = np.clip(
             self.legitimacy_base + p.justice_legitimacy * cells["justice_boost"] - p.abuse_weight * abuse, 0.0, 1.0)
-        actives = 1.0 + cells["armed_near"] / p.armed_scale
+        with np.errstate(over="ignore"):  # a tiny armed_scale gives inf actives: P -> 0
+            actives = 1.0 + cells["armed_near"] / p.armed_scale
         cells["risk"][:] = 1.0 - np.exp(-p.k * cells["units_near"] / actives)
         people = model.people
         grievance_step(people.offsets, people.traits, people["status"], people["hardship"],
