@@ -116,6 +116,12 @@ class World:
             raise ValueError("geography.regions must list at least one region, each once")
         order = [r for r in REGION_IDS if r in wanted]  # raster order, whatever the config order
         cells = np.asarray(raster.cells(order), dtype=np.int64)
+        # Cells in a fixed pseudo-random order (a hash of the raster index, not of the seed):
+        # kernels split the cells into one contiguous block per thread, and in raster order
+        # the southern half of Mali, with nearly all the people, would fall to one thread.
+        with np.errstate(over="ignore"):
+            scrambled = (cells.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(17)
+        cells = cells[np.argsort(scrambled, kind="stable")]
         flat_region = raster.region.ravel()[cells].astype(np.int64)
         lookup = {REGION_IDS.index(r): i for i, r in enumerate(order)}
         region = np.array([lookup[int(r)] for r in flat_region], dtype=INDEX)
