@@ -51,7 +51,12 @@ class Employment(Mechanism):
         covered = self.coverage(p, t)
         unemployed = np.where(covered, self.unemployment * (1.0 - p.youth_coverage),
                               self.unemployment)
-        cells["p_job"][:] = 1.0 - unemployed
+        p_job = 1.0 - unemployed
+        if np.array_equal(p_job, cells["p_job"]):
+            # Nobody's job changes: status bits and counts already match these rates (they
+            # start at 0 with rate 0, and a checkpoint saves rates and bits together).
+            return
+        cells["p_job"][:] = p_job
         people = model.people
         employment_step(people.offsets, people.traits, people["status"], cells["p_job"],
                         self.stream("jobs"), cells["youth_employed"])
