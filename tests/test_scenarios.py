@@ -87,6 +87,8 @@ def test_border_scenario_holds_both_countries_and_dialogue_crosses_the_border():
     assert set(model.region_names) == {"Sikasso", "Hauts-Bassins"}
     src = np.repeat(np.arange(world.n_cells), np.diff(world.nbr_offsets))
     assert np.any(world.country[src] != world.country[world.nbr_targets]), "no shared border"
+    assert len(world.cross_source) > 0
+    assert np.all(world.country[world.cross_source] != world.country[world.cross_target])
     assert world.border.any()
     assert cfg.dialogue.cross_border
 

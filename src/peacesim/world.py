@@ -62,6 +62,8 @@ class World:
         shape: Raster shape (rows, cols).
         cell_row, cell_col: Raster row and column of each cell (int64).
         cell_at: Cell position of each flat raster index, -1 outside the world (int64).
+        cross_source, cross_target: Neighbour links that cross an international border, as
+            (cell, neighbour in the other country) pairs (int64).
     """
 
     raster_index: np.ndarray
@@ -80,6 +82,8 @@ class World:
     cell_row: np.ndarray
     cell_col: np.ndarray
     cell_at: np.ndarray
+    cross_source: np.ndarray
+    cross_target: np.ndarray
     _region_cells: dict = field(default_factory=dict, repr=False)
     _region_masks: dict = field(default_factory=dict, repr=False)
     _region_index: np.ndarray = field(init=False, repr=False)
@@ -132,10 +136,10 @@ class World:
         weight = people / people.sum()
         offsets, targets = raster.neighbours(cells)
         country = raster.country.ravel()[cells].astype(INDEX)
-        nbr_country = country[targets]
+        source = np.repeat(np.arange(len(cells)), np.diff(offsets))
+        across = country[source] != country[targets]
         border = np.zeros(len(cells), dtype=bool)
-        for c in range(len(cells)):
-            border[c] = bool(np.any(nbr_country[offsets[c]:offsets[c + 1]] != country[c]))
+        border[source[across]] = True
         rows, cols = raster.region.shape
         cell_at = np.full(rows * cols, -1, dtype=np.int64)
         cell_at[cells] = np.arange(len(cells))
@@ -156,6 +160,8 @@ class World:
             cell_row=cells // cols,
             cell_col=cells % cols,
             cell_at=cell_at,
+            cross_source=source[across].astype(np.int64),
+            cross_target=np.asarray(targets, dtype=np.int64)[across],
         )
 
     def region_cells(self, region_id: str) -> np.ndarray:

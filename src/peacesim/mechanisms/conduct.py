@@ -43,6 +43,7 @@ class Conduct(Mechanism):
     def setup(self) -> None:
         """Cell column: trained units."""
         self.model.cells.add("trained_units", np.int64)
+        self._draw = None  # the units' fixed draws, made on first use (patrol sets up units)
 
     def train(self, t: int) -> None:
         """Apply the training to units standing in covered cells."""
@@ -53,9 +54,10 @@ class Conduct(Mechanism):
         if units.size == 0 or p.share <= 0.0:
             return
         covered = self.coverage(p, t)[units["cell"]]
-        # Each unit has one fixed draw: raising ``share`` only adds trained units.
-        draw = uniform_numpy(self.stream("select"), 0, np.arange(units.size), 0)
-        trained = covered & (draw < p.share) & units["active"]
+        if self._draw is None:
+            # Each unit has one fixed draw: raising ``share`` only adds trained units.
+            self._draw = uniform_numpy(self.stream("select"), 0, np.arange(units.size), 0)
+        trained = covered & (self._draw < p.share) & units["active"]
         units["accuracy"][trained] += p.accuracy_gain * (1.0 - units["accuracy"][trained])
         units["conduct"][trained] += p.conduct_gain * (1.0 - units["conduct"][trained])
         np.add.at(cells["trained_units"], units["cell"][trained], 1)

@@ -93,14 +93,11 @@ class Dialogue(Mechanism):
             out = np.where(world.border, reached * p.cross_border_share, 0.0)
             reached = reached - out
             # Spread what crosses over the neighbours in the other country.
-            src = np.repeat(np.arange(world.n_cells), np.diff(world.nbr_offsets))
-            dst = world.nbr_targets
-            across = world.country[src] != world.country[dst]
-            n_across = np.bincount(src[across], minlength=world.n_cells)
+            src, dst = world.cross_source, world.cross_target
+            n_across = np.bincount(src, minlength=world.n_cells)
             share_out = np.where(n_across > 0, out / np.maximum(n_across, 1), 0.0)
             reached = reached + np.where(n_across > 0, 0.0, out)  # nobody across: stays home
-            reached = reached + np.bincount(dst[across], weights=share_out[src[across]],
-                                            minlength=world.n_cells)
+            reached = reached + np.bincount(dst, weights=share_out[src], minlength=world.n_cells)
         p_reach = np.minimum(1.0, reached / np.maximum(world.people, 1.0))
         women = np.minimum(1.0, p.women_participation + (1.0 - p.women_participation)
                            * womens.boost(t))
