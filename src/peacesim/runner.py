@@ -428,7 +428,7 @@ def _cell_snapshot(model) -> dict[str, np.ndarray] | None:
     c = model.cells
     members = np.maximum(c["members"], 1)
     return {"trust_in_sdf": c["trust_sum"] / members,
-            "armed_group_support": c["sympathisers"] / np.maximum(np.diff(model.people.offsets), 1)}
+            "armed_group_support": c["sympathisers"] / np.maximum(model.people.counts, 1)}
 
 
 def _cells_table(model, start) -> pd.DataFrame:
@@ -442,7 +442,7 @@ def _cells_table(model, start) -> pd.DataFrame:
         "region": pd.Categorical([w.region_names[r] for r in w.region],
                                  categories=list(w.region_names)),
         "country": np.where(w.country == 1, "Burkina Faso", "Mali"),
-        "members": np.diff(model.people.offsets),
+        "members": model.people.counts,
         "people": w.people,
         "trust_in_sdf_start": start["trust_in_sdf"], "trust_in_sdf_end": end["trust_in_sdf"],
         "armed_group_support_start": start["armed_group_support"],

@@ -98,7 +98,7 @@ class Grievance(Mechanism):
     def record(self, out: dict) -> None:
         """Support, grievance and legitimacy per region."""
         world, cells = self.model.world, self.model.cells
-        everyone = np.maximum(world.region_sum(np.diff(self.model.people.offsets).astype(ACC)), 1)
+        everyone = np.maximum(world.region_sum(self.model.people.counts.astype(ACC)), 1)
         out["armed_group_support"] = np.minimum(
             1.0, world.region_sum(cells["sympathisers"].astype(ACC)) / everyone)
         out["grievance"] = world.region_sum(cells["grievance_sum"]) / everyone
