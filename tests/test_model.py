@@ -293,12 +293,13 @@ def test_agent_objects_unknown_value_is_refused():
 
 def test_step_plan_follows_the_documented_phases():
     assert PHASES == ("programmes", "deployment", "violence", "operations", "information",
-                      "dialogue", "trust", "grievance", "recruitment")
+                      "dialogue", "trust", "grievance", "recruitment", "record")
     model = small_model("steps=2", "population.agent_objects=none")
     plan = model.step_plan()
     assert list(plan.columns) == ["phase", "mechanism", "method", "seconds"]
     phases = plan["phase"].tolist()
-    assert phases[-1] == "record" and plan.iloc[-1]["method"] == "census"
+    assert phases[-1] == "record" and plan.iloc[-1]["method"] == "results"
+    assert plan.iloc[-2]["mechanism"] == "census"  # the counts come last, then the results
     order = [PHASES.index(p) for p in phases[:-1]]
     assert order == sorted(order) and set(phases[:-1]) == set(PHASES)
     entries = [f"{m}.{f}" for m, f in zip(plan["mechanism"], plan["method"], strict=True)]
@@ -353,7 +354,7 @@ def test_checkpoint_resume_equals_uninterrupted_run(through_file):
 def test_state_is_a_copy():
     model = small_model("steps=3", "population.agent_objects=none")
     state = model.state()
-    state["people.trust"][:] = 0
+    state["table.people.trust"][:] = 0
     assert model.people["trust"].max() > 0
 
 

@@ -132,7 +132,7 @@ class _PlacedActor(_RowView):
 
 
 def _units(agent):
-    return agent.model.mechanisms["patrol"].units
+    return agent.model.tables["units"]
 
 
 class SecurityForce(_PlacedActor):
@@ -158,7 +158,7 @@ class SecurityForce(_PlacedActor):
 
 
 def _groups(agent):
-    return agent.model.mechanisms["armed_groups"].groups
+    return agent.model.tables["armed_groups"]
 
 
 class ArmedGroup(_PlacedActor):
@@ -175,7 +175,7 @@ class ArmedGroup(_PlacedActor):
 
 
 def _womens(agent):
-    return agent.model.mechanisms["womens_groups"].groups
+    return agent.model.tables["womens_groups"]
 
 
 class WomensGroup(_RowView):

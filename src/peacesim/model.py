@@ -1,4 +1,12 @@
-"""PeaceModel: the step plan, the random streams, the state tables and the recording."""
+"""PeaceModel: builds the mechanisms from their declarations, runs the step plan, records.
+
+The model names no mechanism. It reads what each one declares (:mod:`peacesim.mechanisms.base`):
+the columns it owns are allocated before any set-up, set-ups run in their declared order, the
+columns each one reads are checked against their owners, the step plan comes from the
+phases, the results from the metrics, the checkpoints from every table kept, the
+invariants from the column bounds and the mechanisms' own checks, the Mesa agents from the
+agent views.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +19,21 @@ import numpy as np
 import pandas as pd
 
 from peacesim.config import to_config
-from peacesim.dtypes import ACC
-from peacesim.kernels.cells import census
-from peacesim.mechanisms.base import plan, registered
+from peacesim.mechanisms.base import (
+    SHARED_TABLES,
+    START_PHASES,
+    Column,
+    ContractError,
+    MapLayer,
+    Mechanism,
+    plan,
+    registered,
+    setup_order,
+)
 from peacesim.population import FEMALE, HERDER, YOUTH, Population, Table, apportion
-from peacesim.random import Streams, uniform_numpy
+from peacesim.random import POPULATION_TRAITS, SHARED_STREAMS, Streams, uniform_numpy
 from peacesim.results import Metric, Recorder
 from peacesim.world import World
-
-#: Per-cell exposure of the week, reset at the start of each step. Mechanisms add to these;
-#: the trust and grievance kernels read them. They are the interface between the mechanisms
-#: that cause events and those that respond to them.
-EXPOSURE = ("p_harm_forces", "p_harm_violence", "p_protect", "attacks")
 
 #: Objects built by ``population.agent_objects=auto`` up to this many members.
 AUTO_OBJECTS_LIMIT = 200_000
@@ -38,6 +49,9 @@ class PeaceModel(mesa.Model):
     Args:
         cfg: A config from :func:`peacesim.load_config`, a ``PeaceConfig`` instance, a plain
             dict of overrides, or None for the defaults.
+
+    Raises:
+        ContractError: A mechanism reads a column that nobody owns (one line naming both).
 
     Example:
         >>> import peacesim
@@ -55,41 +69,55 @@ class PeaceModel(mesa.Model):
         super().__init__(seed=config.seed)
         self.config = config
         _set_threads(config.threads)
-        self.streams = Streams(config.seed)
         self.world = World.build(config.geography)
         self.region_names = self.world.region_names
         self.people = Population(apportion(config.population.size, self.world.weight))
         self.people_per_agent = float(self.world.people.sum() / self.people.size)
         self.cells = Table(self.world.n_cells, "cells")
-        for name in EXPOSURE:
-            self.cells.add(name, ACC)
-        for name, dtype in (("members", np.int64), ("trust_sum", ACC), ("cohesion_sum", ACC),
-                            ("report_sum", ACC), ("youth", np.int64),
-                            ("youth_recruited", np.int64)):
-            self.cells.add(name, dtype)
+        self.mechanisms: dict[str, Mechanism] = {
+            m.name: m(self, getattr(config, m.name, None)) for m in registered()}
+        self.streams = Streams(config.seed, names=[
+            POPULATION_TRAITS, *SHARED_STREAMS,
+            *(s for m in self.mechanisms.values() for s in m.stream_names())])
+        self.columns: dict[tuple[str, str], Column] = {}
+        self._allocate()
         self._draw_traits()
-        self.mechanisms = {m.name: m(self, getattr(config, m.name)) for m in registered()}
-        for mech in self.mechanisms.values():
+        self.tables: dict[str, Table] = {"people": self.people, "cells": self.cells}
+        for mech in setup_order(list(self.mechanisms.values())):
             mech.setup()
+            self._collect_tables(mech)  # those set up after it may read them
+        self._check_reads()
+        self._weekly = [(self.tables[c.table][c.name], c.fill)
+                        for c in self.columns.values() if c.weekly]
         self.plan = plan(list(self.mechanisms.values()))
         self.timings: dict[str, float] = defaultdict(float)
-        metrics = [Metric(name, *spec) for m in self.mechanisms.values()
-                   for name, spec in m.results.items()]
-        self.recorder = Recorder(metrics, config.steps, self.region_names)
-        # Step 0: programmes and grievance as they stand before the first week.
+        mechs = self.mechanisms.values()
+        self.recorder = Recorder([m for mech in mechs for m in mech.metrics], config.steps,
+                                 self.region_names, [w for mech in mechs for w in mech.weights])
+        # Step 0: the phases that set the starting state (programmes in force, support...).
         for phase, mech, method in self.plan:
-            if phase in ("programmes", "grievance"):
+            if phase in START_PHASES:
                 getattr(mech, method)(0)
-        self._census()
         self._record(0)
         self._build_agents(config.population.agent_objects)
 
     # ------------------------------------------------------------------ set-up
+    def _allocate(self) -> None:
+        """Allocate every declared column, owned by its mechanism, before any set-up."""
+        shared = {"people": self.people, "cells": self.cells}
+        for mech in self.mechanisms.values():
+            for col in mech.owns:
+                try:
+                    shared[col.table].add(col.name, col.dtype, col.fill, owner=mech.name)
+                except ValueError as err:
+                    raise ContractError(str(err)) from None
+                self.columns[(col.table, col.name)] = col
+
     def _draw_traits(self) -> None:
         """Youth, sex and community of each member (fixed for the run)."""
         people, cfg = self.people, self.config
         rows = np.arange(people.size)
-        key = self.streams["population.traits"]
+        key = self.streams[POPULATION_TRAITS]
         herder = self.world.per_cell(cfg.regions, "herder_share")[people.cell]
         herder = np.minimum(1.0, herder * cfg.population.herder_share_scale)
         traits = np.where(uniform_numpy(key, 0, rows, 0) < cfg.population.youth_share, YOUTH, 0)
@@ -97,32 +125,56 @@ class PeaceModel(mesa.Model):
         traits |= np.where(uniform_numpy(key, 0, rows, 2) < herder, HERDER, 0)
         people.traits[:] = traits.astype(np.uint8)
 
-    def _build_agents(self, which: str) -> None:
-        from peacesim.agents import ArmedGroup, SecurityForce, WomensGroup, Youth
+    def _collect_tables(self, mech: Mechanism) -> None:
+        """Register every table ``mech`` keeps (any attribute) in ``tables``, by label."""
+        for attr, table in mech.tables().items():
+            if table.label in self.tables and self.tables[table.label] is not table:
+                raise ContractError(f"mechanism {mech.name} keeps a table {table.label!r} "
+                                    f"({attr}), a name another table has")
+            if table.owner_name == "model":  # made with Table(...): the keeper owns it
+                table.owner_name = mech.name
+                table.owners = {c: mech.name if o == "model" else o
+                                for c, o in table.owners.items()}
+            self.tables[table.label] = table
 
+    def _check_reads(self) -> None:
+        """Every column a mechanism says it reads or writes exists, and has an owner."""
+        for mech in self.mechanisms.values():
+            for verb, refs in (("reads", mech.reads), ("writes", mech.writes)):
+                for ref in refs:
+                    table_name, column = ref.split(".")
+                    table = self.tables.get(table_name)
+                    if table is None:
+                        raise ContractError(
+                            f"mechanism {mech.name} {verb} {ref}, but there is no table "
+                            f"{table_name!r} (tables: {', '.join(self.tables)})")
+                    if column not in table:
+                        raise ContractError(
+                            f"mechanism {mech.name} {verb} {ref}, which no mechanism owns")
+
+    def _build_agents(self, which: str) -> None:
         if which == "auto":
             which = "all" if self.people.size <= AUTO_OBJECTS_LIMIT else "actors"
         if which == "none":
             return
-        for row in range(self.mechanisms["patrol"].units.size):
-            SecurityForce(self, row)
-        for row in range(self.mechanisms["armed_groups"].groups.size):
-            ArmedGroup(self, row)
-        for row in range(self.mechanisms["womens_groups"].groups.size):
-            WomensGroup(self, row)
-        if which == "all":
-            for row in np.flatnonzero(self.people.has(YOUTH)):
-                Youth(self, row)
+        views = [v for m in self.mechanisms.values() for v in m.agents]
+        for view in sorted(views, key=lambda v: v.many):  # the few actors first
+            if view.many and which != "all":
+                continue
+            table = self.tables[view.table]
+            rows = view.rows(self) if view.rows is not None else range(table.size)
+            for row in rows:
+                view.cls(self, row)
 
     # ------------------------------------------------------------------ stepping
     def step(self) -> None:
-        """One week: every mechanism in the order of the step plan, then the census."""
+        """One week: every mechanism in the order of the step plan, then the recording."""
         t = int(self.steps)  # Mesa's step wrapper has already counted this step
         if t > self.config.steps:
             self.steps -= 1  # refused: leave the counter where the run stopped
             raise RuntimeError(f"the run has {self.config.steps} steps; step {t} is past the end")
-        for name in EXPOSURE:
-            self.cells[name][:] = 0
+        for column, fill in self._weekly:
+            column[:] = fill
         check = self.config.check
         for phase, mech, method in self.plan:
             start = time.perf_counter()
@@ -131,9 +183,8 @@ class PeaceModel(mesa.Model):
             if check:
                 self.check_invariants(t, f"{mech.name}.{method}")
         start = time.perf_counter()
-        self._census()
         self._record(t)
-        self.timings["record:census"] += time.perf_counter() - start
+        self.timings["record:model.results"] += time.perf_counter() - start
         if check:
             self.check_invariants(t, "record")
 
@@ -153,25 +204,11 @@ class PeaceModel(mesa.Model):
                 progress(int(self.steps), total)
         return self
 
-    def _census(self) -> None:
-        people, cells = self.people, self.cells
-        census(people.offsets, people.traits, people["status"], people["affiliation"],
-               people["trust"], people["cohesion"], cells["members"], cells["trust_sum"],
-               cells["cohesion_sum"], cells["report_sum"], cells["youth"],
-               cells["youth_recruited"])
-
     def _record(self, t: int) -> None:
         out: dict[str, np.ndarray] = {}
         for mech in self.mechanisms.values():
             mech.record(out)
-        world, cells = self.world, self.cells
-        weights = {
-            "members": world.region_sum(cells["members"].astype(ACC)),
-            "everyone": world.region_sum(self.people.counts.astype(ACC)),
-            "youth": world.region_sum(cells["youth"].astype(ACC)),
-            "population": world.region_sum(world.people),
-        }
-        self.recorder.write(t, out, weights)
+        self.recorder.write(t, out)
 
     # ------------------------------------------------------------------ results
     def timeseries(self) -> pd.DataFrame:
@@ -187,7 +224,7 @@ class PeaceModel(mesa.Model):
         return self.recorder.summary()
 
     def metrics(self) -> dict[str, Metric]:
-        """The recorded metrics with their kind, weight and description."""
+        """The recorded metrics with their label, unit, kind, weight and description."""
         return dict(self.recorder.metrics)
 
     def step_plan(self) -> pd.DataFrame:
@@ -195,9 +232,24 @@ class PeaceModel(mesa.Model):
         rows = [{"phase": phase, "mechanism": mech.name, "method": method,
                  "seconds": self.timings.get(f"{phase}:{mech.name}.{method}", 0.0)}
                 for phase, mech, method in self.plan]
-        rows.append({"phase": "record", "mechanism": "model", "method": "census",
-                     "seconds": self.timings.get("record:census", 0.0)})
+        rows.append({"phase": "record", "mechanism": "model", "method": "results",
+                     "seconds": self.timings.get("record:model.results", 0.0)})
         return pd.DataFrame(rows)
+
+    def map_layers(self) -> dict[str, MapLayer]:
+        """The per-cell outputs the mechanisms declare, by name."""
+        return {layer.name: layer for m in self.mechanisms.values() for layer in m.maps}
+
+    def map_values(self, name: str) -> np.ndarray:
+        """Per-cell values of map layer ``name`` now (float64 [n_cells]).
+
+        Raises:
+            KeyError: No mechanism declares that layer (the message lists those that exist).
+        """
+        for mech in self.mechanisms.values():
+            if any(layer.name == name for layer in mech.maps):
+                return np.asarray(mech.map_values(name), dtype=np.float64)
+        raise KeyError(f"no map layer {name!r}; layers: {', '.join(self.map_layers())}")
 
     @property
     def raster(self) -> np.ndarray:
@@ -205,76 +257,72 @@ class PeaceModel(mesa.Model):
         return self.world.to_raster(self.world.region.astype(float), fill=-1).astype(np.int64)
 
     def cell_values(self, name: str) -> np.ndarray:
-        """A per-cell column on the raster grid (NaN outside), e.g. ``"info"``."""
-        return self.world.to_raster(np.asarray(self.cells[name], dtype=float))
+        """A per-cell column (or map layer) on the raster grid (NaN outside), e.g. ``"info"``."""
+        if name in self.cells:
+            return self.world.to_raster(np.asarray(self.cells[name], dtype=float))
+        return self.world.to_raster(self.map_values(name))
 
     def trust_by_cell(self) -> np.ndarray:
-        """Mean trust in the SDF per cell (members not recruited), on the raster grid."""
-        c = self.cells
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(c["members"] > 0, c["trust_sum"] / c["members"], np.nan)
-        return self.world.to_raster(mean)
+        """The ``trust_in_sdf`` map layer on the raster grid (NaN outside and in empty cells)."""
+        values = np.where(self.cells["members"] > 0, self.map_values("trust_in_sdf"), np.nan)
+        return self.world.to_raster(values)
 
     # ------------------------------------------------------------------ checking
     def check_invariants(self, t: int, after: str) -> None:
-        """Assert the model's invariants.
+        """Assert the model's invariants: declared column bounds and the mechanisms' checks.
 
         Raises:
             InvariantError: Naming the step and the mechanism after which one broke.
         """
         people = self.people
-
-        def fail(what: str) -> None:
-            raise InvariantError(f"step {t}, after {after}: {what}")
-
-        for name in ("trust", "cohesion", "harm_memory", "hardship", "risk_aversion"):
-            col = people[name]
-            if not np.all(np.isfinite(col)):
-                fail(f"population column {name} has non-finite values")
-            if col.min(initial=0.0) < 0.0 or col.max(initial=0.0) > 1.0:
-                fail(f"population column {name} leaves [0, 1]")
-        recruited = int(np.count_nonzero(people["affiliation"] >= 0))
-        members = int(self.cells["members"].sum())
-        if (people.size != int(people.offsets[-1]) or people.size != self.config.population.size
-                or (after == "record" and members + recruited != people.size)):
-            fail(f"people were not conserved: {members} members + {recruited} recruited "
-                 f"!= {people.size}")
-        if np.any((people["affiliation"] >= 0) & ((people.traits & YOUTH) == 0)):
-            fail("a member who is not young was recruited")
-        strength = self.mechanisms["armed_groups"].groups["strength"]
-        if np.any(~np.isfinite(strength)) or np.any(strength < 0):
-            fail("an armed group's strength is negative or not finite")
-        for name in ("info", "sdf_trust", "legitimacy", "justice", *EXPOSURE[:3]):
-            col = self.cells[name]
-            if not np.all(np.isfinite(col)) or col.min() < 0.0 or col.max() > 1.0:
-                fail(f"cell column {name} leaves [0, 1]")
+        problems: list[str] = []
+        if people.size != int(people.offsets[-1]) or people.size != self.config.population.size:
+            problems.append(f"people were not conserved: {people.size} rows, "
+                            f"{int(people.offsets[-1])} in cells")
+        for (table_name, name), col in self.columns.items():
+            if col.bounds is None or table_name not in SHARED_TABLES:
+                continue
+            values = self.tables[table_name][name]
+            lo, hi = col.bounds
+            owner = self.tables[table_name].owner(name)
+            if not np.all(np.isfinite(values)):
+                problems.append(f"{table_name} column {name} ({owner}) has non-finite values")
+            elif ((lo is not None and values.min(initial=lo) < lo)
+                  or (hi is not None and values.max(initial=hi) > hi)):
+                problems.append(f"{table_name} column {name} ({owner}) leaves "
+                                f"[{'-inf' if lo is None else f'{lo:g}'}, "
+                                f"{'inf' if hi is None else f'{hi:g}'}]")
+        for mech in self.mechanisms.values():
+            problems.extend(mech.invariants(after))
+        if problems:
+            raise InvariantError(f"step {t}, after {after}: {problems[0]}")
 
     # ------------------------------------------------------------------ checkpoints
     def state(self) -> dict[str, np.ndarray]:
-        """Everything needed to continue the run, as named arrays."""
+        """Everything needed to continue the run, as named arrays: every table, the results."""
         out = {"step": np.array(int(self.steps))}
-        out.update({f"people.{k}": v for k, v in self.people.state().items()})
-        out.update({f"cells.{k}": v for k, v in self.cells.state().items()})
-        for mech in self.mechanisms.values():
-            for attr in ("units", "groups"):
-                table = getattr(mech, attr, None)
-                if isinstance(table, Table):
-                    out.update({f"{mech.name}.{k}": v for k, v in table.state().items()})
+        for label, table in self.tables.items():
+            out.update({f"table.{label}.{k}": v for k, v in table.state().items()})
         out.update({f"recorder.{k}": v for k, v in self.recorder.state().items()})
         return out
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
-        """Continue from :meth:`state` (the model must be built from the same config)."""
+        """Continue from :meth:`state` (the model must be built from the same config).
+
+        Raises:
+            ValueError: The state lacks a table or column this model has (another config
+                or another version of a mechanism).
+        """
         def sub(prefix):
             return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
 
-        self.people.load_state(sub("people."))
-        self.cells.load_state(sub("cells."))
-        for mech in self.mechanisms.values():
-            for attr in ("units", "groups"):
-                table = getattr(mech, attr, None)
-                if isinstance(table, Table):
-                    table.load_state(sub(f"{mech.name}."))
+        for label, table in self.tables.items():
+            saved = sub(f"table.{label}.")
+            missing = [name for name in table.columns if name not in saved]
+            if missing:
+                raise ValueError(f"the checkpoint has no {label} column {missing[0]!r}: it "
+                                 "was written by another config or version")
+            table.load_state(saved)
         self.recorder.load_state(sub("recorder."))
         self.steps = int(state["step"])
         self.time = float(self.steps)
@@ -286,6 +334,3 @@ def _set_threads(threads: int) -> None:
 
     most = numba.config.NUMBA_NUM_THREADS
     numba.set_num_threads(min(threads, most) if threads > 0 else most)
-
-
-

@@ -48,22 +48,37 @@ class Table:
     Used for the community members, the cells, the security units and the armed groups.
     """
 
-    def __init__(self, size: int, label: str):
+    def __init__(self, size: int, label: str, owner: str = "model"):
         self.size = int(size)
         self.label = label
+        self.owner_name = owner
         self.columns: dict[str, np.ndarray] = {}
+        self.owners: dict[str, str] = {}
 
-    def add(self, name: str, dtype, fill=0) -> np.ndarray:
-        """Allocate a column, owned by the caller.
+    def add(self, name: str, dtype, fill=0, owner: str | None = None) -> np.ndarray:
+        """Allocate a column.
+
+        Args:
+            name: Column name.
+            dtype: NumPy dtype.
+            fill: Starting value.
+            owner: Name of the mechanism that owns it (default: the table's owner).
 
         Raises:
-            ValueError: If a column of that name exists already.
+            ValueError: If a column of that name exists already (naming both owners).
         """
+        owner = owner or self.owner_name
         if name in self.columns:
-            raise ValueError(f"{self.label} column {name!r} exists already")
+            raise ValueError(f"{self.label} column {name!r} of {owner} exists already "
+                             f"(owned by {self.owners[name]})")
         column = np.full(self.size, fill, dtype=dtype)
         self.columns[name] = column
+        self.owners[name] = owner
         return column
+
+    def owner(self, name: str) -> str:
+        """Name of the mechanism (or ``model``) that owns column ``name``."""
+        return self.owners[name]
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
@@ -104,7 +119,7 @@ class Population(Table):
 
     def __init__(self, counts: np.ndarray):
         counts = np.asarray(counts, dtype=COUNT)
-        super().__init__(int(counts.sum()), "population")
+        super().__init__(int(counts.sum()), "people")
         self.counts = counts
         self.offsets = np.zeros(len(counts) + 1, dtype=COUNT)
         np.cumsum(counts, out=self.offsets[1:])

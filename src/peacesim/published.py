@@ -12,6 +12,46 @@ import math
 
 import pandas as pd
 
+from peacesim.results import Metric
+
+#: What each published model records: the columns of its table, with labels and units.
+METRICS: dict[str, tuple[Metric, ...]] = {
+    "epstein": (
+        Metric("active", "level", None, "Active (rebelling) citizens", "citizens",
+               "citizens openly rebelling in the step", main=True),
+        Metric("quiet", "level", None, "Quiet citizens", "citizens",
+               "citizens not rebelling and not in jail", main=True),
+        Metric("jailed", "level", None, "Jailed citizens", "citizens",
+               "citizens in jail", main=True),
+        Metric("legitimacy", "share", None, "Legitimacy L", "0-1",
+               "perceived legitimacy of the regime during the step", main=True),
+    ),
+    "bennett": (
+        Metric("insurgents", "level", None, "Insurgents", "agents", "insurgents on the grid",
+               main=True),
+        Metric("civilians", "level", None, "Civilians", "agents", "civilians on the grid",
+               main=True),
+        Metric("removed_total", "level", None, "Insurgents removed (cumulative)", "agents",
+               "insurgents removed by soldiers since the start", main=True),
+        Metric("attacks", "count", None, "Insurgent attacks", "per round",
+               "attacks by insurgents in the round", event=True),
+        Metric("counterattacks", "count", None, "Government counter-attacks", "per round",
+               "soldiers' counter-attacks in the round", event=True),
+        Metric("removed", "count", None, "Insurgents removed", "per round",
+               "insurgents removed in the round"),
+        Metric("hurt", "count", None, "Civilians hurt", "per round",
+               "civilians hurt by counter-attacks in the round", event=True),
+        Metric("new_insurgents", "count", None, "New insurgents", "per round",
+               "civilians who turned insurgent in the round", event=True),
+        Metric("fear_events", "count", None, "Fear events", "per round",
+               "civilians who had a fear event in the round"),
+        Metric("mean_anger", "share", None, "Mean anger", "0-1",
+               "civilians' mean anger (undefined when no civilian is left)", main=True),
+        Metric("mean_fear", "share", None, "Mean fear", "0-1",
+               "civilians' mean fear (undefined when no civilian is left)", main=True),
+    ),
+}
+
 
 class PublishedRun:
     """Adapter: ``run(progress)``, ``timeseries()``, ``national()``, ``summary()``.
@@ -48,6 +88,10 @@ class PublishedRun:
             if progress is not None:
                 progress(self.steps_done, total)
         return self
+
+    def metrics(self) -> dict[str, Metric]:
+        """The columns of the model's table that are results, with labels and units."""
+        return {m.name: m for m in METRICS[self.config.model]}
 
     def timeseries(self) -> pd.DataFrame:
         """The model's own table: one row per step."""

@@ -34,6 +34,22 @@ _S32 = np.uint64(32)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
+#: Stream of the members' fixed traits (youth, sex, community), drawn by the model.
+POPULATION_TRAITS = "population.traits"
+
+# Streams that more than one mechanism draws from. The same draw decides, in the trust kernel
+# and in the grievance kernel, whether a member was protected or harmed this week, so the
+# two must use one key: these constants, never a string typed twice.
+#: Whether a member felt protected by the forces this week.
+PROTECTED = "patrol.protect"
+#: Whether a member was harmed by the forces this week.
+HARMED_BY_FORCES = "patrol.harm"
+#: Whether a member was harmed by armed groups or communal violence this week.
+HARMED_BY_VIOLENCE = "violence.harm"
+#: All shared streams.
+SHARED_STREAMS = (PROTECTED, HARMED_BY_FORCES, HARMED_BY_VIOLENCE)
+
+
 def stream_key(seed: int, name: str) -> np.uint64:
     """Return the 64-bit key of the named random stream under a root seed.
 
@@ -122,18 +138,29 @@ class Streams:
 
     Args:
         seed: Root seed of the run.
+        names: The streams that may be used (declared by the mechanisms); None allows any
+            name (the published models). With a list, asking for another name is an error,
+            so a typo cannot silently decouple two mechanisms that must share draws.
 
     Example:
         >>> streams = Streams(7)
         >>> key = streams["trust.influence"]
     """
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, names=None):
         self.seed = int(seed)
         self._keys: dict[str, np.uint64] = {}
+        self._declared = None if names is None else frozenset(names)
+
+    def _check(self, name: str) -> None:
+        if self._declared is not None and name not in self._declared:
+            raise KeyError(f"random stream {name!r} is not declared: a mechanism lists its "
+                           "own purposes in `streams`; shared streams are constants in "
+                           "peacesim.random")
 
     def __getitem__(self, name: str) -> np.uint64:
         if name not in self._keys:
+            self._check(name)
             self._keys[name] = stream_key(self.seed, name)
         return self._keys[name]
 
@@ -143,6 +170,7 @@ class Streams:
         Use it only outside the step loop (initial conditions): during the run every draw
         goes through the counter functions so that no generator state needs saving.
         """
+        self._check(name)
         sequence = np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode()), 1))
         self._keys.setdefault(name, stream_key(self.seed, name))
         return np.random.Generator(np.random.PCG64(sequence))

@@ -1,57 +1,126 @@
 """Results: preallocated ``[step, region]`` arrays, tidy tables and the national summary.
 
-Each mechanism declares the results it records (``results = {name: (kind, weight, text)}``):
+Each mechanism declares the results it records as :class:`Metric` objects (``metrics = (...)``
+in its own file), and the weights that national means use as :class:`Weight` objects. Kinds:
 
 * ``share``: a regional mean in [0, 1]; the national value is the mean weighted by the named
-  weight (``members``: community members not in armed groups; ``everyone``: all members;
-  ``youth``; ``population``: people represented);
+  weight (for example ``members``: community members not in armed groups);
 * ``count``: events or people in the week; national = sum over regions;
 * ``level``: a stock (fighters); national = sum over regions.
+
+Every run folder gets ``metrics.json`` (:func:`metrics_document`): name, label, unit,
+description and kind of every recorded column, which figures and reports read their labels
+from.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-WEIGHTS = ("members", "everyone", "youth", "population")
+KINDS = ("share", "count", "level")
 
 
 @dataclass(frozen=True)
 class Metric:
-    """One recorded result."""
+    """One recorded result.
+
+    Attributes:
+        name: Column name in the tables (``trust_in_sdf``).
+        kind: ``share``, ``count`` or ``level`` (see the module docstring).
+        weight: For shares, the :class:`Weight` the national mean uses; None otherwise.
+        label: Short readable name (a panel title).
+        unit: Unit of the displayed value (the stored value times ``scale``).
+        description: One line: what it measures, with the stored unit.
+        scale: Factor from the stored value to the displayed one (100 for per cent).
+        main: One of the outcomes analysts read first (national series, sweep panels).
+        event: A weekly event count drawn in the events figure.
+        flow: Measured over a step's flows: nothing is recorded at step 0.
+    """
 
     name: str
-    kind: str  # "share" | "count" | "level"
+    kind: str
     weight: str | None
+    label: str
+    unit: str
     description: str
+    scale: float = 1.0
+    main: bool = False
+    event: bool = False
+    flow: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"metric {self.name}: kind {self.kind!r} is not one of {KINDS}")
+        if self.kind != "share" and self.weight is not None:
+            raise ValueError(f"metric {self.name}: only shares have a weight")
+
+
+@dataclass(frozen=True)
+class Weight:
+    """A per-region weight of national means (members, young people, people represented).
+
+    Attributes:
+        name: Name that shares refer to in ``Metric.weight``.
+        description: One line, with the unit.
+        in_table: Also a column of the tidy timeseries table.
+    """
+
+    name: str
+    description: str
+    in_table: bool = False
+
+
+def metrics_document(metrics, weights=()) -> dict:
+    """The content of a run folder's ``metrics.json``."""
+    return {"metrics": [asdict(m) for m in metrics],
+            "weights": [asdict(w) for w in weights]}
 
 
 class Recorder:
-    """Holds every metric per step and region.
+    """Holds every metric and weight per step and region.
 
     Args:
         metrics: The metrics to record.
         steps: Number of steps of the run (rows 0..steps are allocated).
         region_names: Display names of the simulated regions.
+        weights: The weights shares refer to.
+
+    Raises:
+        ValueError: Two metrics share a name, or a share names a weight nobody records.
     """
 
-    def __init__(self, metrics: list[Metric], steps: int, region_names: tuple[str, ...]):
-        self.metrics = {m.name: m for m in metrics}
+    def __init__(self, metrics: list[Metric], steps: int, region_names: tuple[str, ...],
+                 weights: list[Weight] = ()):
+        self.metrics: dict[str, Metric] = {}
+        for m in metrics:
+            if m.name in self.metrics:
+                raise ValueError(f"two metrics are named {m.name!r}")
+            self.metrics[m.name] = m
+        self.weight_info = {w.name: w for w in weights}
+        for m in metrics:
+            if m.kind == "share" and m.weight not in self.weight_info:
+                raise ValueError(f"metric {m.name} is weighted by {m.weight!r}, which no "
+                                 f"mechanism records ({', '.join(self.weight_info)})")
         self.region_names = tuple(region_names)
         shape = (steps + 1, len(region_names))
         self.data = {name: np.zeros(shape) for name in self.metrics}
-        self.weights = {name: np.zeros(shape) for name in WEIGHTS}
+        self.weights = {name: np.zeros(shape) for name in self.weight_info}
         self.last = -1
 
-    def write(self, step: int, values: dict[str, np.ndarray], weights: dict[str, np.ndarray]) -> None:
-        """Store one step's regional values (every metric and weight must be present)."""
-        for name in self.metrics:
-            self.data[name][step] = values[name]
-        for name in WEIGHTS:
-            self.weights[name][step] = weights[name]
+    def write(self, step: int, values: dict[str, np.ndarray]) -> None:
+        """Store one step's regional values (every metric and weight must be present).
+
+        Raises:
+            KeyError: Naming a declared metric or weight that no mechanism recorded.
+        """
+        for table in (self.data, self.weights):
+            for name, array in table.items():
+                if name not in values:
+                    raise KeyError(f"{name} is declared but was not recorded at step {step}")
+                array[step] = values[name]
         self.last = step
 
     def frame(self) -> pd.DataFrame:
@@ -65,7 +134,9 @@ class Recorder:
         }
         for name in self.metrics:
             table[name] = self.data[name][: self.last + 1].ravel()
-        table["population"] = self.weights["population"][: self.last + 1].ravel()
+        for name, w in self.weight_info.items():
+            if w.in_table:
+                table[name] = self.weights[name][: self.last + 1].ravel()
         return pd.DataFrame(table)
 
     def national(self) -> pd.DataFrame:

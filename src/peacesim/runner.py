@@ -37,6 +37,7 @@ import pandas as pd
 
 from peacesim import __version__
 from peacesim.config import to_config
+from peacesim.results import metrics_document
 from peacesim.io import (
     atomic_write,
     read_json,
@@ -49,7 +50,7 @@ from peacesim.io import (
 log = logging.getLogger("peacesim")
 
 RESULT_FILES = ("config.yaml", "timeseries.parquet", "national.parquet", "cells.parquet",
-                "summary.json")
+                "summary.json", "metrics.json")
 
 #: The checkpoint of a run in progress (deleted when the run completes).
 CHECKPOINT = "checkpoint.npz"
@@ -60,7 +61,7 @@ OWN_FILES = (*RESULT_FILES, "manifest.json", "status.json", CHECKPOINT, "report.
              "error.txt")
 
 #: Version of the checkpoint layout; a checkpoint of another version is not resumed.
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: every table a mechanism keeps, under table.<label>.<column>
 
 #: Config sections that do not change a run's results, left out of :func:`config_hash`:
 #: what is written (``output``), the thread count (results are bit-identical for any count)
@@ -164,6 +165,9 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
         for name, table in tables.items():
             write_parquet(run_dir / name, table)
         write_json(run_dir / "summary.json", summary)
+        write_json(run_dir / "metrics.json", metrics_document(
+            model.metrics().values(), getattr(getattr(model, "recorder", None), "weight_info",
+                                              {}).values()))
         finished = dt.datetime.now(dt.UTC)
         steps_run = config.steps - resumed_from
         manifest = {
@@ -422,21 +426,19 @@ def _progress_logger(config):
     return report
 
 
-def _cell_snapshot(model) -> dict[str, np.ndarray] | None:
-    if not hasattr(model, "cells"):
+def _cell_snapshot(model, when: str = "start") -> dict[str, np.ndarray] | None:
+    """The map layers the mechanisms declare for snapshot ``when`` (start or end)."""
+    if not hasattr(model, "map_layers"):
         return None
-    c = model.cells
-    members = np.maximum(c["members"], 1)
-    return {"trust_in_sdf": c["trust_sum"] / members,
-            "armed_group_support": c["sympathisers"] / np.maximum(model.people.counts, 1)}
+    return {name: model.map_values(name) for name, layer in model.map_layers().items()
+            if when in layer.when}
 
 
 def _cells_table(model, start) -> pd.DataFrame:
     if start is None:
         return pd.DataFrame({"cell": np.zeros(0, dtype=np.int64)})
-    w, c = model.world, model.cells
-    end = _cell_snapshot(model)
-    return pd.DataFrame({
+    w = model.world
+    table = {
         "cell": np.arange(w.n_cells),
         "row": w.cell_row, "col": w.cell_col, "lat": w.lat, "lon": w.lon,
         "region": pd.Categorical([w.region_names[r] for r in w.region],
@@ -444,14 +446,16 @@ def _cells_table(model, start) -> pd.DataFrame:
         "country": np.where(w.country == 1, "Burkina Faso", "Mali"),
         "members": model.people.counts,
         "people": w.people,
-        "trust_in_sdf_start": start["trust_in_sdf"], "trust_in_sdf_end": end["trust_in_sdf"],
-        "armed_group_support_start": start["armed_group_support"],
-        "armed_group_support_end": end["armed_group_support"],
-        "forces_information_end": c["info"].copy(),
-        "armed_strength_end": c["armed_strength"].copy(),
-        "raster_rows": np.full(w.n_cells, w.shape[0]),
-        "raster_cols": np.full(w.n_cells, w.shape[1]),
-    })
+    }
+    end = _cell_snapshot(model, "end")
+    for name in model.map_layers():
+        if name in start:
+            table[f"{name}_start"] = start[name]
+        if name in end:
+            table[f"{name}_end"] = end[name]
+    table["raster_rows"] = np.full(w.n_cells, w.shape[0])
+    table["raster_cols"] = np.full(w.n_cells, w.shape[1])
+    return pd.DataFrame(table)
 
 
 def versions() -> dict[str, str]:

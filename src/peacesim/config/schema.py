@@ -124,12 +124,13 @@ def schema() -> type:
     """The ``PeaceConfig`` dataclass: base fields plus each mechanism's ``Params``."""
     fields = list(BASE_FIELDS)
     for m in registered():
-        fields.append((m.name, m.Params, field(default_factory=m.Params)))
+        if m.Params is not None:
+            fields.append((m.name, m.Params, field(default_factory=m.Params)))
     doc = ("A peacesim run. Top level: model (peace, epstein or bennett), steps (weeks), seed, "
            "threads (Numba threads, "
            "0 = all), check (assert invariants after every mechanism); then scenario, "
            "population, geography, regions, output, and one section per mechanism: "
-           + ", ".join(m.name for m in registered()) + ".")
+           + ", ".join(m.name for m in registered() if m.Params is not None) + ".")
     cls = dataclasses.make_dataclass("PeaceConfig", fields)
     cls.__doc__ = doc
     cls.__module__ = __name__

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from peacesim.agents import ArmedGroup
 from peacesim.config.fields import bounded, nonneg, positive, share
 from peacesim.dtypes import ACC
 from peacesim.kernels.actors import armed_groups_act, recruiting_groups
 from peacesim.kernels.recruitment import recruitment_step
-from peacesim.mechanisms.base import Mechanism, mechanism
-from peacesim.population import Table, apportion
+from peacesim.mechanisms.base import AgentView, Column, MapLayer, Mechanism, mechanism
+from peacesim.population import YOUTH, Table, apportion
+from peacesim.results import Metric
 
 
 @dataclass
@@ -86,8 +88,52 @@ class ArmedGroups(Mechanism):
     phases = {"violence": "act", "recruitment": "recruit"}
     Params = ArmedGroupParams
 
+    owns = (
+        Column("affiliation", np.int16, "group index",
+               "armed group the member has joined (-1: none)", table="people", fill=-1),
+        Column("armed_strength", ACC, "people", "fighters of active groups in the cell"),
+        Column("armed_near", ACC, "people", "fighters in and next to the cell"),
+        Column("group_at_cell", np.int64, "group index",
+               "the group that recruits in the cell (-1: none)"),
+        Column("attacks_on_forces", np.int64, "events", "attacks on forces in the cell this week"),
+        Column("attacks_on_civilians", np.int64, "events",
+               "attacks on civilians in the cell this week"),
+        Column("forces_attacked", np.bool_, "flag",
+               "forces were attacked in or next to the cell this week"),
+        Column("recruits", np.int64, "members", "members who joined a group this week"),
+        Column("returns", np.int64, "members", "recruits who left their group this week"),
+        Column("p_harm_violence", ACC, "probability 0-1",
+               "chance a member of the cell is harmed by armed groups or clashes this week",
+               bounds=(0, 1), weekly=True),
+        Column("attacks", ACC, "events",
+               "violent events in the cell this week (attacks and clashes)", weekly=True),
+    )
+    reads = ("cells.sympathisers", "cells.units_near", "cells.deterrence", "cells.youth",
+             "cells.youth_recruited", "people.status")
+    streams = ("act", "recruit")
+    metrics = (
+        Metric("armed_group_strength", "level", None, "Armed-group strength", "fighters",
+               "fighters of the armed groups in the region (people)", main=True),
+        Metric("attacks", "count", None, "Violent events", "events per week",
+               "violent events in the week: armed-group attacks and communal clashes",
+               event=True),
+        Metric("attacks_on_forces", "count", None, "Attacks on the forces", "events per week",
+               "armed-group attacks on security forces in the week"),
+        Metric("attacks_on_civilians", "count", None, "Attacks on civilians", "events per week",
+               "armed-group attacks on civilians in the week"),
+        Metric("new_recruits", "count", None, "New armed-group recruits", "people per week",
+               "young people who joined an armed group in the week (people)", event=True),
+        Metric("youth_recruited", "share", "youth", "Young people in armed groups",
+               "% of young people", "share of young community members who have joined an "
+               "armed group (the groups' starting fighters are not community members)",
+               scale=100.0, main=True),
+    )
+    maps = (MapLayer("armed_strength", "Armed-group fighters", "people",
+                     "fighters of active groups in the cell", when=("end",)),)
+    agents = (AgentView(ArmedGroup, "armed_groups"),)
+
     def setup(self) -> None:
-        """Place the groups; add the affiliation column and the cells' armed-group columns."""
+        """Place the groups."""
         p, model, world = self.params, self.model, self.model.world
         insecurity = np.array([model.config.regions[r].insecurity for r in world.region_ids])
         self.insecurity = insecurity
@@ -96,21 +142,15 @@ class ArmedGroups(Mechanism):
         per_region = np.maximum(per_region, (insecurity > 0.3).astype(np.int64)) \
             if p.groups else per_region
         n = int(per_region.sum())
-        groups = Table(n, "armed groups")
+        groups = Table(n, "armed_groups")
         self.groups = groups
         region = groups.add("region", np.int64)
         region[:] = np.repeat(np.arange(world.n_regions), per_region)
         cell = groups.add("cell", np.int64)
-        rng = model.streams.generator("armed_groups.setup")
+        rng = self.generator()
         cell[:] = world.place(region, world.weight, rng)
         groups.add("strength", ACC)[:] = p.fighters * insecurity[region] * (
             0.5 + rng.random(n))
-        model.people.add("affiliation", np.int16, -1)
-        for name, dtype in (("armed_strength", ACC), ("armed_near", ACC),
-                            ("group_at_cell", np.int64), ("attacks_on_forces", np.int64),
-                            ("attacks_on_civilians", np.int64), ("recruits", np.int64),
-                            ("returns", np.int64)):
-            model.cells.add(name, dtype)
         self._presence()
 
     def _presence(self) -> None:
@@ -142,12 +182,9 @@ class ArmedGroups(Mechanism):
                                                  * cells["attacks_on_civilians"]
                                                  / np.maximum(world.people, 1.0))
         cells["attacks"] += cells["attacks_on_forces"] + cells["attacks_on_civilians"]
-        # Units in and next to an attacked cell remember the attack.
+        # Units in and next to an attacked cell remember the attack (patrol reads this).
         hit = (cells["attacks_on_forces"] > 0).astype(ACC)
-        hit_near = (hit + world.neighbour_sum(hit)) > 0
-        units = model.mechanisms["patrol"].units
-        if units.size:
-            units["attacked_at"][hit_near[units["cell"]]] = t
+        cells["forces_attacked"][:] = (hit + world.neighbour_sum(hit)) > 0
         self._presence()
 
     def recruit(self, t: int) -> None:
@@ -185,11 +222,17 @@ class ArmedGroups(Mechanism):
         youth = np.maximum(world.region_sum(cells["youth"].astype(ACC)), 1)
         out["youth_recruited"] = world.region_sum(cells["youth_recruited"].astype(ACC)) / youth
 
-    results = {
-        "armed_group_strength": ("level", None, "fighters of the armed groups in the region (people)"),
-        "attacks": ("count", None, "violent events in the week: armed-group attacks and communal clashes"),
-        "attacks_on_forces": ("count", None, "armed-group attacks on security forces in the week"),
-        "attacks_on_civilians": ("count", None, "armed-group attacks on civilians in the week"),
-        "new_recruits": ("count", None, "young people who joined an armed group in the week (people)"),
-        "youth_recruited": ("share", "youth", "share of young community members who have joined an armed group (the groups' starting fighters are not community members)"),
-    }
+    def map_values(self, name: str) -> np.ndarray:
+        """Fighters of active groups per cell (people)."""
+        return self.model.cells["armed_strength"].copy()
+
+    def invariants(self, after: str) -> list[str]:
+        """Strength is finite and not negative; only young members are recruited."""
+        problems = []
+        strength = self.groups["strength"]
+        if np.any(~np.isfinite(strength)) or np.any(strength < 0):
+            problems.append("an armed group's strength is negative or not finite")
+        people = self.model.people
+        if np.any((people["affiliation"] >= 0) & ((people.traits & YOUTH) == 0)):
+            problems.append("a member who is not young was recruited")
+        return problems

@@ -15,8 +15,9 @@ import numpy as np
 from peacesim.config.fields import nonneg, share
 from peacesim.dtypes import REAL
 from peacesim.kernels.cells import cohesion_step
-from peacesim.mechanisms.base import Mechanism, mechanism
+from peacesim.mechanisms.base import Column, Mechanism, mechanism
 from peacesim.random import uniform_numpy
+from peacesim.results import Metric
 
 
 @dataclass
@@ -57,26 +58,38 @@ class Communal(Mechanism):
     order = 10
     Params = CommunalParams
 
+    owns = (
+        Column("cohesion", REAL, "score 0-1", "trust in the other community", table="people",
+               bounds=(0, 1)),
+        Column("clashes", np.int64, "events", "communal clashes in the cell this week"),
+    )
+    reads = ("cells.cohesion_sum", "cells.members", "cells.cross_border_dialogue")
+    writes = ("cells.attacks", "cells.p_harm_violence")
+    streams = ("clash",)
+    metrics = (
+        Metric("social_cohesion", "share", "members", "Social cohesion", "mean score, 0-1",
+               "community members' mean trust in the other community", main=True),
+        Metric("communal_clashes", "count", None, "Communal clashes", "events per week",
+               "clashes between communities in the week"),
+    )
+
     def setup(self) -> None:
-        """Cohesion column, drawn around each region's level."""
+        """Cohesion drawn around each region's level."""
         model, world = self.model, self.model.world
         base = world.per_cell(model.config.regions, "cohesion")
         self.baseline = base
-        cohesion = model.people.add("cohesion", REAL)
         kappa = 1.0 / max(self.params.spread, 1e-6)
         mean = np.clip(base[model.people.cell], 1e-3, 1 - 1e-3)
-        rng = model.streams.generator("communal.setup")
-        cohesion[:] = rng.beta(mean * kappa, (1 - mean) * kappa).astype(REAL)
+        rng = self.generator()
+        model.people["cohesion"][:] = rng.beta(mean * kappa, (1 - mean) * kappa).astype(REAL)
         self.stress = world.per_cell(model.config.regions, "resource_stress")
-        model.cells.add("clashes", np.int64)
 
     def clash(self, t: int) -> None:
         """Draw clashes, harm members, shock and restore cohesion."""
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
-        dialogue = model.mechanisms["dialogue"]
         border_extra = p.border_stress * world.border
-        if dialogue.params.cross_border:
-            running = dialogue.coverage(dialogue.params, t) & (dialogue.params.frequency > 0)
+        running = cells["cross_border_dialogue"]
+        if running.any():
             border_extra = np.where(running, border_extra * (1.0 - p.border_relief), border_extra)
         stress = np.minimum(1.0, self.stress + border_extra)
         cohesion_mean = cells["cohesion_sum"] / np.maximum(cells["members"], 1)
@@ -97,8 +110,3 @@ class Communal(Mechanism):
         out["communal_clashes"] = world.region_sum(cells["clashes"].astype(float))
         members = np.maximum(world.region_sum(cells["members"].astype(float)), 1)
         out["social_cohesion"] = world.region_sum(cells["cohesion_sum"]) / members
-
-    results = {
-        "social_cohesion": ("share", "members", "community members' mean trust in the other community"),
-        "communal_clashes": ("count", None, "clashes between communities in the week"),
-    }

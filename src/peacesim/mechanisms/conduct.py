@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from peacesim.config import fields
-from peacesim.mechanisms.base import Mechanism, Programme, mechanism
+from peacesim.mechanisms.base import Column, Mechanism, Programme, mechanism
 from peacesim.random import uniform_numpy
+from peacesim.results import Metric
 
 
 @dataclass
@@ -40,24 +41,30 @@ class Conduct(Mechanism):
     order = 10
     Params = ConductParams
 
+    owns = (Column("trained_units", np.int64, "units", "trained units in the cell this week"),)
+    writes = ("units.accuracy", "units.conduct")
+    reads = ("units.cell", "units.active")
+    after = ("patrol",)  # trains the units patrol creates
+    streams = ("select",)
+    metrics = (Metric("trained_units", "count", None,
+                      "Units trained in conflict-sensitive conduct", "units",
+                      "units trained in conflict-sensitive conduct"),)
+
     def setup(self) -> None:
-        """Cell column: trained units."""
-        self.model.cells.add("trained_units", np.int64)
-        self._draw = None  # the units' fixed draws, made on first use (patrol sets up units)
+        """Each unit's fixed draw: raising ``share`` only adds trained units."""
+        units = self.model.tables["units"]
+        self.draw = uniform_numpy(self.stream("select"), 0, np.arange(units.size), 0)
 
     def train(self, t: int) -> None:
         """Apply the training to units standing in covered cells."""
         p = self.params
-        units = self.model.mechanisms["patrol"].units
+        units = self.model.tables["units"]
         cells = self.model.cells
         cells["trained_units"][:] = 0
         if units.size == 0 or p.share <= 0.0:
             return
         covered = self.coverage(p, t)[units["cell"]]
-        if self._draw is None:
-            # Each unit has one fixed draw: raising ``share`` only adds trained units.
-            self._draw = uniform_numpy(self.stream("select"), 0, np.arange(units.size), 0)
-        trained = covered & (self._draw < p.share) & units["active"]
+        trained = covered & (self.draw < p.share) & units["active"]
         units["accuracy"][trained] += p.accuracy_gain * (1.0 - units["accuracy"][trained])
         units["conduct"][trained] += p.conduct_gain * (1.0 - units["conduct"][trained])
         np.add.at(cells["trained_units"], units["cell"][trained], 1)
@@ -66,5 +73,3 @@ class Conduct(Mechanism):
         """Trained units per region."""
         world = self.model.world
         out["trained_units"] = world.region_sum(self.model.cells["trained_units"].astype(float))
-
-    results = {"trained_units": ("count", None, "units trained in conflict-sensitive conduct")}

@@ -17,8 +17,9 @@ import numpy as np
 
 from peacesim.config.fields import nonneg, positive, share
 from peacesim.kernels.dialogue import dialogue_step
-from peacesim.mechanisms.base import Mechanism, Programme, mechanism
+from peacesim.mechanisms.base import Column, Mechanism, Programme, mechanism
 from peacesim.random import uniform_numpy
+from peacesim.results import Metric
 
 
 @dataclass
@@ -69,21 +70,37 @@ class Dialogue(Mechanism):
     """Draws the week's sessions and applies them to those reached."""
 
     name = "dialogue"
-    phases = {"dialogue": "hold"}
+    phases = {"programmes": "announce", "dialogue": "hold"}
     Params = DialogueParams
 
-    def setup(self) -> None:
-        """Cell columns: sessions and participants."""
-        self.model.cells.add("sessions", np.int64)
-        self.model.cells.add("participants", np.int64)
+    owns = (
+        Column("sessions", np.int64, "sessions", "dialogue sessions held in the cell this week"),
+        Column("participants", np.int64, "members", "members reached by dialogue this week"),
+        Column("cross_border_dialogue", np.bool_, "flag",
+               "cross-border dialogue on natural resources runs in the cell this week"),
+    )
+    reads = ("cells.womens_boost", "cells.womens_sessions", "people.traits")
+    writes = ("people.trust", "people.cohesion", "people.harm_memory", "cells.sdf_trust")
+    streams = ("sessions", "reach")
+    metrics = (
+        Metric("dialogue_sessions", "count", None, "Dialogue sessions", "sessions per week",
+               "dialogue sessions held in the week", event=True),
+        Metric("dialogue_reached", "count", None, "People reached by dialogue",
+               "people per week", "people reached by dialogue in the week (people)"),
+    )
+
+    def announce(self, t: int) -> None:
+        """Where cross-border dialogue runs this week (communal clashes read it)."""
+        p = self.params
+        running = self.coverage(p, t) & (p.frequency > 0) & p.cross_border
+        self.model.cells["cross_border_dialogue"][:] = running
 
     def hold(self, t: int) -> None:
         """Hold the week's sessions."""
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
         running = self.coverage(p, t)
         rate = np.where(running, p.frequency / 52.0, 0.0)
-        womens = model.mechanisms["womens_groups"]
-        rate = rate + womens.extra_sessions(t)
+        rate = rate + cells["womens_sessions"]
         whole = np.floor(rate)
         extra = uniform_numpy(self.stream("sessions"), t, np.arange(world.n_cells), 0) < rate - whole
         sessions = (whole + extra).astype(np.int64)
@@ -100,7 +117,7 @@ class Dialogue(Mechanism):
             reached = reached + np.bincount(dst, weights=share_out[src], minlength=world.n_cells)
         p_reach = np.minimum(1.0, reached / np.maximum(world.people, 1.0))
         women = np.minimum(1.0, p.women_participation + (1.0 - p.women_participation)
-                           * womens.boost(t))
+                           * cells["womens_boost"])
         pop = model.config.population
         female_f = women / pop.female_share if pop.female_share > 0 else np.zeros_like(women)
         male_f = (1.0 - women) / (1.0 - pop.female_share) if pop.female_share < 1 else np.zeros_like(women)
@@ -118,15 +135,9 @@ class Dialogue(Mechanism):
                       cells["participants"])
         s = cells["sdf_trust"]
         s += p.sdf_gain * p.forces_participation * np.minimum(sessions, 1) * (1.0 - s)
-        self.women_share = women
 
     def record(self, out: dict) -> None:
         """Sessions and people reached per region."""
         world, cells = self.model.world, self.model.cells
         out["dialogue_sessions"] = world.region_sum(cells["sessions"].astype(float))
         out["dialogue_reached"] = world.region_sum(cells["participants"].astype(float)) * self.model.people_per_agent
-
-    results = {
-        "dialogue_sessions": ("count", None, "dialogue sessions held in the week"),
-        "dialogue_reached": ("count", None, "people reached by dialogue in the week (people)"),
-    }

@@ -15,7 +15,8 @@ import numpy as np
 from peacesim.config.fields import share
 from peacesim.dtypes import ACC
 from peacesim.kernels.cells import employment_step
-from peacesim.mechanisms.base import Mechanism, Programme, mechanism
+from peacesim.mechanisms.base import Column, Mechanism, Programme, mechanism
+from peacesim.results import Metric
 
 
 @dataclass
@@ -38,12 +39,21 @@ class Employment(Mechanism):
     phases = {"programmes": "hire"}
     Params = EmploymentParams
 
+    owns = (
+        Column("p_job", ACC, "probability 0-1", "chance a young person in the cell has work",
+               bounds=(0, 1)),
+        Column("youth_employed", np.int64, "members", "young members with work"),
+    )
+    reads = ("cells.youth", "people.traits")
+    writes = ("people.status",)
+    streams = ("jobs",)
+    metrics = (Metric("youth_employed", "share", "youth", "Young people with work",
+                      "% of young people", "share of young people with work", scale=100.0),)
+
     def setup(self) -> None:
-        """Baseline employment per cell; apply it once so step 0 is consistent."""
+        """Baseline unemployment per cell (jobs are set in the first programmes phase)."""
         model = self.model
         self.unemployment = model.world.per_cell(model.config.regions, "youth_unemployment")
-        model.cells.add("p_job", ACC)
-        model.cells.add("youth_employed", np.int64)
 
     def hire(self, t: int) -> None:
         """Employment rate per cell this week, then each young person's status."""
@@ -66,5 +76,3 @@ class Employment(Mechanism):
         world, cells = self.model.world, self.model.cells
         n_youth = world.region_sum(cells["youth"].astype(ACC))
         out["youth_employed"] = world.region_sum(cells["youth_employed"].astype(ACC)) / np.maximum(n_youth, 1)
-
-    results = {"youth_employed": ("share", "youth", "share of young people with work")}

@@ -15,7 +15,9 @@ import numpy as np
 from peacesim.config.fields import nonneg, positive, share
 from peacesim.dtypes import ACC, FLAG, REAL
 from peacesim.kernels.grievance import grievance_step
-from peacesim.mechanisms.base import Mechanism, mechanism
+from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
+from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE
+from peacesim.results import Metric
 
 
 @dataclass
@@ -61,20 +63,46 @@ class Grievance(Mechanism):
     phases = {"grievance": "update"}
     Params = GrievanceParams
 
+    owns = (
+        Column("hardship", REAL, "score 0-1", "perceived hardship H ~ U(0, 1) (Epstein 2002)",
+               table="people", bounds=(0, 1)),
+        Column("risk_aversion", REAL, "score 0-1", "risk aversion R ~ U(0, 1) (Epstein 2002)",
+               table="people", bounds=(0, 1)),
+        Column("harm_memory", REAL, "score 0-1", "memory of harm suffered", table="people",
+               bounds=(0, 1)),
+        Column("status", FLAG, "bit flags",
+               "EMPLOYED (set by employment) and SYMPATHISER (set here)", table="people"),
+        Column("legitimacy", ACC, "score 0-1", "perceived legitimacy of governance",
+               bounds=(0, 1)),
+        Column("risk", ACC, "probability 0-1", "perceived risk of arrest P (Epstein 2002)"),
+        Column("grievance_sum", ACC, "members x score 0-1", "sum of members' grievance"),
+        Column("abuse", ACC, "probability", "fading memory of the forces' abuses"),
+        Column("sympathisers", np.int64, "members", "members who support armed groups"),
+    )
+    reads = ("people.trust", "people.traits", "cells.justice_boost", "cells.justice",
+             "cells.armed_near", "cells.units_near", "cells.p_harm_forces",
+             "cells.p_harm_violence")
+    metrics = (
+        Metric("armed_group_support", "share", "everyone", "Support for armed groups",
+               "% of members", "share of community members who support armed groups",
+               scale=100.0, main=True),
+        Metric("grievance", "share", "everyone", "Grievance", "mean score, 0-1",
+               "mean grievance G = H(1 - L) + harm memory"),
+        Metric("legitimacy", "share", "population", "Legitimacy of governance",
+               "mean score, 0-1", "perceived legitimacy of governance"),
+    )
+    maps = (MapLayer("armed_group_support", "Support for armed groups", "share of members",
+                     "share of the cell's members who support armed groups"),)
+
     def setup(self) -> None:
-        """Hardship and risk aversion ~ U(0, 1) (Epstein 2002); harm memory and status."""
+        """Hardship and risk aversion ~ U(0, 1) (Epstein 2002); legitimacy per cell."""
         model, world = self.model, self.model.world
         people = model.people
-        rng = model.streams.generator("grievance.setup")
-        people.add("hardship", REAL)[:] = rng.random(people.size)
-        people.add("risk_aversion", REAL)[:] = rng.random(people.size)
-        people.add("harm_memory", REAL)
-        people.add("status", FLAG)
+        rng = self.generator()
+        people["hardship"][:] = rng.random(people.size)
+        people["risk_aversion"][:] = rng.random(people.size)
         self.legitimacy_base = world.per_cell(model.config.regions, "legitimacy")
-        for name in ("legitimacy", "risk", "grievance_sum", "abuse"):
-            model.cells.add(name, ACC)
         model.cells["legitimacy"][:] = self.legitimacy_base
-        model.cells.add("sympathisers", np.int64)
 
     def update(self, t: int) -> None:
         """Legitimacy and perceived risk per cell, then the member kernel."""
@@ -92,7 +120,7 @@ class Grievance(Mechanism):
                        cells["legitimacy"], cells["justice"], cells["risk"], cells["p_harm_forces"],
                        cells["p_harm_violence"], p.harm_gain, p.violence_gain, p.forget,
                        p.resolve, p.job_relief, p.trust_weight, p.threshold,
-                       model.streams["patrol.harm"], model.streams["violence.harm"], t,
+                       model.streams[HARMED_BY_FORCES], model.streams[HARMED_BY_VIOLENCE], t,
                        cells["sympathisers"], cells["grievance_sum"])
 
     def record(self, out: dict) -> None:
@@ -105,8 +133,6 @@ class Grievance(Mechanism):
         w = world.people
         out["legitimacy"] = world.region_sum(cells["legitimacy"] * w) / world.region_sum(w)
 
-    results = {
-        "armed_group_support": ("share", "everyone", "share of community members who support armed groups"),
-        "grievance": ("share", "everyone", "mean grievance G = H(1 - L) + harm memory"),
-        "legitimacy": ("share", "population", "perceived legitimacy of governance"),
-    }
+    def map_values(self, name: str) -> np.ndarray:
+        """Share of each cell's members who support armed groups."""
+        return self.model.cells["sympathisers"] / np.maximum(self.model.people.counts, 1)

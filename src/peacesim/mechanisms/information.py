@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from peacesim.config.fields import share
-from peacesim.mechanisms.base import Mechanism, mechanism
+from peacesim.dtypes import ACC
+from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
+from peacesim.results import Metric
 
 
 @dataclass
@@ -52,12 +54,32 @@ class Information(Mechanism):
     phases = {"information": "share"}
     Params = InformationParams
 
+    owns = (
+        Column("info", ACC, "score 0-1", "forces' knowledge of armed-group activity nearby",
+               bounds=(0, 1)),
+        Column("sdf_trust", ACC, "score 0-1", "forces' trust in the cell's community",
+               bounds=(0, 1)),
+        Column("reporting", ACC, "share 0-1",
+               "share of what members know that reaches the forces this week"),
+    )
+    reads = ("cells.report_sum", "cells.members", "cells.armed_near", "cells.units_in_cell",
+             "cells.local_knowledge", "cells.attacks_on_forces")
+    metrics = (
+        Metric("information_sharing", "share", "population", "Information shared with the forces",
+               "% of what communities know",
+               "share of what community members know that reaches the forces", scale=100.0,
+               main=True, flow=True),
+        Metric("sdf_trust_in_community", "share", "population", "Forces' trust in communities",
+               "mean score, 0-1", "forces' trust in the communities they serve", main=True),
+        Metric("forces_information", "share", "population", "Forces' knowledge of armed groups",
+               "mean score, 0-1", "forces' knowledge of armed-group activity"),
+    )
+    maps = (MapLayer("forces_information", "Forces' knowledge of armed groups", "score 0-1",
+                     "forces' knowledge of armed-group activity in the cell", when=("end",)),)
+
     def setup(self) -> None:
-        """Cell columns: knowledge, forces' trust, reporting share."""
-        cells = self.model.cells
-        cells.add("info", float)
-        cells.add("sdf_trust", float, self.params.sdf_trust_start)
-        cells.add("reporting", float)
+        """The forces' trust in communities starts at its assumed level."""
+        self.model.cells["sdf_trust"][:] = self.params.sdf_trust_start
 
     def share(self, t: int) -> None:
         """Update reporting, knowledge and the forces' trust in each cell."""
@@ -66,13 +88,8 @@ class Information(Mechanism):
         cells["reporting"][:] = reporting
         threat = cells["armed_near"] > 0
         units = cells["units_in_cell"]
-        moc = model.mechanisms["patrol"]
         bonus = 1.0 + p.unit_bonus * (units > 0)
-        u = moc.units
-        if u.size:
-            moc_here = np.zeros(world.n_cells)
-            np.add.at(moc_here, u["cell"], (u["kind"] == 1).astype(float))
-            bonus = bonus * (1.0 + moc.params.moc.local_knowledge * (moc_here > 0))
+        bonus = bonus * cells["local_knowledge"]  # mixed patrols know the terrain
         info = cells["info"]
         gain = np.minimum(1.0, p.learn * reporting * bonus) * threat
         info[:] = np.clip(info * (1.0 - p.decay) + gain * (1.0 - info), 0.0, 1.0)
@@ -93,11 +110,6 @@ class Information(Mechanism):
         out["sdf_trust_in_community"] = world.region_sum(cells["sdf_trust"] * w) / rw
         out["forces_information"] = world.region_sum(cells["info"] * w) / rw
 
-    results = {
-        "information_sharing": ("share", "population",
-                                "share of what community members know that reaches the forces"),
-        "sdf_trust_in_community": ("share", "population",
-                                   "forces' trust in the communities they serve"),
-        "forces_information": ("share", "population",
-                               "forces' knowledge of armed-group activity"),
-    }
+    def map_values(self, name: str) -> np.ndarray:
+        """The forces' knowledge per cell."""
+        return self.model.cells["info"].copy()

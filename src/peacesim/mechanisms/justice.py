@@ -13,7 +13,8 @@ import numpy as np
 
 from peacesim.config.fields import share
 from peacesim.dtypes import ACC
-from peacesim.mechanisms.base import Mechanism, Programme, mechanism
+from peacesim.mechanisms.base import Column, Mechanism, Programme, mechanism
+from peacesim.results import Metric
 
 
 @dataclass
@@ -36,12 +37,20 @@ class Justice(Mechanism):
     phases = {"programmes": "provide"}
     Params = JusticeParams
 
+    owns = (
+        Column("justice", ACC, "share 0-1", "share of grievances that can reach justice",
+               bounds=(0, 1)),
+        Column("justice_boost", ACC, "share 0-1", "the programme's addition to that share"),
+    )
+    metrics = (Metric("justice_access", "share", "population", "Access to justice",
+                      "% of grievances", "share of grievances that can reach justice",
+                      scale=100.0),)
+
     def setup(self) -> None:
-        """Cell columns: justice access and the programme's addition to it."""
+        """Justice access per cell starts at its regional level."""
         model = self.model
         self.base = model.world.per_cell(model.config.regions, "justice_access")
-        model.cells.add("justice", ACC)[:] = self.base
-        model.cells.add("justice_boost", ACC)
+        model.cells["justice"][:] = self.base
 
     def provide(self, t: int) -> None:
         """Access this week."""
@@ -55,5 +64,3 @@ class Justice(Mechanism):
         world = self.model.world
         w = world.people
         out["justice_access"] = world.region_sum(self.model.cells["justice"] * w) / world.region_sum(w)
-
-    results = {"justice_access": ("share", "population", "share of grievances that can reach justice")}

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from peacesim.agents import SecurityForce
 from peacesim.config import fields
-from peacesim.config.fields import bounded, listing, nonneg, positive
+from peacesim.config.fields import bounded, listing, nonneg
 from peacesim.dtypes import ACC
 from peacesim.kernels.actors import deploy_units, operations
-from peacesim.mechanisms.base import Mechanism, Programme, mechanism
+from peacesim.mechanisms.base import AgentView, Column, Mechanism, Programme, mechanism
 from peacesim.population import Table, apportion
+from peacesim.results import Metric
 
 ARMY, MOC, UN = 0, 1, 2
 KIND_NAMES = ("army", "MOC", "UN")
@@ -145,6 +147,36 @@ class Patrol(Mechanism):
     phases = {"deployment": "deploy", "operations": "operate"}
     Params = PatrolParams
 
+    owns = (
+        Column("units_in_cell", np.int64, "units", "security units in the cell this week"),
+        Column("units_near", ACC, "units", "units in the cell plus half those next to it"),
+        Column("engagements", np.int64, "engagements", "engagements with armed groups this week"),
+        Column("successes", np.int64, "engagements",
+               "engagements that weakened an armed group this week"),
+        Column("deterrence", ACC, "probability 0-1",
+               "chance that a unit in the cell prevents an attack on civilians", bounds=(0, 1)),
+        Column("attack_memory", ACC, "attacks", "fading memory of attacks on forces nearby"),
+        Column("local_knowledge", ACC, "factor >= 1",
+               "extra learning where a mixed patrol is (1 = none)", fill=1.0),
+        Column("p_harm_forces", ACC, "probability 0-1",
+               "chance a member of the cell is harmed by the forces this week",
+               bounds=(0, 1), weekly=True),
+        Column("p_protect", ACC, "probability 0-1",
+               "chance a member of the cell feels protected by the forces this week",
+               bounds=(0, 1), weekly=True),
+    )
+    reads = ("cells.info", "cells.armed_near", "cells.group_at_cell",
+             "cells.attacks_on_forces", "cells.forces_attacked")
+    writes = ("armed_groups.strength",)
+    streams = ("move", "engage")
+    metrics = (
+        Metric("patrol_units", "count", None, "Security units deployed", "units",
+               "security units deployed in the region (units)"),
+        Metric("operations_success", "count", None, "Successful operations",
+               "engagements per week", "engagements that weakened an armed group in the week"),
+    )
+    agents = (AgentView(SecurityForce, "units"),)
+
     def setup(self) -> None:
         """Create the units: count, region, designated kind, starting cell."""
         p, world, model = self.params, self.model.world, self.model
@@ -158,7 +190,7 @@ class Patrol(Mechanism):
         region = units.add("region", np.int64)
         region[:] = np.repeat(np.arange(world.n_regions), by_region)
         cell = units.add("cell", np.int64)
-        rng = model.streams.generator("patrol.setup")
+        rng = self.generator()
         cell[:] = world.place(region, world.weight * per_cell_weight, rng)
         # Designated kind: the first share of each region's units (in a fixed random order).
         units.add("designation", np.float64)[:] = rng.random(n_units)
@@ -168,13 +200,8 @@ class Patrol(Mechanism):
         units.add("conduct", ACC)
         units.add("deterrence", ACC)
         units.add("attacked_at", np.int64, -1_000_000)
-        cells_t = model.cells
-        for name, dtype in (("units_in_cell", np.int64), ("units_near", ACC),
-                            ("engagements", np.int64), ("successes", np.int64),
-                            ("deterrence", ACC), ("attack_memory", ACC)):
-            cells_t.add(name, dtype)
         self._resolve_kinds(0)
-        np.add.at(cells_t["units_in_cell"], cell, 1)
+        np.add.at(model.cells["units_in_cell"], cell, 1)
         self._near()
 
     def _resolve_kinds(self, t: int) -> None:
@@ -197,6 +224,9 @@ class Patrol(Mechanism):
         u["accuracy"][:] = np.choose(kind, [p.army_accuracy, p.moc.accuracy, p.un.accuracy])
         u["conduct"][:] = np.choose(kind, [p.army_conduct, p.moc.conduct, p.un.conduct])
         u["deterrence"][:] = np.choose(kind, [p.army_deterrence, 0.0, p.un.deterrence])
+        moc_here = np.zeros(world.n_cells)
+        np.add.at(moc_here, here, (kind == MOC).astype(float))
+        self.model.cells["local_knowledge"][:] = 1.0 + p.moc.local_knowledge * (moc_here > 0)
 
     def _near(self) -> None:
         cells, world = self.model.cells, self.model.world
@@ -225,7 +255,9 @@ class Patrol(Mechanism):
         """Units act in their cells: contact, abuse, engagements with armed groups."""
         p, model, cells = self.params, self.model, self.model.cells
         u = self.units
-        groups = model.mechanisms["armed_groups"].groups
+        groups = model.tables["armed_groups"]
+        # Units in and next to a cell where forces were attacked this week are on edge.
+        u["attacked_at"][cells["forces_attacked"][u["cell"]]] = t
         harm = np.empty(model.world.n_cells)
         protect = np.empty(model.world.n_cells)
         operations(u["cell"], u["active"], u["accuracy"], u["conduct"], u["attacked_at"],
@@ -246,9 +278,3 @@ class Patrol(Mechanism):
         world, cells = self.model.world, self.model.cells
         out["patrol_units"] = world.region_sum(cells["units_in_cell"].astype(ACC))
         out["operations_success"] = world.region_sum(cells["successes"].astype(ACC))
-
-    results = {
-        "patrol_units": ("count", None, "security units deployed in the region (units)"),
-        "operations_success": ("count", None,
-                               "engagements that weakened an armed group in the week"),
-    }

@@ -17,7 +17,9 @@ from peacesim.config.fields import bounded, nonneg, share
 from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.influence import deffuant_in_groups
 from peacesim.kernels.trust import trust_step
-from peacesim.mechanisms.base import Mechanism, mechanism
+from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
+from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, PROTECTED
+from peacesim.results import Metric
 
 
 @dataclass
@@ -64,17 +66,40 @@ class Trust(Mechanism):
     phases = {"trust": "update"}
     Params = TrustParams
 
+    owns = (
+        Column("trust", REAL, "score 0-1", "trust in the security and defence forces",
+               table="people", bounds=(0, 1)),
+        Column("harmed_forces", np.int64, "members", "members harmed by the forces this week"),
+        Column("harmed_violence", np.int64, "members",
+               "members harmed by armed groups or clashes this week"),
+    )
+    reads = ("cells.trust_sum", "cells.members", "cells.units_near", "cells.p_protect",
+             "cells.p_harm_forces", "cells.p_harm_violence")
+    streams = ("encounters",)
+    metrics = (
+        Metric("trust_in_sdf", "share", "members", "Trust in the security forces",
+               "mean score, 0-1", "community members' mean trust in the security forces",
+               main=True),
+        Metric("civilian_harm", "count", None, "Civilians harmed", "people per week",
+               "people harmed in the week by forces, armed groups or clashes (expected, "
+               "people)", event=True),
+        Metric("harm_by_forces", "count", None, "Civilians harmed by the forces",
+               "people per week",
+               "people harmed by the security forces in the week (expected, people)"),
+    )
+    maps = (MapLayer("trust_in_sdf", "Trust in the security forces", "score 0-1",
+                     "mean trust in the forces of the cell's members not in armed groups (0 where "
+                     "there are none)"),)
+
     def setup(self) -> None:
-        """Trust column drawn around each region's survey level; cell baseline."""
+        """Trust drawn around each region's survey level; cell baseline."""
         model, world = self.model, self.model.world
         base = world.per_cell(model.config.regions, "trust_in_sdf")
         self.baseline = base
         kappa = 1.0 / max(self.params.spread, 1e-6)
         mean = np.clip(base[model.people.cell], 1e-3, 1 - 1e-3)
-        rng = model.streams.generator("trust.setup")
-        model.people.add("trust", REAL)[:] = rng.beta(mean * kappa, (1 - mean) * kappa)
-        model.cells.add("harmed_forces", np.int64)
-        model.cells.add("harmed_violence", np.int64)
+        rng = self.generator()
+        model.people["trust"][:] = rng.beta(mean * kappa, (1 - mean) * kappa)
 
     def update(self, t: int) -> None:
         """Experience, drift and neighbour influence, then conversations within cells."""
@@ -89,7 +114,7 @@ class Trust(Mechanism):
         trust_step(people.offsets, people["trust"], cells["p_protect"], cells["p_harm_forces"],
                    cells["p_harm_violence"], unprotected, self.baseline, nbr_mean, p.gain,
                    p.loss, p.fail_loss, p.drift, p.neighbour_eps, p.neighbour_mu,
-                   streams["patrol.protect"], streams["patrol.harm"], streams["violence.harm"], t,
+                   streams[PROTECTED], streams[HARMED_BY_FORCES], streams[HARMED_BY_VIOLENCE], t,
                    cells["harmed_forces"], cells["harmed_violence"])
         pairs = np.floor(p.encounters * people.counts / 2.0 + 0.5).astype(np.int64)
         deffuant_in_groups(people["trust"], people.offsets, pairs, p.eps, p.mu,
@@ -110,8 +135,7 @@ class Trust(Mechanism):
         out["civilian_harm"] = by_forces + by_others
         out["harm_by_forces"] = by_forces
 
-    results = {
-        "trust_in_sdf": ("share", "members", "community members' mean trust in the security forces"),
-        "civilian_harm": ("count", None, "people harmed in the week by forces, armed groups or clashes (expected, people)"),
-        "harm_by_forces": ("count", None, "people harmed by the security forces in the week (expected, people)"),
-    }
+    def map_values(self, name: str) -> np.ndarray:
+        """Mean trust in the forces per cell (members not recruited; 0 in empty cells)."""
+        c = self.model.cells
+        return c["trust_sum"] / np.maximum(c["members"], 1)

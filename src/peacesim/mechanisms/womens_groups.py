@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from peacesim.agents import WomensGroup
 from peacesim.config.fields import bounded, nonneg, share
-from peacesim.mechanisms.base import Mechanism, Programme, mechanism
+from peacesim.dtypes import ACC
+from peacesim.mechanisms.base import AgentView, Column, Mechanism, Programme, mechanism
 from peacesim.population import Table
+from peacesim.results import Metric
 
 
 @dataclass
@@ -37,11 +40,22 @@ class WomensGroupParams(Programme):
 
 @mechanism
 class WomensGroups(Mechanism):
-    """Women's groups as collective actors; read by the dialogue mechanism."""
+    """Women's groups as collective actors; dialogue reads their effect per cell."""
 
     name = "womens_groups"
     phases = {"programmes": "organise"}
     Params = WomensGroupParams
+
+    owns = (
+        Column("womens_boost", ACC, "share 0-1",
+               "share of the gap to all-women dialogue participation closed by groups",
+               bounds=(0, 1)),
+        Column("womens_sessions", ACC, "sessions per week",
+               "dialogue sessions convened by women's groups"),
+    )
+    metrics = (Metric("womens_groups_active", "count", None, "Women's groups active", "groups",
+                      "women's groups active in the region"),)
+    agents = (AgentView(WomensGroup, "womens_groups"),)
 
     def setup(self) -> None:
         """Place groups in the most populous cells of each simulated region."""
@@ -51,36 +65,28 @@ class WomensGroups(Mechanism):
             members = np.flatnonzero(world.region == r)
             order = members[np.argsort(-world.weight[members], kind="stable")]
             cells.extend(order[: p.per_region].tolist())
-        groups = Table(len(cells), "women's groups")
+        groups = Table(len(cells), "womens_groups")
         groups.add("cell", np.int64)[:] = cells
         groups.add("active", np.bool_)
         self.groups = groups
-        self._boost = np.zeros(world.n_cells)
-        self._sessions = np.zeros(world.n_cells)
 
     def organise(self, t: int) -> None:
         """Which groups are active this week, and their effect per cell."""
-        p, world, g = self.params, self.model.world, self.groups
+        p, world, g, cells = self.params, self.model.world, self.groups, self.model.cells
         n = world.n_cells
         if g.size == 0:
-            self._boost, self._sessions = np.zeros(n), np.zeros(n)
+            cells["womens_boost"][:] = 0.0
+            cells["womens_sessions"][:] = 0.0
             return
         g["active"][:] = self.coverage(p, t)[g["cell"]]
         here = np.zeros(n)
         np.add.at(here, g["cell"][g["active"]], p.reach * p.participation)
         here = np.minimum(1.0, here)
-        self._boost = np.minimum(1.0, here + 0.5 * np.minimum(1.0, world.neighbour_sum(here)))
+        cells["womens_boost"][:] = np.minimum(
+            1.0, here + 0.5 * np.minimum(1.0, world.neighbour_sum(here)))
         sessions = np.zeros(n)
         np.add.at(sessions, g["cell"][g["active"]], p.sessions_per_year / 52.0)
-        self._sessions = sessions
-
-    def boost(self, t: int) -> np.ndarray:
-        """Share of the gap to all-women participation closed by groups, per cell."""
-        return self._boost
-
-    def extra_sessions(self, t: int) -> np.ndarray:
-        """Sessions per week convened by groups, per cell."""
-        return self._sessions
+        cells["womens_sessions"][:] = sessions
 
     def record(self, out: dict) -> None:
         """Active groups per region."""
@@ -89,5 +95,3 @@ class WomensGroups(Mechanism):
         if g.size:
             np.add.at(active, world.region[g["cell"]], g["active"].astype(float))
         out["womens_groups_active"] = active
-
-    results = {"womens_groups_active": ("count", None, "women's groups active in the region")}
