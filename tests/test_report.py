@@ -183,7 +183,7 @@ def test_run_report_is_self_contained_and_embeds_every_figure(run_report):
 
 def test_report_before_the_manifest_reads_programmes_from_the_config(tmp_path, run_tables,
                                                                      monkeypatch):
-    import peacesim.report
+    import peacesim.report.html
     from peacesim.report import programmes_in_config, write_run_report
 
     rebuilt = programmes_in_config(run_tables.config)
@@ -193,7 +193,8 @@ def test_report_before_the_manifest_reads_programmes_from_the_config(tmp_path, r
     assert {p["name"]: p["levels"] for p in rebuilt} == {p["name"]: p["levels"] for p in manifest}
     folder = _copy(RUN, tmp_path, "run")
     (folder / "manifest.json").unlink()  # the runner draws figures before writing it
-    monkeypatch.setattr(peacesim.report, "_draw", lambda figs, folder: ([], []))  # speed
+    monkeypatch.setattr(peacesim.report.html, "draw_figures",
+                        lambda figs, folder: ([], []))  # speed
     page = write_run_report(folder).read_text()
     assert "from week 52" in page and "No manifest.json" in page
 
@@ -212,65 +213,12 @@ def test_epstein_run_draws_its_own_series_and_skips_the_rest(tmp_path):
 
 
 # ---------------------------------------------------------------------------- sweep figures
-def test_sweep_columns_finds_what_was_swept(sweep_table):
-    from peacesim.plots.sweep import sweep_columns
-
-    cols = sweep_columns(sweep_table)
-    assert cols.swept == {"dialogue.frequency": [0, 4], "patrol.presence": [0.1, 0.4]}
-    assert cols.seeds == [0, 1, 2]
-    assert cols.fixed["steps"] == 20 and cols.fixed["scenario"] == "central_mali"
-    assert "trust_in_sdf_final" in cols.outcomes and "job" not in cols.outcomes
-    assert not set(cols.swept) & set(cols.outcomes)
-
-
-def test_scenario_counterfactual_picks_the_intervention_parameter(sweep_table):
-    from peacesim.plots.sweep import counterfactual_choice
-
-    chosen = counterfactual_choice(sweep_table, ["dialogue.frequency=0"])
-    assert [(p, v) for p, v, _ in chosen] == [("dialogue.frequency", 0)]
-    lowest = counterfactual_choice(sweep_table)
-    assert [(p, v) for p, v, _ in lowest] == [("dialogue.frequency", 0), ("patrol.presence", 0.1)]
-
-
-def test_paired_differences_pair_by_seed():
-    from peacesim.plots.sweep import paired_differences
-
-    rng = np.random.default_rng(0)
-    rows = []
-    for seed in range(8):
-        base = rng.normal(0.5, 0.1)  # shared by both arms: common random numbers
-        for x in (0, 1):
-            rows.append({"job": len(rows), "folder": str(len(rows)), "x.level": x, "seed": seed,
-                         "trust_in_sdf_final": base + 0.02 * x,
-                         "armed_group_strength_final": 100.0 + seed + 10 * x + rng.normal()})
-    table = pd.DataFrame(rows)
-    d = paired_differences(table, "x.level", 0).set_index("outcome")
-    exact = d.loc["trust_in_sdf_final"]
-    assert exact["pairs"] == 8 and exact["mean"] == pytest.approx(0.02)
-    assert exact["upper"] - exact["lower"] == pytest.approx(0, abs=1e-9)
-    noisy = d.loc["armed_group_strength_final"]
-    diff = (table[table["x.level"] == 1]["armed_group_strength_final"].to_numpy()
-            - table[table["x.level"] == 0]["armed_group_strength_final"].to_numpy())
-    scipy_stats = pytest.importorskip("scipy.stats")
-    lo, hi = scipy_stats.t.interval(0.9, len(diff) - 1, loc=diff.mean(),
-                                    scale=scipy_stats.sem(diff))
-    assert noisy["mean"] == pytest.approx(diff.mean())
-    assert (noisy["lower"], noisy["upper"]) == pytest.approx((lo, hi), rel=1e-3)
-
-
-def test_t_quantile_matches_scipy():
-    scipy_stats = pytest.importorskip("scipy.stats")
-    from peacesim.plots.sweep import t_quantile_95
-
-    for df in (1, 2, 5, 10, 29, 30, 31, 45, 100, 1000):
-        assert t_quantile_95(df) == pytest.approx(scipy_stats.t.ppf(0.95, df), abs=2e-3)
-
-
 def test_sweep_figure_functions_return_figures_of_the_registered_size(sweep_table, tmp_path):
+    from peacesim.analysis import paired_differences
     from peacesim.plots import sweep as sp
     from peacesim.plots.style import save_figure
 
-    d = sp.paired_differences(sweep_table, "dialogue.frequency", 0, by="patrol.presence")
+    d = paired_differences(sweep_table, "dialogue.frequency", 0, by="patrol.presence")
     assert set(d["pairs"]) == {3}
     figures = {
         "sweep_lines": sp.outcome_vs_parameter(sweep_table, "dialogue.frequency",
