@@ -7,6 +7,8 @@ them with ``python tests/data/make_fixtures.py``). Reports are written into temp
 from __future__ import annotations
 
 import base64
+import dataclasses
+import json
 import re
 import shutil
 import struct
@@ -317,3 +319,117 @@ def test_report_command_redraws_a_sweep_from_saved_tables(sweep_table, tmp_path)
     pngs = sorted((folder / "figures").glob("*.png"))
     assert len(pngs) == 2
     assert_self_contained((folder / "report.html").read_text(), pngs)
+
+
+# ---------------------------------------------------------------------------- labels
+def _metrics_file(folder: Path, entries: list[dict]) -> None:
+    (folder / "metrics.json").write_text(json.dumps({"metrics": entries}))
+
+
+SUPPORT = {"name": "armed_group_support", "label": "Backing for the groups",
+           "unit": "% of members", "scale": 100.0, "kind": "share", "weight": "members",
+           "description": "share of community members who support armed groups"}
+
+
+def test_labels_units_and_scales_come_from_metrics_json(tmp_path):
+    from peacesim.plots.labels import MetricLabel
+    from peacesim.report import load_metrics
+
+    assert load_metrics(tmp_path) == {}  # an old folder: no labels
+    strength = {"name": "armed_group_strength", "label": "Fighters", "unit": "fighters",
+                "scale": 1.0, "kind": "level", "weight": None, "description": "fighters"}
+    _metrics_file(tmp_path, [SUPPORT, strength])
+    labels = load_metrics(tmp_path)
+    assert list(labels) == ["armed_group_support", "armed_group_strength"]
+    assert labels["armed_group_support"] == MetricLabel(
+        "Backing for the groups", "% of members", "share", 100.0,
+        "share of community members who support armed groups", "members")
+    _metrics_file(tmp_path, [{**strength, "kind": "stock"}])
+    with pytest.raises(ValueError, match="metrics.json.*kind 'stock'") as err:
+        load_metrics(tmp_path)
+    assert "\n" not in str(err.value)
+    (tmp_path / "metrics.json").write_text('{"metrics": [{"name": "x"}]}')
+    with pytest.raises(ValueError, match="metrics.json: not a metrics file"):
+        load_metrics(tmp_path)
+
+
+def test_run_report_draws_with_the_folder_s_labels(tmp_path, monkeypatch):
+    import peacesim.report.html
+    from peacesim.report import load_run, run_figures, write_run_report
+
+    folder = _copy(RUN, tmp_path, "run")
+    _metrics_file(folder, [SUPPORT])
+    t = load_run(folder)
+    national = dict((name, draw) for name, _, draw in run_figures(t)[0])["national"]()
+    titles = [ax.get_title(loc="left") for ax in national.axes]
+    assert "Backing for the groups" in titles  # from metrics.json
+    assert "trust_in_sdf" in titles  # not in this metrics.json: its column name
+    ax = national.axes[titles.index("Backing for the groups")]
+    support = t.national["armed_group_support"].to_numpy()
+    assert ax.get_ylabel() == "% of members"
+    assert np.allclose(ax.get_lines()[0].get_ydata(), support * 100)  # scaled
+    plain = national.axes[titles.index("trust_in_sdf")]
+    assert plain.get_ylabel() == ""  # no unit without a label
+    monkeypatch.setattr(peacesim.report.html, "draw_figures",
+                        lambda figs, folder: ([], []))  # speed
+    (folder / "metrics.json").unlink()
+    page = write_run_report(folder).read_text()
+    assert "no metrics.json" in page and "<td>armed_group_support</td>" in page
+
+
+def test_outcomes_name_the_simulated_regions_unless_all_of_mali(run_tables):
+    from peacesim.report import run_figures, simulated_area
+
+    assert simulated_area({"geography": {"regions": ["segou", "mopti"]}}) == "Mopti and Ségou"
+    mali = ["kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao", "kidal",
+            "bamako"]
+    assert simulated_area({"geography": {"regions": mali}}) == "national"
+    assert simulated_area({"geography": {"regions": [*mali, "hauts_bassins"]}}) == \
+        "Mali and Hauts-Bassins"
+    assert simulated_area({}) == ""
+    figs = {name: (caption, draw) for name, caption, draw in run_figures(run_tables)[0]}
+    caption, draw = figs["national"]
+    title = draw()._suptitle.get_text()
+    assert "Hauts-Bassins and Sikasso: outcomes" in title and "national" not in title.lower()
+    assert "national" not in caption.lower()
+    whole = dataclasses.replace(run_tables, config={**run_tables.config,
+                                                   "geography": {"regions": mali}})
+    figs = {name: (caption, draw) for name, caption, draw in run_figures(whole)[0]}
+    assert "border_sikasso: national outcomes" in figs["national"][1]() \
+        ._suptitle.get_text()
+
+
+def test_heat_map_colours_span_the_quantity_not_the_values(sweep_table):
+    from peacesim.plots.sweep import heatmap
+    from peacesim.report import load_metrics
+    from peacesim.report.sweep import heat_caption
+
+    labels = load_metrics(SWEEP / "0")
+    args = (sweep_table, "dialogue.frequency", "patrol.presence")
+    values = sweep_table["social_cohesion_mean"]
+    assert values.max() - values.min() < 0.01  # a tiny effect ...
+    image = heatmap(*args, "social_cohesion_mean", labels=labels).axes[0].images[0]
+    assert image.get_clim() == (0.0, 1.0)  # ... on the whole 0-1 scale
+    image = heatmap(*args, "armed_group_support_final", labels=labels).axes[0].images[0]
+    assert image.get_clim() == (0.0, 100.0)  # a share in per cent
+    caption = heat_caption(*args, "social_cohesion_mean", [], labels)
+    assert "whole scale, 0 to 1" in caption
+    assert "smaller than the practical threshold of 0.03 points" in caption
+    caption = heat_caption(*args, "armed_group_support_final", [], labels)
+    assert "0 to 100" in caption and "threshold of 3 percentage points" in caption
+    diff = sweep_table.assign(d=sweep_table["social_cohesion_mean"] - 0.5)
+    image = heatmap(diff, "dialogue.frequency", "patrol.presence", "d",
+                    labels={"d": labels["social_cohesion"]}, difference=True).axes[0].images[0]
+    assert image.get_clim() == (-0.03, 0.03)  # +/- the threshold, centred on 0
+
+
+def test_sweep_report_keeps_the_labels_and_fits_the_paired_table(sweep_report):
+    folder, report = sweep_report
+    assert (folder / "metrics.json").read_bytes() == (SWEEP / "0" / "metrics.json").read_bytes()
+    page = report.read_text()
+    section = page[page.index("<h2>Paired differences"):page.index("<h2>Outcomes by setting")]
+    # one compact table per value of the other parameter, each in a box that scrolls sideways
+    assert section.count("<h3>patrol.presence = ") == 2
+    assert section.count("<div class=\"wide\"><table class=\"compact\">") == 2
+    assert "dialogue.frequency=4, patrol.presence" not in section
+    assert "percentage points" in section  # differences of shares

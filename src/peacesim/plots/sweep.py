@@ -211,7 +211,8 @@ def heatmap(table: pd.DataFrame, x: str, y: str, outcome: str, *,
     xv, yv, grid, count = cell_means(table, x, y, outcome, labels=labels)
     label = _label(outcome, labels)
     lo, hi = colour_range(grid, label, difference=difference)
-    fig = style.new_figure("sweep_heatmap", outcome_label(outcome, labels, with_unit=False))
+    name = outcome_label(outcome, labels, with_unit=False)
+    fig = style.new_figure("sweep_heatmap", f"Difference in {name}" if difference else name)
     ax = fig.subplots()
     cmap = colormaps[style.DIVERGING if difference else style.SEQUENTIAL]
     image = ax.imshow(grid, origin="lower", cmap=cmap, aspect="auto", vmin=lo, vmax=hi)
@@ -233,7 +234,8 @@ def heatmap(table: pd.DataFrame, x: str, y: str, outcome: str, *,
     ax.set_ylabel(_wrap(parameter_label(y), 45))
     ax.grid(False)
     pooled = [p for p in sweep_columns(table).swept if p not in (x, y)]
-    ax.set_title(f"Mean over seeds{'; pooled over ' + ', '.join(pooled) if pooled else ''}",
+    what = "Mean difference over seeds" if difference else "Mean over seeds"
+    ax.set_title(f"{what}{'; pooled over ' + ', '.join(pooled) if pooled else ''}",
                  loc="left", fontsize=9, fontweight="normal")
     unit = _unit(outcome, labels, difference=difference)
     scale_note = ("full scale" if label.kind == "share" and not difference

@@ -45,10 +45,10 @@ def heat_caption(table: pd.DataFrame, x: str, y: str, outcome: str, rest: list[s
     if label.kind == "share":
         threshold = PRACTICAL_THRESHOLD * label.scale
         size = ("smaller than" if spread < threshold else "at least")
-        text += (f" The colours span the whole scale, {fmt_number(lo)} to {fmt_number(hi)}, "
-                 "so that a small effect looks small: the cells differ by at most "
-                 f"{fmt_number(spread)}{unit}, {fmt_number(100 * spread / (hi - lo))} % of the "
-                 f"scale, {size} the practical threshold of {fmt_number(threshold)}{unit}.")
+        text += (f" The colours span the whole scale, {lo:g} to {hi:g}, so that a small "
+                 f"effect looks small: the cells differ by at most {fmt_number(spread)}{unit} "
+                 f"({100 * spread / (hi - lo):.2g} % of the scale), {size} the practical "
+                 f"threshold of {threshold:g}{unit}.")
     else:
         text += (f" The colours span the values, {fmt_number(lo)} to {fmt_number(hi)}"
                  f"{unit}: the cells differ by at most {fmt_number(spread)}{unit}.")
@@ -177,22 +177,39 @@ def _combination_rows(table: pd.DataFrame, swept: list[str], outcomes: list[str]
 
 
 def _paired_table(d: pd.DataFrame, labels: Labels | None = None) -> str:
-    """One paired-difference table: a row per outcome, a column per compared value.
+    """The paired-difference tables: a row per outcome, a column per compared value.
 
-    Column headings put each parameter on its own line and the table is compact, so that it
-    fits the page; wider still, it scrolls sideways inside its box.
+    With a ``by`` parameter there is one table per value of it (a heading each), so that a
+    table has as many columns as compared values and fits the page; wider still (many
+    compared values), it scrolls sideways inside its box.
     """
-    from peacesim.plots.labels import fmt_number, metric_label, outcome_parts, value_text
+    from peacesim.plots.labels import value_text
 
-    d = d.assign(column=[f"{r.parameter}={value_text(r.value)}"
-                         + (f"|{r.by}={value_text(r.by_value)}" if value_text(r.by_value)
-                            else "") for r in d.itertuples()])
+    if d["by"].notna().any():
+        parts = []
+        for bv, part in d.groupby(d["by_value"].map(value_text), sort=False):
+            parts.append(f"<h3>{H.escape(d['by'].iloc[0])} = {H.escape(bv)}</h3>"
+                         + _one_paired_table(part, labels))
+        return "\n".join(parts)
+    return _one_paired_table(d, labels)
+
+
+def _one_paired_table(d: pd.DataFrame, labels: Labels | None) -> str:
+    from peacesim.plots.labels import (
+        difference_unit,
+        fmt_number,
+        metric_label,
+        outcome_parts,
+        value_text,
+    )
+
+    d = d.assign(column=[f"{r.parameter}={value_text(r.value)}" for r in d.itertuples()])
     columns = list(dict.fromkeys(d["column"]))
     rows = []
     for outcome, part in d.groupby("outcome", sort=False):
         metric, stat = outcome_parts(outcome)
         m = metric_label(metric, labels)
-        row: list = [_heading(m.label, m.unit, " <i>(mean over the run)</i>"
+        row: list = [_heading(m.label, difference_unit(m), " <i>(mean over the run)</i>"
                               if stat == "mean" else "")]
         for col in columns:
             r = part[part["column"] == col]
@@ -206,9 +223,7 @@ def _paired_table(d: pd.DataFrame, labels: Labels | None = None) -> str:
             star = " *" if r["pairs"] > 1 and (r["lower"] > 0 or r["upper"] < 0) else ""
             row.append(H.Raw(H.escape(fmt_number(r["mean"]) + star) + ci))
         rows.append(row)
-    header = ["outcome"] + [H.Raw("<br>".join(H.escape(c) for c in col.split("|")))
-                            for col in columns]
-    return H.table(header, rows, set(range(1, len(columns) + 1)), compact=True)
+    return H.table(["outcome"] + columns, rows, set(range(1, len(columns) + 1)), compact=True)
 
 
 def _sweep_labels(sweep_dir: Path, job: Path | None) -> Labels:
