@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -230,7 +229,7 @@ def _sweep_labels(sweep_dir: Path, job: Path | None) -> Labels:
     """The sweep's metric labels: its own metrics.json, else a copy of its first job's."""
     if not (sweep_dir / METRICS_FILE).is_file() and job is not None \
             and (job / METRICS_FILE).is_file():
-        shutil.copyfile(job / METRICS_FILE, sweep_dir / METRICS_FILE)
+        write_text(sweep_dir / METRICS_FILE, (job / METRICS_FILE).read_text(encoding="utf-8"))
     return load_metrics(sweep_dir)
 
 
