@@ -19,6 +19,7 @@ import pytest
 from scipy import stats
 
 from peacesim.epstein import EpsteinModel, EpsteinParams, count_outbursts
+from peacesim.epstein import grid as G
 from peacesim.epstein import kernels as K
 from peacesim.epstein import model as epstein_model
 
@@ -123,13 +124,13 @@ def test_agents_are_conserved_and_the_grid_is_consistent(fixture, request):
     assert model.kind.size == n and np.count_nonzero(model.kind == 1) == model.n_cops
     on_grid = model.occ[model.occ >= 0]
     assert np.unique(on_grid).size == on_grid.size  # one agent per cell
-    jailed = model.state[: model.n_citizens] == K.JAILED
+    jailed = model.state[: model.n_citizens] == G.JAILED
     expected_on_grid = n - (np.count_nonzero(jailed) if p.jail == "leave_grid" else 0)
     assert on_grid.size == expected_on_grid
     assert np.array_equal(model.occ[model.pos[on_grid]], on_grid)  # pos agrees with occ
     # the padded counters and their halo copies agree with the occupancy grid
     assert np.array_equal(model.packed,
-                          K.build_packed(model.occ, model.state, p.height, p.width, p.halo,
+                          G.build_packed(model.occ, model.state, p.height, p.width, p.halo,
                                          p.torus))
     assert (model.jail >= 0).all() and (model.jail <= p.max_jail_term).all()
     assert ts.jailed.max() > 0 and ts.active.max() > 0
@@ -164,7 +165,7 @@ def test_arrest_rules_floor_round_continuous():
 
 def test_neighbourhoods_have_the_published_shapes():
     """Neighbourhood sizes at vision 7: von Neumann 112, Moore 224, Euclidean 148 cells."""
-    sizes = {kind: len(K.neighbourhood_offsets(kind, 7)) - 1
+    sizes = {kind: len(G.neighbourhood_offsets(kind, 7)) - 1
              for kind in ("von_neumann", "moore", "euclidean")}
     # von Neumann radius 7 without centre: 2 * 7 * 8 = 112 cells (Mesa's get_neighborhood(7));
     # Moore: 15 * 15 - 1; NetLogo in-radius 7 (dx^2 + dy^2 <= 49): 149 cells with the centre
@@ -261,8 +262,8 @@ def _mesa_state(model, params):
     """Citizens' H, R, state, jail and cells, and cops' cells, of a Mesa example model."""
     from mesa.examples.advanced.epstein_civil_violence.agents import Citizen, CitizenState
 
-    codes = {CitizenState.QUIET: K.QUIET, CitizenState.ACTIVE: K.ACTIVE,
-             CitizenState.ARRESTED: K.JAILED}
+    codes = {CitizenState.QUIET: G.QUIET, CitizenState.ACTIVE: G.ACTIVE,
+             CitizenState.ARRESTED: G.JAILED}
     citizens = list(model.agents_by_type[Citizen])
     cops = [a for a in model.agents if not isinstance(a, Citizen)]
 
@@ -284,8 +285,8 @@ def test_arrest_probabilities_equal_mesa_examples_on_the_same_grid():
         mesa_model.step()
     params = EpsteinParams.mesa_example(**kw)
     citizens, state = _mesa_state(mesa_model, params)
-    assert sum(s == K.ACTIVE for s in state["state"]) > 10
-    assert sum(s == K.JAILED for s in state["state"]) > 10
+    assert sum(s == G.ACTIVE for s in state["state"]) > 10
+    assert sum(s == G.JAILED for s in state["state"]) > 10
     ours = EpsteinModel.from_state(params, **state).arrest_probabilities()
     theirs = []
     for c in citizens:

@@ -7,6 +7,8 @@ them with ``python tests/data/make_fixtures.py``). Reports are written into temp
 from __future__ import annotations
 
 import base64
+import dataclasses
+import json
 import re
 import shutil
 import struct
@@ -183,7 +185,7 @@ def test_run_report_is_self_contained_and_embeds_every_figure(run_report):
 
 def test_report_before_the_manifest_reads_programmes_from_the_config(tmp_path, run_tables,
                                                                      monkeypatch):
-    import peacesim.report
+    import peacesim.report.html
     from peacesim.report import programmes_in_config, write_run_report
 
     rebuilt = programmes_in_config(run_tables.config)
@@ -193,7 +195,8 @@ def test_report_before_the_manifest_reads_programmes_from_the_config(tmp_path, r
     assert {p["name"]: p["levels"] for p in rebuilt} == {p["name"]: p["levels"] for p in manifest}
     folder = _copy(RUN, tmp_path, "run")
     (folder / "manifest.json").unlink()  # the runner draws figures before writing it
-    monkeypatch.setattr(peacesim.report, "_draw", lambda figs, folder: ([], []))  # speed
+    monkeypatch.setattr(peacesim.report.html, "draw_figures",
+                        lambda figs, folder: ([], []))  # speed
     page = write_run_report(folder).read_text()
     assert "from week 52" in page and "No manifest.json" in page
 
@@ -212,65 +215,12 @@ def test_epstein_run_draws_its_own_series_and_skips_the_rest(tmp_path):
 
 
 # ---------------------------------------------------------------------------- sweep figures
-def test_sweep_columns_finds_what_was_swept(sweep_table):
-    from peacesim.plots.sweep import sweep_columns
-
-    cols = sweep_columns(sweep_table)
-    assert cols.swept == {"dialogue.frequency": [0, 4], "patrol.presence": [0.1, 0.4]}
-    assert cols.seeds == [0, 1, 2]
-    assert cols.fixed["steps"] == 20 and cols.fixed["scenario"] == "central_mali"
-    assert "trust_in_sdf_final" in cols.outcomes and "job" not in cols.outcomes
-    assert not set(cols.swept) & set(cols.outcomes)
-
-
-def test_scenario_counterfactual_picks_the_intervention_parameter(sweep_table):
-    from peacesim.plots.sweep import counterfactual_choice
-
-    chosen = counterfactual_choice(sweep_table, ["dialogue.frequency=0"])
-    assert [(p, v) for p, v, _ in chosen] == [("dialogue.frequency", 0)]
-    lowest = counterfactual_choice(sweep_table)
-    assert [(p, v) for p, v, _ in lowest] == [("dialogue.frequency", 0), ("patrol.presence", 0.1)]
-
-
-def test_paired_differences_pair_by_seed():
-    from peacesim.plots.sweep import paired_differences
-
-    rng = np.random.default_rng(0)
-    rows = []
-    for seed in range(8):
-        base = rng.normal(0.5, 0.1)  # shared by both arms: common random numbers
-        for x in (0, 1):
-            rows.append({"job": len(rows), "folder": str(len(rows)), "x.level": x, "seed": seed,
-                         "trust_in_sdf_final": base + 0.02 * x,
-                         "armed_group_strength_final": 100.0 + seed + 10 * x + rng.normal()})
-    table = pd.DataFrame(rows)
-    d = paired_differences(table, "x.level", 0).set_index("outcome")
-    exact = d.loc["trust_in_sdf_final"]
-    assert exact["pairs"] == 8 and exact["mean"] == pytest.approx(0.02)
-    assert exact["upper"] - exact["lower"] == pytest.approx(0, abs=1e-9)
-    noisy = d.loc["armed_group_strength_final"]
-    diff = (table[table["x.level"] == 1]["armed_group_strength_final"].to_numpy()
-            - table[table["x.level"] == 0]["armed_group_strength_final"].to_numpy())
-    scipy_stats = pytest.importorskip("scipy.stats")
-    lo, hi = scipy_stats.t.interval(0.9, len(diff) - 1, loc=diff.mean(),
-                                    scale=scipy_stats.sem(diff))
-    assert noisy["mean"] == pytest.approx(diff.mean())
-    assert (noisy["lower"], noisy["upper"]) == pytest.approx((lo, hi), rel=1e-3)
-
-
-def test_t_quantile_matches_scipy():
-    scipy_stats = pytest.importorskip("scipy.stats")
-    from peacesim.plots.sweep import t_quantile_95
-
-    for df in (1, 2, 5, 10, 29, 30, 31, 45, 100, 1000):
-        assert t_quantile_95(df) == pytest.approx(scipy_stats.t.ppf(0.95, df), abs=2e-3)
-
-
 def test_sweep_figure_functions_return_figures_of_the_registered_size(sweep_table, tmp_path):
+    from peacesim.analysis import paired_differences
     from peacesim.plots import sweep as sp
     from peacesim.plots.style import save_figure
 
-    d = sp.paired_differences(sweep_table, "dialogue.frequency", 0, by="patrol.presence")
+    d = paired_differences(sweep_table, "dialogue.frequency", 0, by="patrol.presence")
     assert set(d["pairs"]) == {3}
     figures = {
         "sweep_lines": sp.outcome_vs_parameter(sweep_table, "dialogue.frequency",
@@ -369,3 +319,117 @@ def test_report_command_redraws_a_sweep_from_saved_tables(sweep_table, tmp_path)
     pngs = sorted((folder / "figures").glob("*.png"))
     assert len(pngs) == 2
     assert_self_contained((folder / "report.html").read_text(), pngs)
+
+
+# ---------------------------------------------------------------------------- labels
+def _metrics_file(folder: Path, entries: list[dict]) -> None:
+    (folder / "metrics.json").write_text(json.dumps({"metrics": entries}))
+
+
+SUPPORT = {"name": "armed_group_support", "label": "Backing for the groups",
+           "unit": "% of members", "scale": 100.0, "kind": "share", "weight": "members",
+           "description": "share of community members who support armed groups"}
+
+
+def test_labels_units_and_scales_come_from_metrics_json(tmp_path):
+    from peacesim.plots.labels import MetricLabel
+    from peacesim.report import load_metrics
+
+    assert load_metrics(tmp_path) == {}  # an old folder: no labels
+    strength = {"name": "armed_group_strength", "label": "Fighters", "unit": "fighters",
+                "scale": 1.0, "kind": "level", "weight": None, "description": "fighters"}
+    _metrics_file(tmp_path, [SUPPORT, strength])
+    labels = load_metrics(tmp_path)
+    assert list(labels) == ["armed_group_support", "armed_group_strength"]
+    assert labels["armed_group_support"] == MetricLabel(
+        "Backing for the groups", "% of members", "share", 100.0,
+        "share of community members who support armed groups", "members")
+    _metrics_file(tmp_path, [{**strength, "kind": "stock"}])
+    with pytest.raises(ValueError, match="metrics.json.*kind 'stock'") as err:
+        load_metrics(tmp_path)
+    assert "\n" not in str(err.value)
+    (tmp_path / "metrics.json").write_text('{"metrics": [{"name": "x"}]}')
+    with pytest.raises(ValueError, match="metrics.json: not a metrics file"):
+        load_metrics(tmp_path)
+
+
+def test_run_report_draws_with_the_folder_s_labels(tmp_path, monkeypatch):
+    import peacesim.report.html
+    from peacesim.report import load_run, run_figures, write_run_report
+
+    folder = _copy(RUN, tmp_path, "run")
+    _metrics_file(folder, [SUPPORT])
+    t = load_run(folder)
+    national = dict((name, draw) for name, _, draw in run_figures(t)[0])["national"]()
+    titles = [ax.get_title(loc="left") for ax in national.axes]
+    assert "Backing for the groups" in titles  # from metrics.json
+    assert "trust_in_sdf" in titles  # not in this metrics.json: its column name
+    ax = national.axes[titles.index("Backing for the groups")]
+    support = t.national["armed_group_support"].to_numpy()
+    assert ax.get_ylabel() == "% of members"
+    assert np.allclose(ax.get_lines()[0].get_ydata(), support * 100)  # scaled
+    plain = national.axes[titles.index("trust_in_sdf")]
+    assert plain.get_ylabel() == ""  # no unit without a label
+    monkeypatch.setattr(peacesim.report.html, "draw_figures",
+                        lambda figs, folder: ([], []))  # speed
+    (folder / "metrics.json").unlink()
+    page = write_run_report(folder).read_text()
+    assert "no metrics.json" in page and "<td>armed_group_support</td>" in page
+
+
+def test_outcomes_name_the_simulated_regions_unless_all_of_mali(run_tables):
+    from peacesim.report import run_figures, simulated_area
+
+    assert simulated_area({"geography": {"regions": ["segou", "mopti"]}}) == "Mopti and Ségou"
+    mali = ["kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao", "kidal",
+            "bamako"]
+    assert simulated_area({"geography": {"regions": mali}}) == "national"
+    assert simulated_area({"geography": {"regions": [*mali, "hauts_bassins"]}}) == \
+        "Mali and Hauts-Bassins"
+    assert simulated_area({}) == ""
+    figs = {name: (caption, draw) for name, caption, draw in run_figures(run_tables)[0]}
+    caption, draw = figs["national"]
+    title = draw()._suptitle.get_text()
+    assert "Hauts-Bassins and Sikasso: outcomes" in title and "national" not in title.lower()
+    assert "national" not in caption.lower()
+    whole = dataclasses.replace(run_tables, config={**run_tables.config,
+                                                   "geography": {"regions": mali}})
+    figs = {name: (caption, draw) for name, caption, draw in run_figures(whole)[0]}
+    assert "border_sikasso: national outcomes" in figs["national"][1]() \
+        ._suptitle.get_text()
+
+
+def test_heat_map_colours_span_the_quantity_not_the_values(sweep_table):
+    from peacesim.plots.sweep import heatmap
+    from peacesim.report import load_metrics
+    from peacesim.report.sweep import heat_caption
+
+    labels = load_metrics(SWEEP / "0")
+    args = (sweep_table, "dialogue.frequency", "patrol.presence")
+    values = sweep_table["social_cohesion_mean"]
+    assert values.max() - values.min() < 0.01  # a tiny effect ...
+    image = heatmap(*args, "social_cohesion_mean", labels=labels).axes[0].images[0]
+    assert image.get_clim() == (0.0, 1.0)  # ... on the whole 0-1 scale
+    image = heatmap(*args, "armed_group_support_final", labels=labels).axes[0].images[0]
+    assert image.get_clim() == (0.0, 100.0)  # a share in per cent
+    caption = heat_caption(*args, "social_cohesion_mean", [], labels)
+    assert "whole scale, 0 to 1" in caption
+    assert "smaller than the practical threshold of 0.03 points" in caption
+    caption = heat_caption(*args, "armed_group_support_final", [], labels)
+    assert "0 to 100" in caption and "threshold of 3 percentage points" in caption
+    diff = sweep_table.assign(d=sweep_table["social_cohesion_mean"] - 0.5)
+    image = heatmap(diff, "dialogue.frequency", "patrol.presence", "d",
+                    labels={"d": labels["social_cohesion"]}, difference=True).axes[0].images[0]
+    assert image.get_clim() == (-0.03, 0.03)  # +/- the threshold, centred on 0
+
+
+def test_sweep_report_keeps_the_labels_and_fits_the_paired_table(sweep_report):
+    folder, report = sweep_report
+    assert (folder / "metrics.json").read_bytes() == (SWEEP / "0" / "metrics.json").read_bytes()
+    page = report.read_text()
+    section = page[page.index("<h2>Paired differences"):page.index("<h2>Outcomes by setting")]
+    # one compact table per value of the other parameter, each in a box that scrolls sideways
+    assert section.count("<h3>patrol.presence = ") == 2
+    assert section.count("<div class=\"wide\"><table class=\"compact\">") == 2
+    assert "dialogue.frequency=4, patrol.presence" not in section
+    assert "percentage points" in section  # differences of shares

@@ -12,6 +12,12 @@ Writes, next to this script:
   ``python -m peacesim collect``, and the first job's ``config.yaml`` and ``manifest.json``
   (the scenario and its counterfactual); the other job folders are not kept.
 
+Every run folder keeps its ``metrics.json`` (labels, units and scales of the metrics) when the
+model writes one. The committed ``metrics.json`` files were written once from the labels table
+that plots/labels.py held before runs declared their metrics (the model's own kind, weight and
+description, that table's label, unit and scale); a run of this script after the model writes
+metrics.json replaces them with the model's.
+
 Float columns are rounded to 6 significant digits and the Parquet files are written without
 column statistics so they stay small (about 100 KB in all); the report
 must read them like any run's tables. Re-run only on purpose (e.g. after the tables' columns
@@ -32,6 +38,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 KEEP = ("config.yaml", "manifest.json", "summary.json", "status.json", "national.parquet",
         "timeseries.parquet", "cells.parquet")
+#: Kept when the run wrote it (runs written before the model declared its metrics did not).
+OPTIONAL = ("metrics.json",)
 
 
 def _round(frame: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
@@ -71,10 +79,16 @@ def _run(name: str, scenario: str, overrides: list[str]) -> None:
         overrides = [*overrides, "output.figures=false", "output.progress=false"]
         run_to_dir(load_config(scenario, overrides), tmp,
                    overrides=[f"+scenario={scenario}", *overrides])
+        kept = {f: (target / f).read_bytes() for f in OPTIONAL if (target / f).is_file()}
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
         for f in KEEP:
             shutil.copy(Path(tmp) / f, target / f)
+        for f in OPTIONAL:
+            if (Path(tmp) / f).is_file():
+                shutil.copy(Path(tmp) / f, target / f)
+            elif f in kept:  # the model does not write it yet: keep the committed one
+                (target / f).write_bytes(kept[f])
     _shrink(target)
 
 
@@ -89,12 +103,19 @@ def _sweep() -> None:
         subprocess.run(cmd, check=True, cwd=tmp)
         subprocess.run([sys.executable, "-m", "peacesim", "collect", str(sweep_dir)],
                        check=True, cwd=tmp)
+        kept = {f: (target / "0" / f).read_bytes() for f in OPTIONAL
+                if (target / "0" / f).is_file()}
         shutil.rmtree(target, ignore_errors=True)
         (target / "0").mkdir(parents=True)
         for f in ("sweep.parquet", "sweep_status.json"):
             shutil.copy(sweep_dir / f, target / f)
         for f in ("config.yaml", "manifest.json"):
             shutil.copy(sweep_dir / "0" / f, target / "0" / f)
+        for f in OPTIONAL:
+            if (sweep_dir / "0" / f).is_file():
+                shutil.copy(sweep_dir / "0" / f, target / "0" / f)
+            elif f in kept:
+                (target / "0" / f).write_bytes(kept[f])
     _shrink(target)
 
 

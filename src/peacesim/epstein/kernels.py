@@ -1,22 +1,8 @@
-"""Step kernels of Epstein's civil-violence Model I, with their plain Python twins.
+"""Step kernels of Epstein's civil-violence Model I (Numba).
 
-State (preallocated by :class:`peacesim.epstein.EpsteinModel`):
-
-* ``occ`` int32 ``[H*W]``: the agent row on each cell, or -1.
-* ``packed`` uint64 ``[(H + 2V) * PW]``, ``PW = W + 2V``: the grid padded by a halo of
-  V = max vision cells. Each cell holds one-hot counters in 16-bit fields, ``EMPTY = 1``,
-  ``ACTIVE = 1 << 16``, ``COP = 1 << 32`` (quiet and jailed citizens, and the walls of a bounded
-  grid, hold 0), so one pass of additions over a neighbourhood counts empties, actives and cops
-  together. On a torus the halo mirrors the opposite edges (each write updates up to four
-  copies), so a neighbourhood is a fixed list of contiguous row spans: no modulo, no branch.
-* agent rows, citizens first, then cops: ``kind`` uint8 (0 citizen, 1 cop), ``hardship`` and
-  ``risk`` float64, ``state`` uint8 (:data:`QUIET`, :data:`ACTIVE`, :data:`JAILED`,
-  :data:`COP`), ``jail`` int32 (steps left), ``pos`` int32 (cell; a citizen jailed off the grid
-  keeps its arrest cell).
-
-Neighbourhoods (:class:`Hood`) are row spans ordered by dy then dx, both ascending, plus the
-flat list of the same cells (centre included); "the r-th empty cell" means the r-th in that
-order, in the kernels and in the twins alike.
+The grid, the agent columns and the neighbourhoods are described in
+:mod:`peacesim.epstein.grid`; the plain-Python twins that the tests compare with these
+kernels bit for bit are in :mod:`peacesim.epstein.reference`.
 
 Moving to a random empty cell of the neighbourhood: up to ``tries`` cells are drawn uniformly
 from the flat list (a SplitMix64 sequence seeded by the counter draw 1) and the first empty one
@@ -32,152 +18,46 @@ makes Numba keep reference counts on every array at every call, which costs more
 itself. Citizens with G <= T are quiet whatever they see (N = R P >= 0), so they skip the scan.
 
 Randomness: every draw is ``uniform(key, step, index, draw)`` (:mod:`peacesim.random`), one
-stream key per purpose (:class:`Keys`), the index being the agent row (or the position in the
-list being shuffled), so a seed gives the same run with any number of threads.
-
-The twins (suffix ``_numpy``) are written without the halo and the packed counters: they walk
-neighbourhood offsets with modular arithmetic on ``occ`` and look agents up by row. The tests
-compare them with the kernels bit for bit on small grids.
+stream key per purpose (:class:`~peacesim.epstein.grid.Keys`), the index being the agent row
+(or the position in the list being shuffled), so a seed gives the same run with any number of
+threads.
 """
 
 from __future__ import annotations
 
-import math
-from collections import namedtuple
-
 import numpy as np
 from numba import njit, prange
 
-from peacesim.random import below, uniform, uniform_numpy
+from peacesim.epstein.grid import (
+    ACTIVE,
+    COP,
+    F_ACTIVE,
+    F_COP,
+    F_EMPTY,
+    F_ZERO,
+    FLOOR,
+    JAILED,
+    LEAVE_GRID,
+    QUIET,
+    ROUND,
+    RULE_CODES,
+    STAY_ON_GRID,
+    TWO53,
+)
+from peacesim.random import below, uniform
 
 __all__ = [
-    "QUIET",
-    "ACTIVE",
-    "JAILED",
-    "COP",
-    "RULE_CODES",
-    "JAIL_CODES",
-    "Hood",
-    "Geometry",
-    "Rules",
-    "Keys",
-    "Scratch",
-    "neighbourhood_offsets",
-    "make_hood",
-    "build_packed",
     "arrest_probability",
     "step_sequential",
-    "step_sequential_numpy",
     "step_batched",
-    "step_batched_numpy",
 ]
 
-# Agent states (column ``state``).
-QUIET = 0
-ACTIVE = 1
-JAILED = 2
-COP = 3
-
-# Codes of the string options passed to the kernels.
-RULE_CODES = {"floor": 0, "round": 1, "continuous": 2}
-JAIL_CODES = {"stay_on_grid": 0, "leave_grid": 1}
-_FLOOR, _ROUND, _CONTINUOUS = 0, 1, 2
-_STAY, _LEAVE = 0, 1
-
-# One-hot fields of the packed grid.
-F_EMPTY = np.uint64(1)
-F_ACTIVE = np.uint64(1 << 16)
-F_COP = np.uint64(1 << 32)
-F_ZERO = np.uint64(0)
 _MASK = np.uint64(0xFFFF)
 _SH_EMPTY = np.uint64(0)
 _SH_ACTIVE = np.uint64(16)
 _SH_COP = np.uint64(32)
 _UNSUMMED = np.uint64(0xFFFFFFFFFFFFFFFF)  # 'neighbourhood sum not computed yet'
 _ZERO = np.uint64(0)
-
-#: A neighbourhood on the padded grid (int64 arrays): row spans ``off`` (start, relative to
-#: the centre's padded index) and ``length``; ``dy`` and half-width ``w`` of each row; ``flat``,
-#: the padded offsets of all its cells in scan order, centre included.
-Hood = namedtuple("Hood", "off length dy w flat")
-#: Grid sizes: height, width, halo, padded width (W + 2 * halo), torus (0/1).
-Geometry = namedtuple("Geometry", "H W V PW torus")
-#: Rules: k, threshold T, arrest-rule code, Jmax, jail code, move_first, movement,
-#: count_own_cell (0/1), the number of draws tried before a move falls back to a search, the
-#: number of batches of the batched kernel and the smallest batch whose loops run in parallel.
-Rules = namedtuple("Rules", "k threshold rule max_jail jail_mode move_first movement count_own"
-                   " tries batches parallel_min_batch")
-#: Stream keys (uint64) of the draws of a step (``repick``: second draws of the batched
-#: kernel's movers whose cell was taken).
-Keys = namedtuple("Keys", "order move arrest jail release repick")
-#: Scratch arrays of the kernels: perm int64 [n], rows uint64 [2V+1], acts uint8 [n],
-#: newstate uint8 [n], target int64 [n].
-Scratch = namedtuple("Scratch", "perm rows acts newstate target")
-
-
-# --------------------------------------------------------------------------------------------
-# Geometry (Python, once per model)
-# --------------------------------------------------------------------------------------------
-
-
-def _half_width(kind: str, vision: int, dy: int) -> int:
-    if kind == "von_neumann":
-        return vision - abs(dy)
-    if kind == "moore":
-        return vision
-    if kind == "euclidean":
-        return math.isqrt(vision * vision - dy * dy)
-    raise ValueError(f"unknown neighbourhood {kind!r}")
-
-
-def neighbourhood_offsets(kind: str, vision: int) -> list[tuple[int, int]]:
-    """Cell offsets (dy, dx) of a neighbourhood in scan order, the centre included.
-
-    Args:
-        kind: ``"von_neumann"`` (|dx| + |dy| <= v), ``"moore"`` (max(|dx|, |dy|) <= v) or
-            ``"euclidean"`` (dx^2 + dy^2 <= v^2).
-        vision: Radius, cells.
-
-    Returns:
-        Offsets ordered by dy then dx, both ascending.
-    """
-    out = []
-    for dy in range(-vision, vision + 1):
-        w = _half_width(kind, vision, dy)
-        out.extend((dy, dx) for dx in range(-w, w + 1))
-    return out
-
-
-def make_hood(kind: str, vision: int, padded_width: int) -> Hood:
-    """The :class:`Hood` of a neighbourhood on a padded grid of width ``padded_width``."""
-    dy = np.arange(-vision, vision + 1, dtype=np.int64)
-    w = np.array([_half_width(kind, vision, int(d)) for d in dy], dtype=np.int64)
-    flat = np.array([a * padded_width + b for a, b in neighbourhood_offsets(kind, vision)],
-                    dtype=np.int64)
-    return Hood(dy * padded_width - w, 2 * w + 1, dy, w, flat)
-
-
-def build_packed(occ, state, H, W, V, torus):
-    """Padded one-hot grid of an occupancy grid (NumPy; set-up and twins).
-
-    Args:
-        occ: int32 ``[H*W]`` agent rows or -1.
-        state: uint8 agent states.
-        H: Grid height, cells.
-        W: Grid width, cells.
-        V: Halo width (largest vision).
-        torus: Whether the halo mirrors the opposite edges (else it is wall, 0).
-
-    Returns:
-        uint64 ``[(H + 2V) * (W + 2V)]``.
-    """
-    values = np.full(H * W, F_EMPTY, dtype=np.uint64)
-    taken = occ >= 0
-    s = state[occ[taken]]
-    values[taken] = np.where(s == ACTIVE, F_ACTIVE, np.where(s == COP, F_COP, F_ZERO))
-    grid = values.reshape(H, W)
-    mode = {"mode": "wrap"} if torus else {"mode": "constant", "constant_values": 0}
-    return np.ascontiguousarray(np.pad(grid, V, **mode)).reshape(-1)
 
 
 def arrest_probability(cops: int, actives: int, k: float, rule: str) -> float:
@@ -199,24 +79,13 @@ def arrest_probability(cops: int, actives: int, k: float, rule: str) -> float:
 @njit(cache=True, inline="always")
 def _probability(cops, actives, k, rule):
     """P = 1 - exp(-k f(C/A)) for integer counts (Numba); f by rule code."""
-    if rule == _FLOOR:
+    if rule == FLOOR:
         x = np.float64(cops // actives)
-    elif rule == _ROUND:
+    elif rule == ROUND:
         x = np.rint(cops / actives)  # round half to even, as Python's round()
     else:
         x = cops / actives
     return 1.0 - np.exp(-k * x)
-
-
-def _probability_py(cops, actives, k, rule):
-    """Twin of :func:`_probability` in plain Python."""
-    if rule == _FLOOR:
-        x = float(cops // actives)
-    elif rule == _ROUND:
-        x = float(round(cops / actives))
-    else:
-        x = cops / actives
-    return 1.0 - math.exp(-k * x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,7 +186,6 @@ def _nth(packed, p, hood, rows, shift, value, r):
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_TWO53 = 9007199254740992.0
 
 
 @njit(cache=True, inline="always")
@@ -331,7 +199,7 @@ def _candidate(seed, d, n):
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
     z = z ^ (z >> np.uint64(31))
-    return np.int64(np.float64(z >> np.uint64(11)) * (1.0 / _TWO53) * n)
+    return np.int64(np.float64(z >> np.uint64(11)) * (1.0 / TWO53) * n)
 
 
 @njit(cache=True, inline="always")
@@ -341,7 +209,7 @@ def _try_empty(packed, p, hood, key, step, a, tries):
     The draws are a SplitMix64 sequence seeded by the counter draw (key, step, a, 1).
     """
     n = hood.flat.size
-    seed = np.uint64(uniform(key, step, a, 1) * _TWO53)
+    seed = np.uint64(uniform(key, step, a, 1) * TWO53)
     for d in range(1, tries + 1):
         q = p + hood.flat[_candidate(seed, d, n)]
         if packed[q] == F_EMPTY:
@@ -414,7 +282,7 @@ def _release(b, step, key, occ, packed, state, pos, hood, rows, g):
 @njit(cache=True)
 def _arrest(cop, b, step, key, rules, occ, packed, state, jail, pos, g):
     """Cop arrests citizen b: jail term (draw indexed by the cop) and the jail rule's moves."""
-    if rules.jail_mode == _STAY:
+    if rules.jail_mode == STAY_ON_GRID:
         jail[b] = below(key, step, cop, 0, rules.max_jail + 1)  # Mesa: randint(0, Jmax)
         state[b] = JAILED
         _write(packed, pos[b], F_ZERO, g)
@@ -507,7 +375,7 @@ def step_sequential(step, legitimacy, occ, packed, kind, hardship, risk, state, 
         if kind[a] == 0:
             # ---- citizen --------------------------------------------------------------------
             if state[a] == JAILED:
-                if rules.jail_mode == _LEAVE:
+                if rules.jail_mode == LEAVE_GRID:
                     continue  # off the grid; the jail clock runs at the end of the step
                 if jail[a] > 0:
                     jail[a] -= 1  # Mesa: the term counts down on the citizen's own turn
@@ -564,7 +432,7 @@ def step_sequential(step, legitimacy, occ, packed, kind, hardship, risk, state, 
                 r = below(keys.arrest, step, a, 0, n_act)
                 b = occ[_cell_of(_nth(packed, p, cop, rows, _SH_ACTIVE, F_ACTIVE, r), g)]
                 _arrest(a, b, step, keys.jail, rules, occ, packed, state, jail, pos, g)
-                if rules.jail_mode == _LEAVE:
+                if rules.jail_mode == LEAVE_GRID:
                     s = _UNSUMMED  # the cop moved onto the arrest cell
             if not rules.move_first and (s == _UNSUMMED or (s & _MASK) != _ZERO):
                 p = _padded_index(pos[a], g)
@@ -573,7 +441,7 @@ def step_sequential(step, legitimacy, occ, packed, kind, hardship, risk, state, 
                     q = _search_empty(packed, p, cop, rows, s, keys.move, step, a)
                 if q >= 0:
                     _move_to(a, _cell_of(q, g), occ, packed, state, pos, g)
-    if rules.jail_mode == _LEAVE:
+    if rules.jail_mode == LEAVE_GRID:
         _jail_clock(step, keys.release, occ, packed, state, jail, pos, n_cit, cit, rows, g)
     return _counts(state, n_cit)
 
@@ -769,7 +637,7 @@ def step_batched(step, legitimacy, occ, packed, kind, hardship, risk, state, jai
             a = perm[i]
             acts[a] = 1
             if kind[a] == 0 and state[a] == JAILED:
-                if rules.jail_mode == _LEAVE:
+                if rules.jail_mode == LEAVE_GRID:
                     acts[a] = 0
                 elif jail[a] > 0:
                     jail[a] -= 1
@@ -802,304 +670,6 @@ def step_batched(step, legitimacy, occ, packed, kind, hardship, risk, state, jai
         if not rules.move_first:  # (5)
             _batch_moves(perm, lo, hi, scratch, occ, packed, kind, state, pos, step, g, cit,
                          cop, rules, keys)
-    if rules.jail_mode == _LEAVE:
+    if rules.jail_mode == LEAVE_GRID:
         _jail_clock(step, keys.release, occ, packed, state, jail, pos, n_cit, cit, rows, g)
     return _counts(state, n_cit)
-
-
-# --------------------------------------------------------------------------------------------
-# Twins: plain Python over occ and the agent rows, modular arithmetic, no halo, no counters
-# --------------------------------------------------------------------------------------------
-
-
-class _Grid:
-    """Neighbourhood walks on the unpadded grid, for the twins."""
-
-    def __init__(self, H, W, torus, cit_offsets, cop_offsets):
-        self.H, self.W, self.torus = H, W, torus
-        self.cit_offsets, self.cop_offsets = cit_offsets, cop_offsets
-
-    def at(self, cell, dy, dx):
-        """Cell at offset (dy, dx) of ``cell``, or None outside a bounded grid."""
-        y, x = divmod(int(cell), self.W)
-        yy, xx = y + dy, x + dx
-        if self.torus:
-            return (yy % self.H) * self.W + xx % self.W
-        if 0 <= yy < self.H and 0 <= xx < self.W:
-            return yy * self.W + xx
-        return None
-
-    def cells(self, cell, offsets, centre):
-        """Cells of the neighbourhood of ``cell`` in scan order (the centre only if asked)."""
-        out = []
-        for dy, dx in offsets:
-            if dy == 0 and dx == 0 and not centre:
-                continue
-            c = self.at(cell, dy, dx)
-            if c is not None:
-                out.append(c)
-        return out
-
-
-def _u(key, step, index, draw):
-    return float(uniform_numpy(key, step, index, draw))
-
-
-def _candidate_py(seed, d, n):
-    """Twin of :func:`_candidate` with Python integers."""
-    m64 = 0xFFFFFFFFFFFFFFFF
-    z = (seed + d * 0x9E3779B97F4A7C15) & m64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m64
-    z ^= z >> 31
-    return int(float(z >> 11) * (1.0 / _TWO53) * n)
-
-
-def _below_py(key, step, index, draw, n):
-    return int(_u(key, step, index, draw) * n)
-
-
-def _shuffle_py(n, first, key, step):
-    perm = list(range(first, first + n))
-    if n > 1:
-        u = uniform_numpy(key, step, np.arange(n), 0)
-        for i in range(n - 1, 0, -1):
-            j = int(float(u[i]) * (i + 1))
-            perm[i], perm[j] = perm[j], perm[i]
-    return perm
-
-
-def _look(grid, cell, offsets, occ, state, centre=False):
-    """Empty cells (list), active cells (list) and cops (count) around a cell."""
-    empties, actives, cops = [], [], 0
-    for c in grid.cells(cell, offsets, centre):
-        b = occ[c]
-        if b < 0:
-            empties.append(c)
-        elif state[b] == ACTIVE:
-            actives.append(c)
-        elif state[b] == COP:
-            cops += 1
-    return empties, actives, cops
-
-
-def _pick_empty_py(grid, a, cell, offsets, occ, state, key, step, tries):
-    """Twin of the kernels' choice of a random empty cell (draws 1..tries, then draw 0)."""
-    seed = int(_u(key, step, a, 1) * _TWO53)
-    for d in range(1, tries + 1):
-        dy, dx = offsets[_candidate_py(seed, d, len(offsets))]
-        c = grid.at(cell, dy, dx)
-        if c is not None and occ[c] < 0:
-            return c
-    empties, _, _ = _look(grid, cell, offsets, occ, state)
-    if not empties:
-        return None
-    return empties[_below_py(key, step, a, 0, len(empties))]
-
-
-def _move_py(a, target, occ, pos):
-    occ[pos[a]] = -1
-    occ[target] = a
-    pos[a] = target
-
-
-def _move_random_py(grid, a, offsets, occ, state, pos, key, step, tries):
-    target = _pick_empty_py(grid, a, pos_of(a, occ), offsets, occ, state, key, step, tries)
-    if target is not None:
-        _move_py(a, target, occ, pos)
-
-
-def _release_py(b, step, key, grid, occ, state, pos):
-    cell = int(pos[b])
-    if occ[cell] >= 0:
-        empties, _, _ = _look(grid, cell, grid.cit_offsets, occ, state)
-        if empties:
-            cell = empties[_below_py(key, step, b, 0, len(empties))]
-        else:
-            d = 1
-            cell = _below_py(key, step, b, d, grid.H * grid.W)
-            while occ[cell] >= 0:
-                d += 1
-                cell = _below_py(key, step, b, d, grid.H * grid.W)
-    occ[cell] = b
-    pos[b] = cell
-    state[b] = QUIET
-
-
-def _cop_arrests_py(cop, step, grid, occ, state, jail, pos, rules, keys):
-    _, actives, _ = _look(grid, pos_of(cop, occ), grid.cop_offsets, occ, state)
-    if not actives:
-        return None
-    b = int(occ[actives[_below_py(keys.arrest, step, cop, 0, len(actives))]])
-    if rules.jail_mode == _STAY:
-        jail[b] = _below_py(keys.jail, step, cop, 0, rules.max_jail + 1)
-        state[b] = JAILED
-    else:
-        jail[b] = _below_py(keys.jail, step, cop, 0, rules.max_jail) if rules.max_jail > 0 else 0
-        state[b] = JAILED
-        cell = int(pos[b])
-        occ[cell] = -1
-        _move_py(cop, cell, occ, pos)
-    return b
-
-
-def _jail_clock_py(step, key, grid, occ, state, jail, pos, n_cit):
-    for b in range(n_cit):
-        if state[b] == JAILED:
-            if jail[b] > 0:
-                jail[b] -= 1
-            if jail[b] == 0:
-                _release_py(b, step, key, grid, occ, state, pos)
-
-
-def _counts_py(state, n_cit):
-    s = np.asarray(state[:n_cit])
-    return int(np.count_nonzero(s == ACTIVE)), int(np.count_nonzero(s == JAILED))
-
-
-def _decide_py(a, grid, occ, state, hardship, risk, one_minus_l, rules):
-    _, actives, cops = _look(grid, pos_of(a, occ), grid.cit_offsets, occ, state,
-                             centre=bool(rules.count_own))
-    prob = _probability_py(cops, len(actives) + 1, rules.k, rules.rule)
-    return ACTIVE if hardship[a] * one_minus_l - risk[a] * prob > rules.threshold else QUIET
-
-
-def pos_of(a, occ):
-    """Cell of agent a, by search of the occupancy grid (the twins do not trust ``pos``)."""
-    cells = np.flatnonzero(np.asarray(occ) == a)
-    if cells.size != 1:
-        raise AssertionError(f"agent {a} is on {cells.size} cells")
-    return int(cells[0])
-
-
-def step_sequential_numpy(step, legitimacy, occ, kind, hardship, risk, state, jail, pos, n_cit,
-                          H, W, torus, cit_offsets, cop_offsets, rules, keys):
-    """Twin of :func:`step_sequential` (plain Python; small grids only).
-
-    Args:
-        step: As the kernel.
-        legitimacy: As the kernel.
-        occ: As the kernel (updated in place).
-        kind: As the kernel.
-        hardship: As the kernel.
-        risk: As the kernel.
-        state: As the kernel (updated in place).
-        jail: As the kernel (updated in place).
-        pos: As the kernel (updated in place).
-        n_cit: As the kernel.
-        H: Grid height, cells.
-        W: Grid width, cells.
-        torus: Whether the grid wraps.
-        cit_offsets: Citizens' neighbourhood offsets (:func:`neighbourhood_offsets`).
-        cop_offsets: Cops' neighbourhood offsets.
-        rules: :class:`Rules`.
-        keys: :class:`Keys`.
-
-    Returns:
-        (active, jailed) citizen counts after the step.
-    """
-    grid = _Grid(H, W, torus, cit_offsets, cop_offsets)
-    one_minus_l = 1.0 - legitimacy
-    for a in _shuffle_py(len(kind), 0, keys.order, step):
-        if kind[a] == 0:
-            if state[a] == JAILED:
-                if rules.jail_mode == _LEAVE:
-                    continue
-                if jail[a] > 0:
-                    jail[a] -= 1
-                    continue
-            if rules.move_first and rules.movement:
-                _move_random_py(grid, a, cit_offsets, occ, state, pos, keys.move, step,
-                                rules.tries)
-            state[a] = _decide_py(a, grid, occ, state, hardship, risk, one_minus_l, rules)
-            if rules.movement and not rules.move_first:
-                _move_random_py(grid, a, cit_offsets, occ, state, pos, keys.move, step,
-                                rules.tries)
-        else:
-            if rules.move_first:
-                _move_random_py(grid, a, cop_offsets, occ, state, pos, keys.move, step,
-                                rules.tries)
-            _cop_arrests_py(a, step, grid, occ, state, jail, pos, rules, keys)
-            if not rules.move_first:
-                _move_random_py(grid, a, cop_offsets, occ, state, pos, keys.move, step,
-                                rules.tries)
-    if rules.jail_mode == _LEAVE:
-        _jail_clock_py(step, keys.release, grid, occ, state, jail, pos, n_cit)
-    return _counts_py(state, n_cit)
-
-
-def _batch_moves_py(perm, lo, hi, acts, step, grid, occ, kind, state, pos, rules, keys):
-    snapshot = np.array(occ, copy=True)
-    target = {}
-    for a in perm[lo:hi]:
-        if not acts[a] or (kind[a] == 0 and not rules.movement):
-            continue
-        offsets = grid.cit_offsets if kind[a] == 0 else grid.cop_offsets
-        cell = pos_of(a, snapshot)
-        seed = int(_u(keys.move, step, a, 1) * _TWO53)
-        target[a] = None
-        for d in range(1, rules.tries + 1):
-            dy, dx = offsets[_candidate_py(seed, d, len(offsets))]
-            c = grid.at(cell, dy, dx)
-            if c is not None and snapshot[c] < 0:
-                target[a] = c
-                break
-    for a in perm[lo:hi]:
-        if a not in target:
-            continue
-        t = target[a]
-        offsets = grid.cit_offsets if kind[a] == 0 else grid.cop_offsets
-        if t is not None and occ[t] < 0:
-            _move_py(a, t, occ, pos)
-            continue
-        if t is None:  # the draws found nothing: search (draw 0 of the move stream)
-            empties, _, _ = _look(grid, pos_of(a, occ), offsets, occ, state)
-            t = empties[_below_py(keys.move, step, a, 0, len(empties))] if empties else None
-        else:  # taken by an earlier mover of the batch: draw again on the current grid
-            t = _pick_empty_py(grid, a, pos_of(a, occ), offsets, occ, state, keys.repick,
-                               step, rules.tries)
-        if t is not None:
-            _move_py(a, t, occ, pos)
-
-
-def step_batched_numpy(step, legitimacy, occ, kind, hardship, risk, state, jail, pos, n_cit,
-                       H, W, torus, cit_offsets, cop_offsets, rules, keys):
-    """Twin of :func:`step_batched` (plain Python; small grids only).
-
-    Args: as :func:`step_sequential_numpy`.
-
-    Returns:
-        (active, jailed) citizen counts after the step.
-    """
-    grid = _Grid(H, W, torus, cit_offsets, cop_offsets)
-    n = len(kind)
-    perm = _shuffle_py(n, 0, keys.order, step)
-    size = max(1, -(-n // rules.batches))
-    acts = np.zeros(n, dtype=bool)
-    for lo in range(0, n, size):
-        hi = min(n, lo + size)
-        for a in perm[lo:hi]:
-            acts[a] = True
-            if kind[a] == 0 and state[a] == JAILED:
-                if rules.jail_mode == _LEAVE:
-                    acts[a] = False
-                elif jail[a] > 0:
-                    jail[a] -= 1
-                    acts[a] = False
-        if rules.move_first:
-            _batch_moves_py(perm, lo, hi, acts, step, grid, occ, kind, state, pos, rules, keys)
-        snapshot = np.array(state, copy=True)
-        for a in perm[lo:hi]:
-            if kind[a] == 0 and acts[a]:
-                state[a] = _decide_py(a, grid, occ, snapshot, hardship, risk, 1.0 - legitimacy,
-                                      rules)
-        for a in perm[lo:hi]:
-            if kind[a] == 1:
-                b = _cop_arrests_py(a, step, grid, occ, state, jail, pos, rules, keys)
-                if b is not None:
-                    acts[b] = False
-        if not rules.move_first:
-            _batch_moves_py(perm, lo, hi, acts, step, grid, occ, kind, state, pos, rules, keys)
-    if rules.jail_mode == _LEAVE:
-        _jail_clock_py(step, keys.release, grid, occ, state, jail, pos, n_cit)
-    return _counts_py(state, n_cit)

@@ -1,8 +1,10 @@
 """Epstein's (2002) civil-violence Model I as a small peacesim model.
 
 State lives in preallocated NumPy columns; one step is one call to a cached Numba kernel
-(:mod:`peacesim.epstein.kernels`). The class is a :class:`mesa.Model` so that it runs where a
-Mesa model runs, but it creates no Mesa agents: results never depend on Python objects.
+(:mod:`peacesim.epstein.kernels`; the grid geometry is in :mod:`peacesim.epstein.grid`, the
+plain-Python twins in :mod:`peacesim.epstein.reference`). The class is a :class:`mesa.Model` so
+that it runs where a Mesa model runs, but it creates no Mesa agents: results never depend on
+Python objects.
 
 Step plan (``activation="sequential_random"``): the agents are shuffled (stream
 ``epstein.order``); each in turn, seeing the changes of those before it:
@@ -27,7 +29,9 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from peacesim.epstein import grid as G
 from peacesim.epstein import kernels as K
+from peacesim.epstein import reference as R
 from peacesim.epstein.params import EpsteinParams
 from peacesim.random import Streams, uniform_numpy
 
@@ -117,8 +121,8 @@ class EpsteinModel(mesa.Model):
         self.kernel_seconds = 0.0
         self._setup_population()
         self._setup_geometry()
-        self._active = [int(np.count_nonzero(self.state[: self.n_citizens] == K.ACTIVE))]
-        self._jailed = [int(np.count_nonzero(self.state[: self.n_citizens] == K.JAILED))]
+        self._active = [int(np.count_nonzero(self.state[: self.n_citizens] == G.ACTIVE))]
+        self._jailed = [int(np.count_nonzero(self.state[: self.n_citizens] == G.JAILED))]
         self._legitimacy = [self.params.legitimacy]
 
     @classmethod
@@ -151,7 +155,7 @@ class EpsteinModel(mesa.Model):
         model.risk = np.zeros(n, dtype=np.float64)
         model.hardship[:n_cit] = hardship
         model.risk[:n_cit] = risk
-        model.state = np.full(n, K.COP, dtype=np.uint8)
+        model.state = np.full(n, G.COP, dtype=np.uint8)
         model.state[:n_cit] = state
         model.jail = np.zeros(n, dtype=np.int32)
         if jail is not None:
@@ -162,8 +166,8 @@ class EpsteinModel(mesa.Model):
         if np.count_nonzero(model.occ >= 0) != n:
             raise ValueError("two agents on one cell")
         model._setup_geometry()
-        model._active = [int(np.count_nonzero(model.state[:n_cit] == K.ACTIVE))]
-        model._jailed = [int(np.count_nonzero(model.state[:n_cit] == K.JAILED))]
+        model._active = [int(np.count_nonzero(model.state[:n_cit] == G.ACTIVE))]
+        model._jailed = [int(np.count_nonzero(model.state[:n_cit] == G.JAILED))]
         return model
 
     # ---------------------------------------------------------------- set-up
@@ -191,8 +195,8 @@ class EpsteinModel(mesa.Model):
         # Epstein 2002: H ~ U(0, 1), R ~ U(0, 1)
         self.hardship[: self.n_citizens] = uniform_numpy(self.keys["hardship"], 0, rows, 0)
         self.risk[: self.n_citizens] = uniform_numpy(self.keys["risk"], 0, rows, 0)
-        self.state = np.full(n, K.QUIET, dtype=np.uint8)
-        self.state[self.n_citizens :] = K.COP
+        self.state = np.full(n, G.QUIET, dtype=np.uint8)
+        self.state[self.n_citizens :] = G.COP
         self.jail = np.zeros(n, dtype=np.int32)
         self.pos = np.concatenate([cit_cells, cop_cells]).astype(np.int32)
         self.occ = np.full(n_cells, -1, dtype=np.int32)
@@ -202,18 +206,18 @@ class EpsteinModel(mesa.Model):
         p = self.params
         H, W, V = p.height, p.width, p.halo
         PW = W + 2 * V
-        self.packed = K.build_packed(self.occ, self.state, H, W, V, p.torus)
-        self._geometry = K.Geometry(H, W, V, PW, int(p.torus))
-        self._cit_hood = K.make_hood(p.neighbourhood, p.citizen_vision, PW)
-        self._cop_hood = K.make_hood(p.neighbourhood, p.cop_vision, PW)
-        self._cit_offsets = K.neighbourhood_offsets(p.neighbourhood, p.citizen_vision)
-        self._cop_offsets = K.neighbourhood_offsets(p.neighbourhood, p.cop_vision)
-        self._rules = K.Rules(
+        self.packed = G.build_packed(self.occ, self.state, H, W, V, p.torus)
+        self._geometry = G.Geometry(H, W, V, PW, int(p.torus))
+        self._cit_hood = G.make_hood(p.neighbourhood, p.citizen_vision, PW)
+        self._cop_hood = G.make_hood(p.neighbourhood, p.cop_vision, PW)
+        self._cit_offsets = G.neighbourhood_offsets(p.neighbourhood, p.citizen_vision)
+        self._cop_offsets = G.neighbourhood_offsets(p.neighbourhood, p.cop_vision)
+        self._rules = G.Rules(
             float(p.k),
             float(p.threshold),
-            K.RULE_CODES[p.arrest_rule],
+            G.RULE_CODES[p.arrest_rule],
             int(p.max_jail_term),
-            K.JAIL_CODES[p.jail],
+            G.JAIL_CODES[p.jail],
             int(p.move_first),
             int(p.movement),
             int(p.count_own_cell),
@@ -221,9 +225,9 @@ class EpsteinModel(mesa.Model):
             int(p.batches),
             PARALLEL_MIN_BATCH,
         )
-        self._keys = K.Keys(*(self.keys[name] for name in K.Keys._fields))
+        self._keys = G.Keys(*(self.keys[name] for name in G.Keys._fields))
         n = self.kind.size
-        self._scratch = K.Scratch(
+        self._scratch = G.Scratch(
             perm=np.zeros(n, dtype=np.int64),
             rows=np.zeros(2 * V + 1, dtype=np.uint64),
             acts=np.zeros(n, dtype=np.uint8),
@@ -246,12 +250,12 @@ class EpsteinModel(mesa.Model):
                             self.n_citizens, self._geometry, self._cit_hood, self._cop_hood,
                             self._rules, self._keys)
         else:
-            twin = K.step_batched_numpy if batched else K.step_sequential_numpy
+            twin = R.step_batched_numpy if batched else R.step_sequential_numpy
             counts = twin(t, legitimacy, self.occ, self.kind, self.hardship, self.risk,
                           self.state, self.jail, self.pos, self.n_citizens, p.height, p.width,
                           bool(p.torus), self._cit_offsets, self._cop_offsets, self._rules,
                           self._keys)
-            self.packed = K.build_packed(self.occ, self.state, p.height, p.width, p.halo,
+            self.packed = G.build_packed(self.occ, self.state, p.height, p.width, p.halo,
                                          p.torus)
         self.kernel_seconds += time.perf_counter() - start
         self._active.append(int(counts[0]))
@@ -338,12 +342,12 @@ class EpsteinModel(mesa.Model):
         cops = np.zeros(codes.shape, dtype=np.int64)
         actives = np.zeros(codes.shape, dtype=np.int64)
         H, W = codes.shape
-        for dy, dx in K.neighbourhood_offsets(p.neighbourhood, V):
+        for dy, dx in G.neighbourhood_offsets(p.neighbourhood, V):
             if dy == 0 and dx == 0 and not p.count_own_cell:
                 continue
             window = padded[V + dy : V + dy + H, V + dx : V + dx + W]
-            cops += window == K.COP
-            actives += window == K.ACTIVE
+            cops += window == G.COP
+            actives += window == G.ACTIVE
         prob = np.full(self.n_citizens, np.nan)
         on_grid = self.occ[self.pos[: self.n_citizens]] == np.arange(self.n_citizens)
         cells = self.pos[: self.n_citizens][on_grid]

@@ -1,15 +1,20 @@
-"""Readable names and units of what a run records, for figures and reports.
+"""Readable names and units for figures and reports: metrics, levers, programmes, numbers.
 
-The descriptions are those of ``PeaceModel(...).metrics()`` (copied here so that figures
-need only the tables). ``scale`` turns a stored value into the displayed one: shares of people
-are shown in per cent (×100); mean scores on a 0-1 scale are shown as they are. A metric
-missing from these tables is shown under its column name, unscaled: a new mechanism's results
-are drawn without editing this file, only less prettily.
+How each recorded metric is shown (label, unit, ``scale``) is not listed here: the model
+declares it and writes it into every run folder as ``metrics.json``, which
+:func:`peacesim.report.load_metrics` reads into a ``{name: MetricLabel}`` mapping that the
+report passes to the drawing functions. ``scale`` turns a stored value into the displayed one
+(shares of people are shown in per cent, ×100; mean scores on a 0-1 scale as they are). A
+metric the mapping does not hold (a folder written before metrics.json existed, a new column)
+is shown under its column name, unscaled, without a unit: :func:`metric_label`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 #: Weeks per year: one step of PeaceModel is one week.
 WEEKS_PER_YEAR = 52
@@ -26,6 +31,7 @@ class MetricLabel:
             ``level`` (a stock), as recorded by the model.
         scale: Factor from the stored value to the displayed one (100 for per cent).
         description: The model's own description of the metric.
+        weight: What a regional mean is weighted by (``members``, ``youth``, ...), or None.
     """
 
     label: str
@@ -33,86 +39,12 @@ class MetricLabel:
     kind: str
     scale: float = 1.0
     description: str = ""
+    weight: str | None = None
 
 
-SCORE = "mean score, 0-1"
+#: How the metrics of a run are shown, by column name (read from the run's metrics.json).
+Labels = Mapping[str, MetricLabel]
 
-#: PeaceModel's metrics (``PeaceModel.metrics()``), in the order the reports list them.
-METRICS: dict[str, MetricLabel] = {
-    "trust_in_sdf": MetricLabel(
-        "Trust in the security forces", SCORE, "share", 1.0,
-        "community members' mean trust in the security forces"),
-    "sdf_trust_in_community": MetricLabel(
-        "Forces' trust in communities", SCORE, "share", 1.0,
-        "forces' trust in the communities they serve"),
-    "social_cohesion": MetricLabel(
-        "Social cohesion", SCORE, "share", 1.0,
-        "community members' mean trust in the other community"),
-    "armed_group_support": MetricLabel(
-        "Support for armed groups", "% of members", "share", 100.0,
-        "share of community members who support armed groups"),
-    "youth_recruited": MetricLabel(
-        "Young people in armed groups", "% of young people", "share", 100.0,
-        "share of young people in an armed group"),
-    "armed_group_strength": MetricLabel(
-        "Armed-group strength", "fighters", "level", 1.0,
-        "fighters of the armed groups in the region (people)"),
-    "information_sharing": MetricLabel(
-        "Information shared with the forces", "% of what communities know", "share", 100.0,
-        "share of what community members know that reaches the forces"),
-    "forces_information": MetricLabel(
-        "Forces' knowledge of armed groups", SCORE, "share", 1.0,
-        "forces' knowledge of armed-group activity"),
-    "grievance": MetricLabel(
-        "Grievance", SCORE, "share", 1.0, "mean grievance G = H(1 - L) + harm memory"),
-    "legitimacy": MetricLabel(
-        "Legitimacy of governance", SCORE, "share", 1.0,
-        "perceived legitimacy of governance"),
-    "justice_access": MetricLabel(
-        "Access to justice", "% of grievances", "share", 100.0,
-        "share of grievances that can reach justice"),
-    "youth_employed": MetricLabel(
-        "Young people with work", "% of young people", "share", 100.0,
-        "share of young people with work"),
-    "attacks": MetricLabel(
-        "Violent events", "events per week", "count", 1.0,
-        "violent events in the week: armed-group attacks and communal clashes"),
-    "attacks_on_forces": MetricLabel(
-        "Attacks on the forces", "events per week", "count", 1.0,
-        "armed-group attacks on security forces in the week"),
-    "attacks_on_civilians": MetricLabel(
-        "Attacks on civilians", "events per week", "count", 1.0,
-        "armed-group attacks on civilians in the week"),
-    "communal_clashes": MetricLabel(
-        "Communal clashes", "events per week", "count", 1.0,
-        "clashes between communities in the week"),
-    "civilian_harm": MetricLabel(
-        "Civilians harmed", "people per week", "count", 1.0,
-        "people harmed in the week by forces, armed groups or clashes (people)"),
-    "harm_by_forces": MetricLabel(
-        "Civilians harmed by the forces", "people per week", "count", 1.0,
-        "people harmed by the security forces in the week (people)"),
-    "new_recruits": MetricLabel(
-        "New armed-group recruits", "people per week", "count", 1.0,
-        "young people who joined an armed group in the week (people)"),
-    "dialogue_sessions": MetricLabel(
-        "Dialogue sessions", "sessions per week", "count", 1.0,
-        "dialogue sessions held in the week"),
-    "dialogue_reached": MetricLabel(
-        "People reached by dialogue", "people per week", "count", 1.0,
-        "people reached by dialogue in the week (people)"),
-    "operations_success": MetricLabel(
-        "Successful operations", "engagements per week", "count", 1.0,
-        "engagements that weakened an armed group in the week"),
-    "patrol_units": MetricLabel(
-        "Security units deployed", "units", "count", 1.0,
-        "security units deployed in the region (units)"),
-    "trained_units": MetricLabel(
-        "Units trained in conflict-sensitive conduct", "units", "count", 1.0,
-        "units trained in conflict-sensitive conduct"),
-    "womens_groups_active": MetricLabel(
-        "Women's groups active", "groups", "count", 1.0, "women's groups active in the region"),
-}
 
 #: The outcomes analysts read first (national time series, sweep panels).
 MAIN_OUTCOMES: tuple[str, ...] = (
@@ -124,25 +56,6 @@ FLOWS: frozenset[str] = frozenset({"information_sharing"})
 
 #: Weekly events (the events figure).
 EVENTS: tuple[str, ...] = ("attacks", "civilian_harm", "dialogue_sessions", "new_recruits")
-
-#: Columns of the published special cases' tables (model=epstein, model=bennett).
-PUBLISHED: dict[str, MetricLabel] = {
-    "active": MetricLabel("Active (rebelling) citizens", "citizens", "level"),
-    "quiet": MetricLabel("Quiet citizens", "citizens", "level"),
-    "jailed": MetricLabel("Jailed citizens", "citizens", "level"),
-    "legitimacy": MetricLabel("Legitimacy L", "0-1", "share"),
-    "insurgents": MetricLabel("Insurgents", "agents", "level"),
-    "civilians": MetricLabel("Civilians", "agents", "level"),
-    "removed_total": MetricLabel("Insurgents removed (cumulative)", "agents", "level"),
-    "attacks": MetricLabel("Insurgent attacks", "per round", "count"),
-    "counterattacks": MetricLabel("Government counter-attacks", "per round", "count"),
-    "removed": MetricLabel("Insurgents removed", "per round", "count"),
-    "hurt": MetricLabel("Civilians hurt", "per round", "count"),
-    "new_insurgents": MetricLabel("New insurgents", "per round", "count"),
-    "fear_events": MetricLabel("Fear events", "per round", "count"),
-    "mean_anger": MetricLabel("Mean anger", "0-1", "share"),
-    "mean_fear": MetricLabel("Mean fear", "0-1", "share"),
-}
 
 #: Levers people sweep, by config key (others are shown under their key).
 PARAMETERS: dict[str, str] = {
@@ -170,18 +83,22 @@ _LEVEL_NAMES = ("share", "frequency", "coverage", "youth_coverage", "access",
                 "sessions_per_year", "intensity", "level")
 
 
-def metric_label(name: str) -> MetricLabel:
-    """How metric ``name`` is shown (a plain fallback for unknown names)."""
-    if name in METRICS:
-        return METRICS[name]
-    if name in PUBLISHED:
-        return PUBLISHED[name]
-    return MetricLabel(name.replace("_", " ").capitalize(), "", "share")
+def metric_label(name: str, labels: Labels | None = None) -> MetricLabel:
+    """How metric ``name`` is shown: from ``labels``, else its column name without a unit.
+
+    Args:
+        name: Column name of the metric (``trust_in_sdf``).
+        labels: The run's labels (:func:`peacesim.report.load_metrics`); None or missing
+            names give the plain fallback (label = column name, scale 1, no unit, kind "").
+    """
+    if labels and name in labels:
+        return labels[name]
+    return MetricLabel(name, "", "")
 
 
-def axis_label(name: str) -> str:
+def axis_label(name: str, labels: Labels | None = None) -> str:
     """``Label (unit)`` for an axis."""
-    m = metric_label(name)
+    m = metric_label(name, labels)
     return f"{m.label} ({m.unit})" if m.unit else m.label
 
 
@@ -197,10 +114,10 @@ def outcome_parts(column: str) -> tuple[str, str]:
     return column, ""
 
 
-def outcome_label(column: str, *, with_unit: bool = True) -> str:
+def outcome_label(column: str, labels: Labels | None = None, *, with_unit: bool = True) -> str:
     """A summary column as words: ``Trust in the security forces, end of run (...)``."""
     metric, stat = outcome_parts(column)
-    m = metric_label(metric)
+    m = metric_label(metric, labels)
     when = {"final": "end of run", "mean": "mean over the run"}.get(stat, "")
     text = m.label + (f", {when}" if when else "")
     return f"{text} ({m.unit})" if with_unit and m.unit else text
@@ -212,10 +129,11 @@ def parameter_label(key: str) -> str:
     return f"{words} [{key}]" if words and key != "seed" else (words or key)
 
 
-def format_value(value: float, name: str = "", *, digits: int = 3) -> str:
+def format_value(value: float, name: str = "", labels: Labels | None = None, *,
+                 digits: int = 3) -> str:
     """A stored value of metric ``name`` as displayed (scaled, rounded sensibly)."""
     try:
-        v = float(value) * metric_label(name).scale
+        v = float(value) * metric_label(name, labels).scale
     except (TypeError, ValueError):
         return str(value)
     if v != v:  # NaN
@@ -256,3 +174,35 @@ def programme_is_on(programme: dict) -> bool:
     """Whether a manifest programme acts at all (its switching level is not zero)."""
     _, value = programme_level(programme)
     return bool(value)
+
+
+def fmt_number(v: float, digits: int = 3) -> str:
+    """A number with about ``digits`` significant digits, never in scientific notation."""
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not np.isfinite(v):
+        return "–"
+    if v == 0:
+        return "0"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    decimals = int(min(6, max(0, digits - 1 - np.floor(np.log10(abs(v))))))
+    return f"{v:.{decimals}f}"
+
+
+def value_text(v) -> str:
+    """A swept parameter's value as text (``""`` for None or NaN, ``0.1`` not ``0.1000``)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def difference_unit(label: MetricLabel) -> str:
+    """The unit of a difference of two displayed values (percentage points for per cent)."""
+    if label.unit.startswith("%"):
+        return "percentage points"
+    if label.unit.startswith("mean score"):
+        return "points on the 0-1 scale"
+    return label.unit

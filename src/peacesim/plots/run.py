@@ -9,6 +9,9 @@ Each function takes the tables a run folder holds (see :mod:`peacesim.runner`) a
 * :func:`trust_map`: the grid coloured by trust at the start and the end, and the change;
 * :func:`events`: weekly violent events, civilian harm, dialogue sessions and recruits;
 * :func:`published_timeseries`: the series of a published special case (Epstein, Bennett).
+
+Each takes ``labels``, the run's metric labels (:func:`peacesim.report.load_metrics`): without
+them, panels are titled by column name and values are drawn unscaled, without units.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from peacesim.plots.labels import (
     EVENTS,
     FLOWS,
     MAIN_OUTCOMES,
-    PUBLISHED,
     WEEKS_PER_YEAR,
+    Labels,
     axis_label,
+    difference_unit,
     metric_label,
     programme_is_on,
     programme_level,
@@ -45,8 +49,8 @@ HALO = [pe.withStroke(linewidth=2.5, foreground="white")]
 _MIN_SPAN = {"mean score, 0-1": 0.1, "%": 5.0}
 
 
-def _min_span(name: str) -> float:
-    m = metric_label(name)
+def _min_span(name: str, labels: Labels | None) -> float:
+    m = metric_label(name, labels)
     if m.unit.startswith("%"):
         return _MIN_SPAN["%"]
     return _MIN_SPAN.get(m.unit, 0.0)
@@ -149,7 +153,7 @@ def _wrap(text: str, width: int, indent: str = "") -> str:
 def national_timeseries(national: pd.DataFrame, interventions: Sequence[dict] | None = None,
                         *, metrics: Sequence[str] = MAIN_OUTCOMES,
                         title: str = "National outcomes over time",
-                        window: int = 4) -> Figure:
+                        window: int = 4, labels: Labels | None = None) -> Figure:
     """Small multiples of the main national outcomes, with programme starts marked.
 
     Args:
@@ -158,6 +162,7 @@ def national_timeseries(national: pd.DataFrame, interventions: Sequence[dict] | 
         metrics: Metrics to draw (those missing from the table are skipped).
         title: Figure title.
         window: Weeks of the rolling mean drawn over the weekly values.
+        labels: The metrics' labels (None: column names, unscaled).
 
     Returns:
         The figure (size ``style.SIZES["national"]``).
@@ -173,7 +178,7 @@ def national_timeseries(national: pd.DataFrame, interventions: Sequence[dict] | 
     colours = _mark_colours(marks)
     national = national.sort_values("step")
     for ax, name in zip(axes, present, strict=False):
-        m = metric_label(name)
+        m = metric_label(name, labels)
         part = national[national["step"] > 0] if (m.kind == "count" or name in FLOWS) \
             else national
         x = _years(part["step"])
@@ -185,7 +190,7 @@ def national_timeseries(national: pd.DataFrame, interventions: Sequence[dict] | 
         ax.set_title(m.label, loc="left")
         ax.set_ylabel(m.unit)
         upper = 1.0 if m.unit == "mean score, 0-1" else (100.0 if m.scale == 100 else None)
-        style.pad_limits(ax, y, _min_span(name), lower=0.0, upper=upper)
+        style.pad_limits(ax, y, _min_span(name, labels), lower=0.0, upper=upper)
     for ax in axes[len(present):]:
         ax.set_axis_off()
     _legend_panel(axes[len(present)], marks, colours, programmes_from_start(interventions))
@@ -201,19 +206,23 @@ def national_timeseries(national: pd.DataFrame, interventions: Sequence[dict] | 
 @style.with_style
 def trust_by_region(timeseries: pd.DataFrame, *, metric: str = "trust_in_sdf",
                     national: pd.DataFrame | None = None,
-                    interventions: Sequence[dict] | None = None) -> Figure:
-    """One labelled line per region of ``metric`` over time (national mean dotted).
+                    interventions: Sequence[dict] | None = None,
+                    labels: Labels | None = None, whole: str = "National") -> Figure:
+    """One labelled line per region of ``metric`` over time (their mean dotted).
 
     Args:
         timeseries: ``timeseries.parquet``: ``step``, ``region`` and the metric.
         metric: The metric to draw.
-        national: ``national.parquet``, to add the national line; optional.
+        national: ``national.parquet``, to add the line of all simulated regions; optional.
         interventions: The manifest's ``interventions``: programme starts are marked.
+        labels: The metrics' labels (None: column names, unscaled).
+        whole: Name of the line of ``national`` (``"National"`` when all of Mali is
+            simulated, else e.g. ``"All simulated"``).
 
     Returns:
         The figure (size ``style.SIZES["regions"]``).
     """
-    m = metric_label(metric)
+    m = metric_label(metric, labels)
     fig = style.new_figure("regions", f"{m.label} by region")
     ax = fig.subplots()
     regions = _regions(timeseries)
@@ -229,11 +238,11 @@ def trust_by_region(timeseries: pd.DataFrame, *, metric: str = "trust_in_sdf",
     if national is not None and metric in national.columns:
         y = national[metric].to_numpy(dtype=float) * m.scale
         x = _years(national["step"])
-        ax.plot(x, y, color="#333333", lw=2.4, ls=(0, (1, 1.2)), label="National")
-        last["National"] = (x[-1], y[-1], -1)
+        ax.plot(x, y, color="#333333", lw=2.4, ls=(0, (1, 1.2)), label=whole)
+        last[whole] = (x[-1], y[-1], -1)
         allvals.append(y)
     values = np.concatenate(allvals) if allvals else np.zeros(1)
-    style.pad_limits(ax, values, _min_span(metric), lower=0.0,
+    style.pad_limits(ax, values, _min_span(metric, labels), lower=0.0,
                      upper=1.0 if m.unit == "mean score, 0-1" else None)
     lo, hi = ax.get_ylim()
     names = list(last)
@@ -255,7 +264,7 @@ def trust_by_region(timeseries: pd.DataFrame, *, metric: str = "trust_in_sdf",
         ax.text(m["step"] / WEEKS_PER_YEAR, hi, " " + m["label"].split(" (")[0], rotation=0,
                 va="top", ha="left", fontsize=8, color=colours[m["name"]])
     ax.set_xlabel(YEARS)
-    ax.set_ylabel(axis_label(metric))
+    ax.set_ylabel(axis_label(metric, labels))
     ax.spines["bottom"].set_bounds(0, xmax)
     return fig
 
@@ -323,7 +332,8 @@ def _same(a: float, b: float) -> bool:
 
 
 @style.with_style
-def trust_map(cells: pd.DataFrame, *, metric: str = "trust_in_sdf") -> Figure:
+def trust_map(cells: pd.DataFrame, *, metric: str = "trust_in_sdf",
+              labels: Labels | None = None) -> Figure:
     """The grid coloured by ``metric`` at the start and the end (same scale), and the change.
 
     Cells without simulated community members (both values exactly 0) are left blank.
@@ -333,11 +343,12 @@ def trust_map(cells: pd.DataFrame, *, metric: str = "trust_in_sdf") -> Figure:
         cells: ``cells.parquet``: ``row``, ``col``, ``lat``, ``lon``, ``region``,
             ``country``, ``<metric>_start``, ``<metric>_end``, ``raster_rows/cols``.
         metric: The per-cell metric (``trust_in_sdf`` or ``armed_group_support``).
+        labels: The metrics' labels (None: column names, unscaled).
 
     Returns:
         The figure (size ``style.SIZES["map"]``).
     """
-    m = metric_label(metric)
+    m = metric_label(metric, labels)
     fig = style.new_figure("map", f"{m.label}: map of the simulated cells")
     axes = fig.subplots(1, 3)
     start_col, end_col = f"{metric}_start", f"{metric}_end"
@@ -409,10 +420,12 @@ def trust_map(cells: pd.DataFrame, *, metric: str = "trust_in_sdf") -> Figure:
     axes[0].set_ylabel("Latitude (°N)")
     unit = m.unit
     note = "; hatched: Burkina Faso (thick line: the border)" if bf.any() else ""
+    named = f"{m.label} ({unit})" if unit else m.label
     fig.colorbar(images[0], ax=axes[:2], location="bottom", shrink=0.6, pad=0.02,
-                 label=f"{m.label} ({unit}); blank: no simulated members{note}")
+                 label=f"{named}; blank: no simulated members{note}")
+    change = difference_unit(m)
     fig.colorbar(images[2], ax=axes[2], location="bottom", shrink=0.9, pad=0.02,
-                 label=f"Change ({'percentage points' if unit.startswith('%') else unit})")
+                 label=f"Change ({change})" if change else "Change")
     return fig
 
 
@@ -460,7 +473,7 @@ _PARTS = (style.OKABE_ITO["orange"], style.OKABE_ITO["bluish_green"],
 
 @style.with_style
 def events(national: pd.DataFrame, interventions: Sequence[dict] | None = None, *,
-           window: int = 4) -> Figure:
+           window: int = 4, labels: Labels | None = None) -> Figure:
     """Weekly events: violence, civilian harm, dialogue sessions and new recruits.
 
     Each panel shows the weekly values (faint) and their trailing ``window``-week mean.
@@ -469,6 +482,7 @@ def events(national: pd.DataFrame, interventions: Sequence[dict] | None = None, 
         national: ``national.parquet``.
         interventions: The manifest's ``interventions`` (for the vertical marks); optional.
         window: Weeks of the rolling mean.
+        labels: The metrics' labels (None: column names).
 
     Returns:
         The figure (size ``style.SIZES["events"]``).
@@ -485,7 +499,7 @@ def events(national: pd.DataFrame, interventions: Sequence[dict] | None = None, 
         "civilian_harm": ["harm_by_forces"],
     }
     for ax, name in zip(axes, EVENTS, strict=True):
-        m = metric_label(name)
+        m = metric_label(name, labels)
         ax.set_title(m.label, loc="left")
         if name not in nat.columns:
             style.note(ax, f"{name}: not recorded in this run")
@@ -497,7 +511,8 @@ def events(national: pd.DataFrame, interventions: Sequence[dict] | None = None, 
         for i, part in enumerate(breakdown.get(name, [])):
             if part in nat.columns:  # colours unlike the programme marks (vermillion first)
                 ax.plot(x, nat[part].rolling(window, min_periods=1).mean(), lw=1.3,
-                        color=_PARTS[i % len(_PARTS)], label=metric_label(part).label.lower())
+                        color=_PARTS[i % len(_PARTS)],
+                        label=metric_label(part, labels).label.lower())
         _mark(ax, marks, colours)
         ax.set_ylabel(m.unit)
         top = float(np.nanmax(y)) if len(y) else 1.0
@@ -518,12 +533,14 @@ def events(national: pd.DataFrame, interventions: Sequence[dict] | None = None, 
 
 # ------------------------------------------------------------------------ published models
 @style.with_style
-def published_timeseries(national: pd.DataFrame, model: str = "") -> Figure:
+def published_timeseries(national: pd.DataFrame, model: str = "", *,
+                         labels: Labels | None = None) -> Figure:
     """Every series of a published special case (model=epstein, model=bennett).
 
     Args:
         national: The run's ``national.parquet`` (``step`` and one column per series).
         model: The model's name, for the title.
+        labels: The series' labels (None: column names).
 
     Returns:
         The figure (size ``style.SIZES["published"]``).
@@ -539,7 +556,7 @@ def published_timeseries(national: pd.DataFrame, model: str = "") -> Figure:
     nrows = int(np.ceil(len(columns) / ncols))
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
     for ax, name in zip(axes, columns, strict=False):
-        m = PUBLISHED.get(name) or metric_label(name)
+        m = metric_label(name, labels)
         ax.plot(national["step"], national[name], color=style.MAIN, lw=1.4)
         ax.set_title(m.label, loc="left")
         if m.unit:
