@@ -112,7 +112,7 @@ def test_plain_dict_of_overrides_works():
     assert (cfg.steps, cfg.seed, cfg.patrol.presence) == (5, 3, 0.4)
     assert cfg.regions["mopti"].justice_access == 0.5
     # Everything not named keeps its default, including the rest of the same sections.
-    assert cfg.patrol.abused == defaults.patrol.abused
+    assert cfg.patrol.exposed == defaults.patrol.exposed
     assert cfg.regions["mopti"].trust_in_sdf == defaults.regions["mopti"].trust_in_sdf
     assert cfg.regions["gao"] == defaults.regions["gao"]
     assert cfg.trust == defaults.trust

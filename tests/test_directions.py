@@ -44,12 +44,11 @@ def assert_direction(low: list[str], high: list[str], metric: str, sign: int) ->
 
 
 def test_more_harm_by_forces_lowers_trust():
-    """Abuses on patrol destroy trust faster than contact builds it (Slovic 1993).
+    """Abuses by the forces destroy trust, directly and by word of mouth (Slovic 1993).
 
-    ``patrol.abused`` is people abused per unit-week at conduct 0. At this scale 0.5 -> 5 moves
-    national trust by only about -2e-4: the abuses reach a tiny share of the population.
+    ``abuse.rate`` is the weekly probability of an abuse event by a unit of conduct 0.
     """
-    low, high = ["patrol.abused=0.5"], ["patrol.abused=5"]
+    low, high = ["abuse.rate=0.002"], ["abuse.rate=0.02"]
     assert_direction(low, high, "harm_by_forces_mean", +1)
     assert_direction(low, high, "trust_in_sdf_final", -1)
     assert_direction(low, high, "trust_in_sdf_mean", -1)

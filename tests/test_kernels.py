@@ -42,6 +42,7 @@ STREAMS = Streams(2024)
 KEY_A = STREAMS["test.kernels.a"]
 KEY_B = STREAMS["test.kernels.b"]
 KEY_C = STREAMS["test.kernels.c"]
+KEY_D = STREAMS["test.kernels.d"]
 
 #: Rows per cell: empty cells (first, middle and last), a single member, small and larger.
 SIZES = (0, 1, 7, 40, 0, 123, 3, 250, 0)
@@ -99,15 +100,21 @@ def _trust_inputs(d: Cells):
     nbr_mean[1] = np.nan  # a cell without neighbours
     unprotected = 1.0 / (1.0 + d.rng.integers(0, 3, d.n_cells))
     return dict(p_protect=d.probs(0.6), p_harm_forces=d.probs(0.5), p_harm_violence=d.probs(0.5),
-                unprotected=unprotected, baseline=d.rng.random(d.n_cells), nbr_mean=nbr_mean)
+                unprotected=unprotected, baseline=d.rng.random(d.n_cells), nbr_mean=nbr_mean,
+                p_hear_bad=d.probs(0.4), p_hear_good=d.probs(0.4),
+                hear_loss=0.1 * d.rng.random(d.n_cells), hear_gain=0.02)
 
 
-def _run_trust(fn, d: Cells, trust, cell_args, rates, step):
-    hf, hv = _ints(d.n_cells, 2)
+def _run_trust(fn, d: Cells, trust, cell_args, rates, step, heard=False):
+    """Run a trust kernel; ``rates`` = (gain, loss, fail_loss, drift, nbr_eps, nbr_mu)."""
+    hf, hv, hb = _ints(d.n_cells, 3)
+    gain, loss, fail_loss, drift, nbr_eps, nbr_mu = rates
     fn(d.offsets, trust, cell_args["p_protect"], cell_args["p_harm_forces"],
-       cell_args["p_harm_violence"], cell_args["unprotected"], cell_args["baseline"],
-       cell_args["nbr_mean"], *rates, KEY_A, KEY_B, KEY_C, step, hf, hv)
-    return hf, hv
+       cell_args["p_harm_violence"], cell_args["unprotected"], cell_args["p_hear_bad"],
+       cell_args["p_hear_good"], cell_args["hear_loss"], cell_args["baseline"],
+       cell_args["nbr_mean"], gain, loss, fail_loss, cell_args["hear_gain"], drift, nbr_eps,
+       nbr_mu, KEY_A, KEY_B, KEY_C, KEY_D, step, hf, hv, hb)
+    return (hf, hv, hb) if heard else (hf, hv)
 
 
 TRUST_RATES = [
@@ -129,6 +136,9 @@ def test_trust_step_matches_twin(seed, rates):
         hb = _run_trust(trust_step_numpy, d, b, args, rates, step)
         assert same_bits(a, b), f"trust differs at step {step}"
         assert np.array_equal(ha[0], hb[0]) and np.array_equal(ha[1], hb[1])
+        heard_a = _run_trust(trust_step, d, a.copy(), args, rates, step, heard=True)[2]
+        heard_b = _run_trust(trust_step_numpy, d, b.copy(), args, rates, step, heard=True)[2]
+        assert np.array_equal(heard_a, heard_b)
         assert a.min() >= 0.0 and a.max() <= 1.0
         harmed += int(ha[0].sum() + ha[1].sum())
         empty = np.diff(d.offsets) == 0
@@ -139,7 +149,7 @@ def test_trust_step_matches_twin(seed, rates):
 def test_trust_step_nothing_happens_at_zero_probabilities():
     d = Cells(3)
     args = _trust_inputs(d)
-    for name in ("p_protect", "p_harm_forces", "p_harm_violence"):
+    for name in ("p_protect", "p_harm_forces", "p_harm_violence", "p_hear_bad", "p_hear_good"):
         args[name] = np.zeros(d.n_cells)
     trust = d.trust.copy()
     # No drift and no neighbour influence: trust must not move at all.
@@ -152,13 +162,28 @@ def test_trust_step_harm_probability_one_harms_everyone():
     d = Cells(4)
     args = _trust_inputs(d)
     args["p_harm_forces"] = np.ones(d.n_cells)
-    args["p_protect"] = np.zeros(d.n_cells)
-    args["p_harm_violence"] = np.zeros(d.n_cells)
+    for name in ("p_protect", "p_harm_violence", "p_hear_bad", "p_hear_good"):
+        args[name] = np.zeros(d.n_cells)
     trust = d.trust.copy()
     hf, hv = _run_trust(trust_step, d, trust, args, (0.05, 0.3, 0.1, 0.0, 0.2, 0.0), 0)
     assert np.array_equal(hf, np.diff(d.offsets)) and not hv.any()
     x = d.trust.astype(np.float64)
     assert np.array_equal(trust, np.clip(x - 0.3 * x, 0, 1).astype(np.float32))
+
+
+def test_trust_step_hearing_bad_news_lowers_trust_by_hear_loss():
+    d = Cells(9)
+    args = _trust_inputs(d)
+    for name in ("p_protect", "p_harm_forces", "p_harm_violence", "p_hear_good"):
+        args[name] = np.zeros(d.n_cells)
+    args["p_hear_bad"] = np.ones(d.n_cells)
+    trust = d.trust.copy()
+    _, _, hb = _run_trust(trust_step, d, trust, args, (0.05, 0.3, 0.1, 0.0, 0.2, 0.0), 2,
+                          heard=True)
+    assert np.array_equal(hb, np.diff(d.offsets))
+    x = d.trust.astype(np.float64)
+    loss = args["hear_loss"][d.cell_of_rows()]
+    assert np.array_equal(trust, np.clip(x - loss * x, 0, 1).astype(np.float32))
 
 
 def test_trust_step_more_harm_never_raises_trust():
@@ -185,16 +210,21 @@ def test_trust_step_more_harm_never_raises_trust():
 
 def _grievance_inputs(d: Cells):
     return dict(legitimacy=d.rng.random(d.n_cells), justice=d.probs(), risk=d.probs(),
-                p_harm_forces=d.probs(0.5), p_harm_violence=d.probs(0.5))
+                p_harm_forces=d.probs(0.5), p_harm_violence=d.probs(0.5),
+                p_hear_bad=d.probs(0.5), hearsay_gain=0.1)
 
 
 def _run_grievance(fn, d: Cells, status, harm_memory, cell_args, rates, step, trust=None):
+    """Run a grievance kernel; ``rates`` = (harm_gain, violence_gain, forget, resolve,
+    job_relief, trust_weight, threshold); ``hearsay_gain`` comes with the cell inputs."""
     symp = np.full(d.n_cells, -7, dtype=np.int64)
     gsum = np.full(d.n_cells, np.nan)
+    harm_gain, violence_gain, *rest = rates
     fn(d.offsets, d.traits, status, d.hardship, d.risk_aversion,
        d.trust if trust is None else trust, harm_memory, cell_args["legitimacy"],
        cell_args["justice"], cell_args["risk"], cell_args["p_harm_forces"],
-       cell_args["p_harm_violence"], *rates, KEY_B, KEY_C, step, symp, gsum)
+       cell_args["p_harm_violence"], cell_args["p_hear_bad"], harm_gain, violence_gain,
+       cell_args["hearsay_gain"], *rest, KEY_B, KEY_C, KEY_D, step, symp, gsum)
     return symp, gsum
 
 
@@ -237,6 +267,7 @@ def test_grievance_without_harm_or_fading_keeps_memory():
     args = _grievance_inputs(d)
     args["p_harm_forces"] = np.zeros(d.n_cells)
     args["p_harm_violence"] = np.zeros(d.n_cells)
+    args["p_hear_bad"] = np.zeros(d.n_cells)
     hm = d.harm_memory.copy()
     _run_grievance(grievance_step, d, d.status.copy(), hm, args,
                    (0.5, 0.2, 0.0, 0.05, 0.5, 0.3, 0.1), 2)
@@ -277,10 +308,11 @@ def test_grievance_more_trust_means_fewer_sympathisers():
 # ----------------------------------------------------------------------------- recruitment
 
 
-def _run_recruitment(fn, d, status, affiliation, group_at_cell, p_join, p_return, factor, step):
+def _run_recruitment(fn, d, status, affiliation, group_at_cell, p_join, p_return, factor, step,
+                     revenge=0.0):
     joined, returned = _ints(d.n_cells, 2)
-    fn(d.offsets, d.traits, status, affiliation, group_at_cell, p_join, p_return, factor, KEY_A,
-       step, joined, returned)
+    fn(d.offsets, d.traits, status, affiliation, d.harm_memory, group_at_cell, p_join, p_return,
+       factor, revenge, KEY_A, step, joined, returned)
     return joined, returned
 
 
@@ -295,9 +327,9 @@ def test_recruitment_step_matches_twin(seed, factor):
     moved = 0
     for step in STEPS:
         ra = _run_recruitment(recruitment_step, d, d.status, aa, group_at_cell, p_join, p_return,
-                              factor, step)
+                              factor, step, revenge=2.0)
         rb = _run_recruitment(recruitment_step_numpy, d, d.status, ab, group_at_cell, p_join,
-                              p_return, factor, step)
+                              p_return, factor, step, revenge=2.0)
         assert same_bits(aa, ab), f"affiliation differs at step {step}"
         assert np.array_equal(ra[0], rb[0]) and np.array_equal(ra[1], rb[1])
         moved += int(ra[0].sum() + ra[1].sum())
@@ -334,6 +366,23 @@ def test_recruitment_employed_factor_zero_spares_employed_youth():
     assert joined.sum() == int((eligible & ~employed).sum())
 
 
+def test_recruitment_revenge_raises_joining_of_the_harmed():
+    """Common random numbers: with a revenge motive the joiners are a superset."""
+    d = Cells(11)
+    group_at_cell = np.zeros(d.n_cells, dtype=np.int64)
+    p_join = np.full(d.n_cells, 0.2)
+    none = np.zeros(d.n_cells)
+    calm, angry = d.affiliation.copy(), d.affiliation.copy()
+    calm[:] = -1
+    angry[:] = -1
+    j0, _ = _run_recruitment(recruitment_step, d, d.status, calm, group_at_cell, p_join, none,
+                             1.0, 4)
+    j1, _ = _run_recruitment(recruitment_step, d, d.status, angry, group_at_cell, p_join, none,
+                             1.0, 4, revenge=3.0)
+    assert np.all(j1 >= j0) and j1.sum() > j0.sum()
+    assert np.all(angry[calm >= 0] >= 0)
+
+
 # ----------------------------------------------------------------------------- dialogue
 
 
@@ -343,7 +392,7 @@ def _dialogue_inputs(d: Cells, p_high: float = 0.6):
     youth = d.rng.random(n)
     return dict(p_reach=d.probs(p_high, zero_every=4), female=women / 0.5,
                 male=(1.0 - women) / 0.5, young=youth / 0.6, elder=(1.0 - youth) / 0.4,
-                trust_gain=d.probs(0.3))
+                trust_gain=d.probs(0.3) * np.where(d.rng.random(n) < 0.3, -1.0, 1.0))
 
 
 def _run_dialogue(fn, d, trust, cohesion, hm, a, rates, step):
@@ -397,6 +446,7 @@ def test_dialogue_raises_trust_and_cohesion_of_participants_only_upward():
     """
     d = Cells(12)
     a = _dialogue_inputs(d, p_high=1.0)
+    a["trust_gain"] = np.abs(a["trust_gain"])
     t, c, h = d.trust.copy(), d.cohesion.copy(), d.harm_memory.copy()
     _run_dialogue(dialogue_step, d, t, c, h, a, (0.2, 0.5, 0.0, 0.3), 0)
     assert np.all(t >= d.trust) and np.any(t > d.trust)
@@ -404,6 +454,20 @@ def test_dialogue_raises_trust_and_cohesion_of_participants_only_upward():
     elders = (d.traits & YOUTH) == 0
     assert same_bits(h[elders], d.harm_memory[elders])
     assert np.all(h <= d.harm_memory)
+
+
+def test_dialogue_backfires_where_its_gain_is_negative():
+    """A negative gain (a session after the forces' abuses) lowers participants' trust by -g x."""
+    d = Cells(13)
+    a = _dialogue_inputs(d, p_high=1.0)
+    a["p_reach"] = np.ones(d.n_cells)
+    a["female"] = a["male"] = a["young"] = a["elder"] = np.ones(d.n_cells)
+    a["trust_gain"] = np.full(d.n_cells, -0.2)
+    t = d.trust.copy()
+    _run_dialogue(dialogue_step, d, t, d.cohesion.copy(), d.harm_memory.copy(), a,
+                  (0.2, 0.5, 0.0, 0.3), 0)
+    x = d.trust.astype(np.float64)
+    assert np.array_equal(t, (x - 0.2 * x).astype(np.float32))
 
 
 def test_dialogue_reach_follows_sex_factor():
@@ -488,9 +552,10 @@ def _run_census(fn, d, status, affiliation, trust, cohesion):
     n = d.n_cells
     members, youth, youth_recruited = _ints(n, 3)
     sums = [np.full(n, np.nan) for _ in range(3)]
+    trust_all = np.full(n, np.nan)
     fn(d.offsets, d.traits, status, affiliation, trust, cohesion, members, *sums, youth,
-       youth_recruited)
-    return members, *sums, youth, youth_recruited
+       youth_recruited, trust_all)
+    return members, *sums, youth, youth_recruited, trust_all
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -499,10 +564,13 @@ def test_census_matches_twin(seed):
     a = _run_census(census, d, d.status, d.affiliation, d.trust, d.cohesion)
     b = _run_census(census_numpy, d, d.status, d.affiliation, d.trust, d.cohesion)
     for name, x, y in zip(("members", "trust_sum", "cohesion_sum", "report_sum", "youth",
-                           "youth_recruited"), a, b, strict=True):
+                           "youth_recruited", "trust_sum_all"), a, b, strict=True):
         # Exact for the float64 sums too: same rows added in the same order.
         assert same_bits(x, y), name
-    members, trust_sum, cohesion_sum, report_sum, youth, youth_recruited = a
+    members, trust_sum, cohesion_sum, report_sum, youth, youth_recruited, trust_all = a
+    assert np.all(trust_sum <= trust_all + 1e-9)
+    assert np.allclose(trust_all, np.bincount(d.cell_of_rows(), weights=d.trust.astype(float),
+                                              minlength=d.n_cells))
     cell = d.cell_of_rows()
     free = d.affiliation < 0
     assert np.array_equal(members, np.bincount(cell[free], minlength=d.n_cells))
@@ -682,12 +750,11 @@ def test_recruiting_groups_matches_python_and_reference():
     assert set(a[group_cell[alive]]) <= set(np.flatnonzero(alive))
 
 
-def _operations(fn, g, unit_cell, active, strength, step, effectiveness=0.35, abused=0.5,
-                exposed=10.0, contacts=200.0, protected=300.0, detection=1.0):
+def _operations(fn, g, unit_cell, active, strength, step, effectiveness=0.35,
+                exposed=10.0, protected=300.0, detection=1.0):
     rng = np.random.default_rng(step)
     n_units = len(unit_cell)
     accuracy = rng.random(n_units)
-    conduct = rng.random(n_units)
     attacked_at = rng.integers(step - 8, step + 1, n_units).astype(np.int64)
     group_at_cell = np.where(rng.random(g.n_cells) < 0.5, rng.integers(0, len(strength), g.n_cells),
                              -1).astype(np.int64)
@@ -697,8 +764,8 @@ def _operations(fn, g, unit_cell, active, strength, step, effectiveness=0.35, ab
     p_protect = np.full(g.n_cells, np.nan)
     engagements = np.full(g.n_cells, -7, dtype=np.int64)
     successes = engagements.copy()
-    fn(unit_cell, active, accuracy, conduct, attacked_at, group_at_cell, strength, info, people,
-       effectiveness, detection, 0.15, 0.5, 4, 0.3, exposed, abused, contacts, protected, 0.04,
+    fn(unit_cell, active, accuracy, attacked_at, group_at_cell, strength, info, people,
+       effectiveness, detection, 0.15, 0.5, 4, 0.3, exposed, protected, 0.04,
        KEY_C, step,
        p_harm, p_protect, engagements, successes)
     return p_harm, p_protect, engagements, successes
@@ -724,14 +791,14 @@ def test_operations_matches_python():
     assert engaged > 0 and sa[3] == 0.0
 
 
-def test_operations_without_contact_abuse_or_effect_changes_nothing():
+def test_operations_without_harm_or_effect_changes_nothing():
     g = Grid(6)
     unit_cell, active, _ = _deploy_args(g, 40)
     strength = g.rng.random(12) * 400.0
     before = strength.copy()
     p_harm, p_protect, _, successes = _operations(
-        operations, g, unit_cell, active, strength, 3, effectiveness=0.0, abused=0.0,
-        exposed=0.0, contacts=0.0, protected=0.0)
+        operations, g, unit_cell, active, strength, 3, effectiveness=0.0,
+        exposed=0.0, protected=0.0)
     assert not p_harm.any() and not p_protect.any() and not successes.any()
     assert same_bits(strength, before)
 

@@ -372,10 +372,28 @@ def test_timeseries_layout_and_regions():
     assert list(peacesim.to_config(None).geography.regions) == list(MALI_REGIONS)
     metrics = [c for c in ts.columns if c not in ("step", "region", "population")]
     assert set(nat.columns) == {"step", *metrics}
-    assert set(summary) == {f"{m}_{k}" for m in metrics for k in ("final", "mean")}
+    assert set(summary) == {f"{m}_{k}" for m in metrics for k in ("final", "mean", "mean_run")}
     for m in metrics:
         assert summary[f"{m}_final"] == nat[m].iloc[-1]
+        # The baseline declares no counterfactual: its programme period is the whole run.
         assert summary[f"{m}_mean"] == pytest.approx(nat[m].iloc[1:].mean(), rel=1e-12)
+        assert summary[f"{m}_mean_run"] == summary[f"{m}_mean"]
+
+
+def test_programme_period_means_start_at_the_intervention():
+    """``_mean`` covers the programme period (from the counterfactual's programmes), and
+    ``_mean_run`` the whole run."""
+    cfg = peacesim.load_config("justice_access", ["steps=30", "population.size=3000",
+                                                  "justice.start=12",
+                                                  "population.agent_objects=none"])
+    model = peacesim.PeaceModel(cfg).run()
+    assert model.programme_start == 12
+    nat, summary = model.national(), model.summary()
+    series = nat["justice_access"]
+    assert summary["justice_access_mean"] == pytest.approx(series.iloc[12:].mean(), rel=1e-12)
+    assert summary["justice_access_mean_run"] == pytest.approx(series.iloc[1:].mean(),
+                                                               rel=1e-12)
+    assert summary["justice_access_mean"] > summary["justice_access_mean_run"]
 
 
 def test_national_aggregates_the_regions(checked_model):

@@ -220,8 +220,18 @@ class PeaceModel(mesa.Model):
         return self.recorder.national()
 
     def summary(self) -> dict[str, float]:
-        """National outcomes: ``<metric>_final`` and ``<metric>_mean`` for every metric."""
-        return self.recorder.summary()
+        """National outcomes of every metric.
+
+        ``<metric>_final`` (last step), ``<metric>_mean`` (mean over the programme period,
+        from :attr:`programme_start`) and ``<metric>_mean_run`` (mean over the whole run).
+        """
+        return self.recorder.summary(self.programme_start)
+
+    @property
+    def programme_start(self) -> int:
+        """First step of the programme period: the earliest start of the programmes that the
+        scenario's counterfactual switches off (0 when it declares none)."""
+        return programme_start(self.config)
 
     def metrics(self) -> dict[str, Metric]:
         """The recorded metrics with their label, unit, kind, weight and description."""
@@ -326,6 +336,27 @@ class PeaceModel(mesa.Model):
         self.recorder.load_state(sub("recorder."))
         self.steps = int(state["step"])
         self.time = float(self.steps)
+
+
+def programme_start(config) -> int:
+    """Earliest ``start`` of the programmes named by ``config.scenario.counterfactual``.
+
+    Each counterfactual override (for example ``some_section.level=0``) names a key;
+    the deepest section on its path that has a ``start`` (a
+    :class:`~peacesim.mechanisms.base.Programme`, or any section with a first step) gives
+    the start. Returns 0
+    when the scenario declares no counterfactual or none of its keys has a start.
+    """
+    starts = []
+    for override in config.scenario.counterfactual:
+        node, found = config, None
+        for part in override.split("=", 1)[0].strip().lstrip("+~").split("."):
+            node = getattr(node, part, None)
+            if isinstance(getattr(node, "start", None), int):
+                found = node
+        if found is not None:
+            starts.append(int(found.start))
+    return min(starts) if starts else 0
 
 
 def _set_threads(threads: int) -> None:

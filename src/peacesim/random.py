@@ -46,8 +46,11 @@ PROTECTED = "patrol.protect"
 HARMED_BY_FORCES = "patrol.harm"
 #: Whether a member was harmed by armed groups or communal violence this week.
 HARMED_BY_VIOLENCE = "violence.harm"
+#: Whether a member heard of the forces' harm or abuse to others (draw 0) or of a protection
+#: (draw 1) this week: word of mouth.
+HEARD = "news.hear"
 #: All shared streams.
-SHARED_STREAMS = (PROTECTED, HARMED_BY_FORCES, HARMED_BY_VIOLENCE)
+SHARED_STREAMS = (PROTECTED, HARMED_BY_FORCES, HARMED_BY_VIOLENCE, HEARD)
 
 
 def stream_key(seed: int, name: str) -> np.uint64:

@@ -153,14 +153,28 @@ class Recorder:
                 table[name] = values.sum(axis=1)
         return pd.DataFrame(table)
 
-    def summary(self) -> dict[str, float]:
-        """``<metric>_final`` and ``<metric>_mean`` (over steps 1..last) at national level."""
+    def summary(self, programme_start: int = 0) -> dict[str, float]:
+        """National outcomes of the run so far.
+
+        Args:
+            programme_start: First step of the programme period (the intervention's start).
+
+        Returns:
+            ``<metric>_final`` (last step), ``<metric>_mean`` (mean over the programme period:
+            steps from ``max(1, programme_start)`` to the last) and ``<metric>_mean_run``
+            (mean over the whole run, steps 1 to the last), for every metric. Before the
+            programme period has begun, ``_mean`` is the whole-run mean.
+        """
         nat = self.national()
         out: dict[str, float] = {}
+        first = max(1, int(programme_start))
         for name in self.metrics:
             series = nat[name].to_numpy()
             out[f"{name}_final"] = float(series[-1])
-            out[f"{name}_mean"] = float(series[1:].mean()) if len(series) > 1 else float(series[0])
+            whole = float(series[1:].mean()) if len(series) > 1 else float(series[0])
+            period = series[first:]
+            out[f"{name}_mean"] = float(period.mean()) if len(period) else whole
+            out[f"{name}_mean_run"] = whole
         return out
 
     def state(self) -> dict[str, np.ndarray]:

@@ -140,16 +140,15 @@ def recruiting_groups(order, alive, group_cell, nbr_offsets, nbr_targets, best):
 
 
 @njit(cache=True)
-def operations(unit_cell, active, accuracy, conduct, attacked_at, group_at_cell, strength, info,
+def operations(unit_cell, active, accuracy, attacked_at, group_at_cell, strength, info,
                people, effectiveness, detection, info_floor, info_accuracy, retaliation_window,
-               retaliation_penalty, exposed, abused, contacts, protected, loss_fraction, key,
+               retaliation_penalty, exposed, protected, loss_fraction, key,
                step, p_harm, p_protect, engagements, successes):
-    """Units act where they are: contact, abuse, and engagements with armed groups.
+    """Units engage the armed groups where they are.
 
     Numbers of people are turned into probabilities for a member of the cell by dividing by
-    the cell's people (``people[c]``). Each active unit in cell ``c`` has good contact with
-    ``contacts * conduct`` people a week and abuses ``abused * (1 - conduct)``. If an armed
-    group is in the cell the unit engages it: of ``exposed`` people, each is hurt with
+    the cell's people (``people[c]``). (Contacts and abuses are the abuse mechanism's.) If an
+    armed group is in the cell the unit engages it: of ``exposed`` people, each is hurt with
     probability ``1 - a``, the accuracy ``a`` raised by information and lowered for
     ``retaliation_window`` weeks after an attack on the unit; with probability
     ``effectiveness * (info_floor + (1 - info_floor) * info[c])`` the engagement removes
@@ -164,10 +163,7 @@ def operations(unit_cell, active, accuracy, conduct, attacked_at, group_at_cell,
         if not active[u]:
             continue
         c = unit_cell[u]
-        k = conduct[u]
         per_person = 1.0 / max(people[c], 1.0)
-        p_harm[c] += abused * (1.0 - k) * per_person
-        p_protect[c] += contacts * k * per_person
         g = group_at_cell[c]
         if g < 0 or strength[g] <= 0.0:
             continue

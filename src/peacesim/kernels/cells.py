@@ -70,12 +70,13 @@ def cohesion_step_numpy(offsets, cohesion, shock, baseline, drift):
 
 @njit(parallel=True, cache=True)
 def census(offsets, traits, status, affiliation, trust, cohesion, members, trust_sum,
-           cohesion_sum, report_sum, youth, youth_recruited):
+           cohesion_sum, report_sum, youth, youth_recruited, trust_sum_all):
     """Per-cell sums over members, written into the output arrays.
 
     ``members`` counts members not recruited by an armed group; trust, cohesion and
     ``report_sum`` (trust of non-sympathisers: their willingness to report) are summed over
-    them; ``youth`` counts all young members and ``youth_recruited`` the recruited ones.
+    them; ``youth`` counts all young members and ``youth_recruited`` the recruited ones;
+    ``trust_sum_all`` sums trust over every member, recruited or not.
     """
     n_cells = len(offsets) - 1
     for c in prange(n_cells):
@@ -85,8 +86,11 @@ def census(offsets, traits, status, affiliation, trust, cohesion, members, trust
         rs = 0.0
         y = 0
         yr = 0
+        ta = 0.0
         for i in range(offsets[c], offsets[c + 1]):
             is_youth = (traits[i] & YOUTH) != 0
+            t = np.float64(trust[i])
+            ta += t
             if is_youth:
                 y += 1
             if affiliation[i] >= 0:
@@ -94,7 +98,6 @@ def census(offsets, traits, status, affiliation, trust, cohesion, members, trust
                     yr += 1
                 continue
             n += 1
-            t = np.float64(trust[i])
             ts += t
             cs += np.float64(cohesion[i])
             if not (status[i] & SYMPATHISER):
@@ -105,10 +108,11 @@ def census(offsets, traits, status, affiliation, trust, cohesion, members, trust
         report_sum[c] = rs
         youth[c] = y
         youth_recruited[c] = yr
+        trust_sum_all[c] = ta
 
 
 def census_numpy(offsets, traits, status, affiliation, trust, cohesion, members, trust_sum,
-                 cohesion_sum, report_sum, youth, youth_recruited):
+                 cohesion_sum, report_sum, youth, youth_recruited, trust_sum_all):
     """NumPy twin of :func:`census`."""
     n_cells = len(offsets) - 1
     cell = np.repeat(np.arange(n_cells), np.diff(offsets))
@@ -123,6 +127,7 @@ def census_numpy(offsets, traits, status, affiliation, trust, cohesion, members,
     report_sum[:] = np.bincount(cell[reporting], weights=t[reporting], minlength=n_cells)
     youth[:] = np.bincount(cell[is_youth], minlength=n_cells)
     youth_recruited[:] = np.bincount(cell[is_youth & ~free], minlength=n_cells)
+    trust_sum_all[:] = np.bincount(cell, weights=t, minlength=n_cells)
 
 
 @njit(cache=True)

@@ -37,7 +37,8 @@ def dialogue_step(offsets, traits, trust, cohesion, harm_memory, p_reach, female
         trust, cohesion, harm_memory: float32 [n], in [0, 1] (updated).
         p_reach: float64 [n_cells], base weekly probability of taking part.
         female_factor, male_factor, youth_factor, elder_factor: float64 [n_cells].
-        trust_gain: float64 [n_cells], gain in trust per session reached.
+        trust_gain: float64 [n_cells], gain in trust per session reached, in [-1, 1]
+            (negative: the session backfires).
         cohesion_gain, voice, eps, mu: floats.
         key: stream key; step: model step.
         participants: int64 [n_cells], written: members reached.
@@ -54,7 +55,7 @@ def dialogue_step(offsets, traits, trust, cohesion, harm_memory, p_reach, female
             p = _reach(traits[i], c, p_reach, female_factor, male_factor, youth_factor, elder_factor)
             if uniform(key, step, i, 0) < p:
                 x = np.float64(trust[i])
-                x += tg * (1.0 - x)
+                x += tg * (1.0 - x) if tg >= 0.0 else tg * x
                 trust[i] = np.float32(x)
                 z = np.float64(cohesion[i])
                 cohesion[i] = np.float32(z + cohesion_gain * (1.0 - z))
@@ -88,7 +89,8 @@ def dialogue_step_numpy(offsets, traits, trust, cohesion, harm_memory, p_reach, 
          * np.where(youth, youth_factor[cell], elder_factor[cell]))
     took_part = (p_reach[cell] > 0.0) & (uniform_numpy(key, step, rows, 0) < p)
     x = trust.astype(np.float64)
-    x = np.where(took_part, x + trust_gain[cell] * (1.0 - x), x)
+    tg = trust_gain[cell]
+    x = np.where(took_part, x + np.where(tg >= 0.0, tg * (1.0 - x), tg * x), x)
     trust[:] = x.astype(np.float32)
     z = cohesion.astype(np.float64)
     cohesion[:] = np.where(took_part, z + cohesion_gain * (1.0 - z), z).astype(np.float32)

@@ -4,7 +4,9 @@ Per member and week:
 
 1. harm memory ``g``: ``g += harm_gain * (1 - g)`` when harmed by the forces (same draw as
    the trust kernel), ``g += violence_gain * (1 - g)`` when harmed by armed or communal
-   violence; then it fades, ``g *= (1 - forget) * (1 - resolve * justice[c])``: justice
+   violence, ``g += hearsay_gain * (1 - g)`` when hearing of the forces' harm or abuse to
+   others (the trust kernel's draw: anger spreads through families and communities); then it
+   fades, ``g *= (1 - forget) * (1 - resolve * justice[c])``: justice
    resolves grievances;
 2. hardship ``H = h * (1 - job_relief)`` for an employed young person, ``h`` otherwise;
 3. grievance ``G = min(1, H * (1 - L[c]) + g)`` (Epstein's G = H(1 - L) plus harm);
@@ -26,9 +28,10 @@ _NOT_SYMPATHISER = np.uint8(255 - SYMPATHISER)
 
 @njit(parallel=True, cache=True)
 def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm_memory,
-                   legitimacy, justice, risk, p_harm_forces, p_harm_violence, harm_gain,
-                   violence_gain, forget, resolve, job_relief, trust_weight, threshold,
-                   key_harm_forces, key_harm_violence, step, sympathisers, grievance_sum):
+                   legitimacy, justice, risk, p_harm_forces, p_harm_violence, p_hear_bad,
+                   harm_gain, violence_gain, hearsay_gain, forget, resolve, job_relief,
+                   trust_weight, threshold, key_harm_forces, key_harm_violence, key_hear, step,
+                   sympathisers, grievance_sum):
     """Update harm memory and the sympathiser bit in place; sum per cell.
 
     Args:
@@ -38,8 +41,10 @@ def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm
         harm_memory: float32 [n], grievance from harm in [0, 1] (updated).
         legitimacy, justice, risk: float64 [n_cells]: L, justice access, perceived risk P.
         p_harm_forces, p_harm_violence: float64 [n_cells], weekly harm probabilities.
-        harm_gain, violence_gain, forget, resolve, job_relief, trust_weight, threshold: floats.
-        key_harm_forces, key_harm_violence: stream keys (the same as the trust kernel's).
+        p_hear_bad: float64 [n_cells], weekly probability of hearing of the forces' harm.
+        harm_gain, violence_gain, hearsay_gain, forget, resolve, job_relief, trust_weight,
+            threshold: floats.
+        key_harm_forces, key_harm_violence, key_hear: stream keys (the trust kernel's).
         step: model step.
         sympathisers: int64 [n_cells], written: members supporting armed groups.
         grievance_sum: float64 [n_cells], written: sum of G over the cell's members.
@@ -51,6 +56,7 @@ def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm
         p_risk = risk[c]
         pf = p_harm_forces[c]
         pv = p_harm_violence[c]
+        pb = p_hear_bad[c]
         n_symp = 0
         g_sum = 0.0
         for i in range(offsets[c], offsets[c + 1]):
@@ -59,6 +65,8 @@ def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm
                 g += harm_gain * (1.0 - g)
             if uniform(key_harm_violence, step, i, 0) < pv:
                 g += violence_gain * (1.0 - g)
+            if uniform(key_hear, step, i, 0) < pb:
+                g += hearsay_gain * (1.0 - g)
             g *= fade
             harm_memory[i] = np.float32(g)
             h = np.float64(hardship[i])
@@ -77,9 +85,10 @@ def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm
 
 
 def grievance_step_numpy(offsets, traits, status, hardship, risk_aversion, trust, harm_memory,
-                         legitimacy, justice, risk, p_harm_forces, p_harm_violence, harm_gain,
-                         violence_gain, forget, resolve, job_relief, trust_weight, threshold,
-                         key_harm_forces, key_harm_violence, step, sympathisers, grievance_sum):
+                         legitimacy, justice, risk, p_harm_forces, p_harm_violence, p_hear_bad,
+                         harm_gain, violence_gain, hearsay_gain, forget, resolve, job_relief,
+                         trust_weight, threshold, key_harm_forces, key_harm_violence, key_hear,
+                         step, sympathisers, grievance_sum):
     """NumPy twin of :func:`grievance_step`; grievance sums agree to float rounding."""
     n_cells = len(offsets) - 1
     rows = np.arange(len(trust))
@@ -89,6 +98,8 @@ def grievance_step_numpy(offsets, traits, status, hardship, risk_aversion, trust
     g = np.where(hf, g + harm_gain * (1.0 - g), g)
     hv = uniform_numpy(key_harm_violence, step, rows, 0) < p_harm_violence[cell]
     g = np.where(hv, g + violence_gain * (1.0 - g), g)
+    hb = uniform_numpy(key_hear, step, rows, 0) < p_hear_bad[cell]
+    g = np.where(hb, g + hearsay_gain * (1.0 - g), g)
     g = g * ((1.0 - forget) * (1.0 - resolve * justice[cell]))
     harm_memory[:] = g.astype(np.float32)
     h = hardship.astype(np.float64)

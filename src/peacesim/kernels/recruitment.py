@@ -2,8 +2,9 @@
 
 Per member and week: a recruited member returns to the community with probability
 ``p_return[c]``; a young sympathiser who is not recruited joins the armed group recruiting in
-the cell (``group_at_cell[c]``) with probability ``p_join[c]``, times ``employed_factor`` if
-employed.
+the cell (``group_at_cell[c]``) with probability ``p_join[c] * (1 + revenge * g)``, ``g``
+their memory of harm (harm suffered or heard of: the motive of revenge that makes the forces'
+accuracy matter, Bennett 2008), times ``employed_factor`` if employed, at most 1.
 """
 
 from __future__ import annotations
@@ -16,17 +17,19 @@ from peacesim.random import uniform, uniform_numpy
 
 
 @njit(parallel=True, cache=True)
-def recruitment_step(offsets, traits, status, affiliation, group_at_cell, p_join, p_return,
-                     employed_factor, key, step, joined, returned):
+def recruitment_step(offsets, traits, status, affiliation, harm_memory, group_at_cell, p_join,
+                     p_return, employed_factor, revenge, key, step, joined, returned):
     """Update ``affiliation`` in place (-1 = not recruited); count per cell.
 
     Args:
         offsets: int64 [n_cells + 1].
         traits, status: uint8 [n] bit columns (read).
         affiliation: int16 [n], armed group index or -1 (updated).
+        harm_memory: float32 [n], memory of harm in [0, 1] (read).
         group_at_cell: int64 [n_cells], group recruiting in the cell or -1.
         p_join, p_return: float64 [n_cells], weekly probabilities.
         employed_factor: multiplier of p_join for employed youth, in [0, 1].
+        revenge: relative rise of p_join per unit of harm memory (>= 0).
         key: stream key; step: model step.
         joined, returned: int64 [n_cells], written.
     """
@@ -46,6 +49,7 @@ def recruitment_step(offsets, traits, status, affiliation, group_at_cell, p_join
             if g < 0 or not (traits[i] & YOUTH) or not (status[i] & SYMPATHISER):
                 continue
             p = pj * employed_factor if (status[i] & EMPLOYED) else pj
+            p *= 1.0 + revenge * np.float64(harm_memory[i])
             if uniform(key, step, i, 0) < p:
                 affiliation[i] = g
                 n_join += 1
@@ -53,8 +57,9 @@ def recruitment_step(offsets, traits, status, affiliation, group_at_cell, p_join
         returned[c] = n_return
 
 
-def recruitment_step_numpy(offsets, traits, status, affiliation, group_at_cell, p_join, p_return,
-                           employed_factor, key, step, joined, returned):
+def recruitment_step_numpy(offsets, traits, status, affiliation, harm_memory, group_at_cell,
+                           p_join, p_return, employed_factor, revenge, key, step, joined,
+                           returned):
     """NumPy twin of :func:`recruitment_step`."""
     n_cells = len(offsets) - 1
     rows = np.arange(len(affiliation))
@@ -65,6 +70,7 @@ def recruitment_step_numpy(offsets, traits, status, affiliation, group_at_cell, 
     eligible = (~recruited & (g >= 0) & ((traits & YOUTH) != 0)
                 & ((status & SYMPATHISER) != 0))
     p = np.where((status & EMPLOYED) != 0, p_join[cell] * employed_factor, p_join[cell])
+    p = p * (1.0 + revenge * harm_memory.astype(np.float64))
     join = eligible & (uniform_numpy(key, step, rows, 0) < p)
     affiliation[back] = -1
     affiliation[join] = g[join]

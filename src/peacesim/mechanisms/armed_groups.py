@@ -47,12 +47,17 @@ class ArmedGroupParams:
         range_cells: How far it moves, in cells. Assumed 2.
         candidates: Cells considered when moving. Assumed 6.
         protection_aversion: Weight of forces nearby in a cell's score for a group. Assumed 1.
-        join_rate: Weekly probability that a young sympathiser joins a group at full local
-            presence. Assumed 0.005 (keeps the baseline near its starting strength).
+        join_rate: Weekly probability that a young sympathiser with no memory of harm joins a
+            group at full local presence. 0.001, set by hand with the other defaults so that
+            the baseline keeps about its starting strength (about 8,000 fighters over five
+            years; plausible 0.0002-0.005).
         presence_half: Fighters in and around a cell at which recruitment is at half its
             rate (people). Assumed 100.
         employed_factor: Relative chance that an employed young sympathiser joins. Assumed
             0.3.
+        revenge: Relative rise of a sympathiser's chance to join per unit of their memory of
+            harm (suffered, or heard of: harm_memory in [0, 1]). Assumed 5 (plausible 0-20):
+            the motive that makes the forces' accuracy matter (Bennett 2008).
         return_rate: Weekly probability that a recruit leaves the group. Assumed 0.01.
         attrition: Weekly share of fighters lost to desertion and other causes. Assumed 0.008.
         external_support: Fighters a week joining a group from outside the simulated
@@ -72,9 +77,10 @@ class ArmedGroupParams:
     range_cells: int = bounded(2, 1, 50)
     candidates: int = bounded(6, 1, 100)
     protection_aversion: float = nonneg(1.0)
-    join_rate: float = share(0.005)
+    join_rate: float = share(0.001)
     presence_half: float = positive(100.0)
     employed_factor: float = share(0.3)
+    revenge: float = nonneg(5.0, hi=1000.0)
     return_rate: float = share(0.01)
     attrition: float = share(0.008)
     external_support: float = nonneg(2.0)
@@ -109,7 +115,7 @@ class ArmedGroups(Mechanism):
                "violent events in the cell this week (attacks and clashes)", weekly=True),
     )
     reads = ("cells.sympathisers", "cells.units_near", "cells.deterrence", "cells.youth",
-             "cells.youth_recruited", "people.status")
+             "cells.youth_recruited", "people.status", "people.harm_memory")
     streams = ("act", "recruit")
     metrics = (
         Metric("armed_group_strength", "level", None, "Armed-group strength", "fighters",
@@ -195,8 +201,9 @@ class ArmedGroups(Mechanism):
         p_join = p.join_rate * near / (near + p.presence_half)
         p_return = np.full(model.world.n_cells, p.return_rate)
         recruitment_step(people.offsets, people.traits, people["status"], people["affiliation"],
-                         cells["group_at_cell"], p_join, p_return, p.employed_factor,
-                         self.stream("recruit"), t, cells["recruits"], cells["returns"])
+                         people["harm_memory"], cells["group_at_cell"], p_join, p_return,
+                         p.employed_factor, p.revenge, self.stream("recruit"), t,
+                         cells["recruits"], cells["returns"])
         g = self.groups
         if g.size:
             inflow = p.external_support * self.insecurity[g["region"]]

@@ -42,6 +42,8 @@ class Census(Mechanism):
                "sum of the trust of members who do not support armed groups"),
         Column("youth", np.int64, "members", "young members (15-34), recruited or not"),
         Column("youth_recruited", np.int64, "members", "young members in an armed group"),
+        Column("trust_sum_all", ACC, "members x score 0-1",
+               "sum of every member's trust in the security forces, recruited or not"),
     )
     reads = ("people.status", "people.affiliation", "people.trust", "people.cohesion")
     weights = (
@@ -58,7 +60,7 @@ class Census(Mechanism):
         census(people.offsets, people.traits, people["status"], people["affiliation"],
                people["trust"], people["cohesion"], cells["members"], cells["trust_sum"],
                cells["cohesion_sum"], cells["report_sum"], cells["youth"],
-               cells["youth_recruited"])
+               cells["youth_recruited"], cells["trust_sum_all"])
 
     def record(self, out: dict) -> None:
         """The weights of national means, per region."""

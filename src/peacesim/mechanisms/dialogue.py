@@ -7,6 +7,10 @@ women's participation also raises how much trust moves (the Interpeace/IMRAP pre
 women's participation helps restore trust between communities and forces; size assumed).
 Sessions in cells on an international border draw people from across it when
 ``cross_border`` is on (Sikasso - Hauts-Bassins dialogue on natural resources).
+
+What the forces just did in the area conditions the sessions they attend: the gain in trust is
+multiplied by ``1 - after_abuse * (1 - exp(-recent abuses))``, so that a session soon after an
+abuse does little, and after several it backfires (trust falls; assumed form and size).
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ class DialogueParams(Programme):
             Assumed 0.05.
         cross_border: Whether sessions on an international border reach across it.
         cross_border_share: Share of a border session's reach on the other side. Assumed 0.5.
+        after_abuse: How strongly recent abuses by the forces in the cell (abuse_memory) turn
+            a session's effect on trust down, and past zero into a backlash. Assumed 1.5
+            (0-3): one recent abuse leaves about a twentieth of the gain, two or more reverse
+            it.
         start, end, regions: When and where the programme runs.
     """
 
@@ -63,6 +71,7 @@ class DialogueParams(Programme):
     sdf_gain: float = share(0.05)
     cross_border: bool = False
     cross_border_share: float = share(0.5)
+    after_abuse: float = nonneg(1.5, hi=100.0)
 
 
 @mechanism
@@ -79,7 +88,8 @@ class Dialogue(Mechanism):
         Column("cross_border_dialogue", np.bool_, "flag",
                "cross-border dialogue on natural resources runs in the cell this week"),
     )
-    reads = ("cells.womens_boost", "cells.womens_sessions", "people.traits")
+    reads = ("cells.womens_boost", "cells.womens_sessions", "cells.abuse_memory",
+             "people.traits")
     writes = ("people.trust", "people.cohesion", "people.harm_memory", "cells.sdf_trust")
     streams = ("sessions", "reach")
     metrics = (
@@ -127,6 +137,8 @@ class Dialogue(Mechanism):
                           if pop.youth_share < 1 else 0.0)
         trust_gain = np.minimum(1.0, p.trust_gain * p.forces_participation
                                 * (1.0 + p.women_effect * women))
+        recent = 1.0 - np.exp(-cells["abuse_memory"])
+        trust_gain = np.clip(trust_gain * (1.0 - p.after_abuse * recent), -1.0, 1.0)
         people = model.people
         dialogue_step(people.offsets, people.traits, people["trust"], people["cohesion"],
                       people["harm_memory"], p_reach, female_f * np.ones(world.n_cells),

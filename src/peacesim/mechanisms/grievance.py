@@ -1,9 +1,19 @@
 """Grievance, legitimacy and support for armed groups (Epstein 2002 Model I, extended).
 
-Legitimacy per cell is the region's level, raised by justice programmes and lowered by the
-forces' recent abuses. Each member's grievance is hardship times (1 - legitimacy) plus the
-memory of harm; a member supports armed groups when grievance exceeds perceived risk (from
-units nearby, Epstein's ``P = 1 - exp(-k C/A)``) and trust in the forces by a threshold.
+Legitimacy per cell moves each week by a share ``legitimacy_rate`` toward its target: the
+region's level, raised by what justice programmes add and lowered by the memory of the forces'
+harm (legitimacy builds over months, it does not jump). Each member's grievance is hardship
+times (1 - legitimacy) plus the memory of harm, which grows when they are harmed and when they
+hear of the forces' harm to others (anger travels through families and communities); a member
+supports armed groups when grievance exceeds perceived risk (from units nearby, Epstein's
+``P = 1 - exp(-k C/A)``) and trust in the forces by a threshold.
+
+Epstein's ratio ``C/A`` (units near / armed actives near) is continuous by default; ``arrest_
+ratio: floor`` uses ``floor(C/A)`` as NetLogo's Rebellion does. The default is continuous
+because C and A here are expected numbers over a 28 km cell (units near and fighters near
+scaled by ``armed_scale``), not counts of agents in a vision radius: flooring them would make
+risk jump at arbitrary cell-level thresholds. With a continuous ratio Epstein's model is
+near-quiescent (docs/validation/epstein.md); the main model's outbursts are not its purpose.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from peacesim.config.fields import nonneg, positive, share
 from peacesim.dtypes import ACC, FLAG, REAL
 from peacesim.kernels.grievance import grievance_step
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
-from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE
+from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, HEARD
 from peacesim.results import Metric
 
 
@@ -38,7 +48,15 @@ class GrievanceParams:
             (people). Assumed 50.
         abuse_decay: Weekly fading of the memory of abuses that lowers legitimacy. Assumed 0.05.
         abuse_weight: Loss of legitimacy per unit of abuse memory. Assumed 10.
-        justice_legitimacy: Gain in legitimacy per unit of added justice access. Assumed 0.3.
+        justice_legitimacy: Gain in legitimacy per unit of added justice resolution.
+            Assumed 0.3 (0-1).
+        legitimacy_rate: Weekly share of the gap to its target that legitimacy closes.
+            Assumed 0.04 (about six months; plausible 0.01-0.2).
+        hearsay_gain: Share of the gap to full harm memory added on hearing of the forces'
+            harm or abuse to others. Assumed 0.15 (0-0.3).
+        arrest_ratio: ``continuous`` (default) or ``floor``: Epstein's C/A or floor(C/A)
+            (Epstein 2002; NetLogo's Rebellion floors it). The default is argued in the
+            module docstring and docs/ODD.md.
     """
 
     harm_gain: float = share(0.5)
@@ -53,6 +71,15 @@ class GrievanceParams:
     abuse_decay: float = share(0.05)
     abuse_weight: float = nonneg(10.0)
     justice_legitimacy: float = nonneg(0.3)
+    legitimacy_rate: float = share(0.04)
+    hearsay_gain: float = share(0.15)
+    arrest_ratio: str = "continuous"
+
+    def check(self) -> None:
+        """``arrest_ratio`` is continuous or floor."""
+        if self.arrest_ratio not in ("continuous", "floor"):
+            raise ValueError(f"grievance.arrest_ratio={self.arrest_ratio!r}; allowed: "
+                             "continuous, floor")
 
 
 @mechanism
@@ -81,7 +108,7 @@ class Grievance(Mechanism):
     )
     reads = ("people.trust", "people.traits", "cells.justice_boost", "cells.justice",
              "cells.armed_near", "cells.units_near", "cells.p_harm_forces",
-             "cells.p_harm_violence")
+             "cells.p_harm_violence", "cells.p_hear_bad")
     metrics = (
         Metric("armed_group_support", "share", "everyone", "Support for armed groups",
                "% of members", "share of community members who support armed groups",
@@ -109,19 +136,26 @@ class Grievance(Mechanism):
         p, model, cells = self.params, self.model, self.model.cells
         abuse = cells["abuse"]
         abuse[:] = abuse * (1.0 - p.abuse_decay) + cells["p_harm_forces"]
-        cells["legitimacy"][:] = np.clip(
-            self.legitimacy_base + p.justice_legitimacy * cells["justice_boost"] - p.abuse_weight * abuse, 0.0, 1.0)
+        target = np.clip(self.legitimacy_base + p.justice_legitimacy * cells["justice_boost"]
+                         - p.abuse_weight * abuse, 0.0, 1.0)
+        legitimacy = cells["legitimacy"]
+        legitimacy += p.legitimacy_rate * (target - legitimacy)
         with np.errstate(over="ignore"):  # a tiny armed_scale gives inf actives: P -> 0
             actives = 1.0 + cells["armed_near"] / p.armed_scale
-        cells["risk"][:] = 1.0 - np.exp(-p.k * cells["units_near"] / actives)
+        ratio = cells["units_near"] / actives
+        if p.arrest_ratio == "floor":
+            ratio = np.floor(ratio)
+        cells["risk"][:] = 1.0 - np.exp(-p.k * ratio)
         people = model.people
+        streams = model.streams
         grievance_step(people.offsets, people.traits, people["status"], people["hardship"],
                        people["risk_aversion"], people["trust"], people["harm_memory"],
                        cells["legitimacy"], cells["justice"], cells["risk"], cells["p_harm_forces"],
-                       cells["p_harm_violence"], p.harm_gain, p.violence_gain, p.forget,
-                       p.resolve, p.job_relief, p.trust_weight, p.threshold,
-                       model.streams[HARMED_BY_FORCES], model.streams[HARMED_BY_VIOLENCE], t,
-                       cells["sympathisers"], cells["grievance_sum"])
+                       cells["p_harm_violence"], cells["p_hear_bad"], p.harm_gain,
+                       p.violence_gain, p.hearsay_gain, p.forget, p.resolve, p.job_relief,
+                       p.trust_weight, p.threshold, streams[HARMED_BY_FORCES],
+                       streams[HARMED_BY_VIOLENCE], streams[HEARD], t, cells["sympathisers"],
+                       cells["grievance_sum"])
 
     def record(self, out: dict) -> None:
         """Support, grievance and legitimacy per region."""

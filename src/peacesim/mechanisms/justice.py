@@ -1,8 +1,19 @@
-"""Access to justice, official and traditional.
+"""Access to justice through two channels, official and traditional, that build up over months.
 
-Justice resolves grievances (the grievance kernel fades harm memory faster with access) and
-raises the perceived legitimacy of governance. A programme closes a share ``access`` of the
-gap between a region's access and full access, where and when it runs.
+Each cell has a capacity of each channel, in [0, 1]: the share of grievances that can reach
+it. A region's ``justice_access`` is split between them by ``official_share``; a programme
+closes a share ``access`` of the gap to full access, split the same way, where and when it
+runs. Capacity does not appear at once: each channel moves toward its target by a share
+``speed`` a week (courts take longer to open than councils of elders to meet), and falls back
+the same way when a programme ends.
+
+Resolution (``cells.justice``, read by the grievance kernel: harm memory fades faster) is
+each channel's capacity times the trust people place in it. Only the official channel can
+sanction the forces: ``accountability = sanctions * official capacity``, which lowers the
+forces' impunity (:mod:`peacesim.mechanisms.abuse`) and spares part of the trust lost on
+hearing of an abuse (the abuse is seen to be answered, :mod:`peacesim.mechanisms.trust`).
+Legitimacy rises with the programme's added resolution (``cells.justice_boost``), gradually,
+in the grievance mechanism.
 """
 
 from __future__ import annotations
@@ -19,48 +30,97 @@ from peacesim.results import Metric
 
 @dataclass
 class JusticeParams(Programme):
-    """Access-to-justice programme.
+    """Access-to-justice programme and the two channels.
 
     Attributes:
         access: Share of the gap to full justice access closed by the programme. 0 = none.
+        official_share: Share of access (the region's and the programme's) through official
+            courts; the rest through traditional mechanisms (elders, religious leaders, cadis).
+            Assumed 0.5 (0.2-0.8).
+        official_speed: Weekly share of the gap to its target an official channel's capacity
+            closes. Assumed 0.04 (about half a year to build up; plausible 0.01-0.2).
+        traditional_speed: The same for traditional justice. Assumed 0.12 (about two months;
+            0.04-0.5).
+        official_trust: Share of grievances brought to official courts that people accept as
+            resolved. Assumed 0.5 (0.2-0.9).
+        traditional_trust: The same for traditional justice. Assumed 0.8 (0.5-1): IMRAP's
+            consultations report more trust in traditional than in state justice (assumed
+            size).
+        sanctions: Share of the forces' abuses brought to official justice that end in a
+            sanction, at full official capacity. Assumed 0.3 (0-1).
         start, end, regions: When and where.
     """
 
     access: float = share(0.0)
+    official_share: float = share(0.5)
+    official_speed: float = share(0.04)
+    traditional_speed: float = share(0.12)
+    official_trust: float = share(0.5)
+    traditional_trust: float = share(0.8)
+    sanctions: float = share(0.3)
 
 
 @mechanism
 class Justice(Mechanism):
-    """Effective justice access per cell."""
+    """Capacity of each justice channel per cell; resolution and accountability."""
 
     name = "justice"
     phases = {"programmes": "provide"}
     Params = JusticeParams
-
     owns = (
-        Column("justice", ACC, "share 0-1", "share of grievances that can reach justice",
+        Column("justice_official", ACC, "share 0-1",
+               "capacity of official justice: share of grievances that can reach it",
+               bounds=(0, 1)),
+        Column("justice_traditional", ACC, "share 0-1",
+               "capacity of traditional justice", bounds=(0, 1)),
+        Column("justice", ACC, "share 0-1",
+               "share of grievances resolved: each channel's capacity times its trust",
                bounds=(0, 1)),
         Column("justice_boost", ACC, "share 0-1", "the programme's addition to that share"),
+        Column("accountability", ACC, "share 0-1",
+               "share of the forces' abuses sanctioned by official justice", bounds=(0, 1)),
     )
-    metrics = (Metric("justice_access", "share", "population", "Access to justice",
-                      "% of grievances", "share of grievances that can reach justice",
-                      scale=100.0),)
+    metrics = (
+        Metric("justice_access", "share", "population", "Access to justice",
+               "% of grievances", "share of grievances that can reach official or "
+               "traditional justice", scale=100.0),
+        Metric("accountability", "share", "population", "Accountability of the forces",
+               "% of abuses", "share of the forces' abuses sanctioned by official justice",
+               scale=100.0),
+    )
 
     def setup(self) -> None:
-        """Justice access per cell starts at its regional level."""
-        model = self.model
+        """Each channel's capacity starts at its share of the region's access."""
+        p, model = self.params, self.model
         self.base = model.world.per_cell(model.config.regions, "justice_access")
-        model.cells["justice"][:] = self.base
+        model.cells["justice_official"][:] = p.official_share * self.base
+        model.cells["justice_traditional"][:] = (1.0 - p.official_share) * self.base
+        self._resolution()
+
+    def _resolution(self) -> None:
+        p, cells = self.params, self.model.cells
+        official, traditional = cells["justice_official"], cells["justice_traditional"]
+        cells["justice"][:] = p.official_trust * official + p.traditional_trust * traditional
+        base = (p.official_trust * p.official_share
+                + p.traditional_trust * (1.0 - p.official_share)) * self.base
+        cells["justice_boost"][:] = np.maximum(0.0, cells["justice"] - base)
+        cells["accountability"][:] = p.sanctions * official
 
     def provide(self, t: int) -> None:
-        """Access this week."""
+        """Capacities move toward this week's targets; resolution and accountability."""
         p, cells = self.params, self.model.cells
-        boost = np.where(self.coverage(p, t), p.access * (1.0 - self.base), 0.0)
-        cells["justice_boost"][:] = boost
-        cells["justice"][:] = self.base + boost
+        added = np.where(self.coverage(p, t), p.access * (1.0 - self.base), 0.0)
+        target = self.base + added
+        official, traditional = cells["justice_official"], cells["justice_traditional"]
+        official += p.official_speed * (p.official_share * target - official)
+        traditional += p.traditional_speed * ((1.0 - p.official_share) * target - traditional)
+        self._resolution()
 
     def record(self, out: dict) -> None:
-        """People-weighted justice access per region."""
-        world = self.model.world
+        """People-weighted capacity and accountability per region."""
+        world, cells = self.model.world, self.model.cells
         w = world.people
-        out["justice_access"] = world.region_sum(self.model.cells["justice"] * w) / world.region_sum(w)
+        total = world.region_sum(w)
+        capacity = cells["justice_official"] + cells["justice_traditional"]
+        out["justice_access"] = world.region_sum(capacity * w) / total
+        out["accountability"] = world.region_sum(cells["accountability"] * w) / total

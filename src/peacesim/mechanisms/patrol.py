@@ -98,9 +98,6 @@ class PatrolParams:
             0.04.
         exposed: Civilians exposed to an engagement, each hurt with probability 1 - accuracy
             (people; Bennett 2008 exposes every civilian in range). Assumed 5.
-        abused: Civilians a unit of conduct 0 abuses in a week (people). Assumed 0.2.
-        contacts: Civilians a unit of conduct 1 has a good contact with in a week (people).
-            Assumed 100.
         protected: Civilians who feel protected after a successful engagement (people).
             Assumed 300.
         retaliation_window: Weeks after an attack on a unit during which it is less accurate.
@@ -124,8 +121,6 @@ class PatrolParams:
     info_accuracy: float = fields.share(0.5)
     loss_fraction: float = fields.share(0.04)
     exposed: float = nonneg(5.0)
-    abused: float = nonneg(0.2)
-    contacts: float = nonneg(100.0)
     protected: float = nonneg(300.0)
     retaliation_window: int = bounded(4, 0)
     retaliation_penalty: float = fields.share(0.3)
@@ -252,7 +247,7 @@ class Patrol(Mechanism):
         cells["deterrence"][:] = 1.0 - gets_through
 
     def operate(self, t: int) -> None:
-        """Units act in their cells: contact, abuse, engagements with armed groups."""
+        """Units engage armed groups in their cells (contact and abuse: the abuse mechanism)."""
         p, model, cells = self.params, self.model, self.model.cells
         u = self.units
         groups = model.tables["armed_groups"]
@@ -260,11 +255,11 @@ class Patrol(Mechanism):
         u["attacked_at"][cells["forces_attacked"][u["cell"]]] = t
         harm = np.empty(model.world.n_cells)
         protect = np.empty(model.world.n_cells)
-        operations(u["cell"], u["active"], u["accuracy"], u["conduct"], u["attacked_at"],
+        operations(u["cell"], u["active"], u["accuracy"], u["attacked_at"],
                    cells["group_at_cell"], groups["strength"], cells["info"], model.world.people,
                    p.effectiveness, p.detection, p.info_floor, p.info_accuracy,
                    p.retaliation_window,
-                   p.retaliation_penalty, p.exposed, p.abused, p.contacts, p.protected,
+                   p.retaliation_penalty, p.exposed, p.protected,
                    p.loss_fraction,
                    self.stream("engage"), t, harm, protect, cells["engagements"],
                    cells["successes"])

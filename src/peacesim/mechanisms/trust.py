@@ -1,10 +1,26 @@
 """Trust of community members in the security and defence forces.
 
 Each week (kernel :func:`peacesim.kernels.trust.trust_step`): experience of the forces
-(protection builds trust slowly, harm destroys it fast; harm by others that the forces did not
-prevent erodes it), drift toward the regional baseline, and bounded-confidence influence from
-neighbouring cells; then everyday conversations inside each cell (Deffuant et al. 2000
-encounters, :func:`peacesim.kernels.influence.deffuant_in_groups`).
+(protection and respectful contact build trust slowly, harm destroys it fast; harm by others
+that the forces did not prevent erodes it), word of mouth (news of the forces' abuses and of
+their protection reaches people who did not live it), drift toward the forces' reputation in
+the cell, and bounded-confidence influence from neighbouring cells; then everyday
+conversations inside each cell (Deffuant et al. 2000 encounters,
+:func:`peacesim.kernels.influence.deffuant_in_groups`).
+
+**Reputation** is a slow state per cell, a beta reputation with forgetting (Jøsang & Ismail
+2002): ``r <- memory * r + good``, ``s <- memory * s + negative_weight * bad``, where ``good``
+and ``bad`` are the shares of the cell's members who lived or heard of a good or a harmful act
+of the forces that week (hearsay weighted by ``hearsay_weight``), and
+``reputation = (prior * T0 + r) / (prior + r + s)``, ``T0`` the region's survey level. Trust
+drifts toward it, not toward the survey: what the forces do moves the anchor itself.
+
+**Word of mouth.** Each person harmed in an abuse is a story told to ``abuse_reach`` people,
+each harmed in an engagement to ``harm_reach``, each protected to ``protect_reach``; a share
+``news_local`` of the hearers live in the same cell, the rest anywhere in the region; stories
+circulate for several weeks (``news_decay``). A member hears bad news with probability
+``1 - exp(-stories heard per person)``, and loses ``hear_loss`` of their trust, less where
+justice sanctions the forces (``accountability``: the abuse is seen to be answered).
 """
 
 from __future__ import annotations
@@ -13,37 +29,68 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peacesim.config.fields import bounded, nonneg, share
+from peacesim.config.fields import bounded, nonneg, positive, share
 from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.influence import deffuant_in_groups
 from peacesim.kernels.trust import trust_step
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
-from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, PROTECTED
+from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, HEARD, PROTECTED
 from peacesim.results import Metric
 
 
 @dataclass
 class TrustParams:
-    """Trust from experience and social influence.
+    """Trust from experience, word of mouth, reputation and social influence.
 
     Attributes:
-        gain: Share of the gap to full trust closed by a good experience. Assumed 0.05.
+        gain: Share of the gap to full trust closed by a good experience. Assumed 0.05
+            (plausible 0.01-0.1).
         loss: Share of trust lost when harmed by the forces. Assumed 0.3: six times the gain,
             since trust is destroyed faster than it is built (Slovic 1993; the weight on
-            negative events in Jøsang & Ismail 2002).
+            negative events in Jøsang & Ismail 2002). Plausible 0.1-0.6.
         fail_loss: Share of trust lost when harmed by armed groups or communal violence with
-            no unit nearby (the forces failed to protect). Assumed 0.1.
-        drift: Weekly pull toward the regional baseline without reinforcement. Assumed 0.01
-            (half-life about 1.3 years).
+            no unit nearby (the forces failed to protect). Assumed 0.1 (0.02-0.3).
+        drift: Weekly pull toward the forces' reputation in the cell. Assumed 0.01 (half-life
+            about 1.3 years; plausible 0.002-0.05).
         spread: Spread of initial trust around the regional mean (Beta concentration
-            1/spread). Assumed 0.1.
+            1/spread). Assumed 0.1 (0.02-0.3).
         neighbour_eps: Bounded-confidence threshold for influence from neighbouring cells.
-            Assumed 0.2.
+            Assumed 0.2 (0.05-0.5).
         neighbour_mu: Weekly pull toward neighbouring cells' mean within that threshold.
-            Assumed 0.02.
-        encounters: Everyday conversations about the forces per member per week. Assumed 0.5.
-        eps: Bounded-confidence threshold in those conversations (Deffuant 2000). Assumed 0.2.
-        mu: Convergence rate in those conversations, at most 0.5 (meet halfway). Assumed 0.1.
+            Assumed 0.02 (0-0.1).
+        encounters: Everyday conversations about the forces per member per week. Assumed 0.5
+            (0-5).
+        eps: Bounded-confidence threshold in those conversations (Deffuant 2000). Assumed 0.2
+            (0.05-0.5).
+        mu: Convergence rate in those conversations, at most 0.5 (meet halfway). Assumed 0.1
+            (0.01-0.5).
+        abuse_reach: People who hear of each person harmed in an abuse by the forces (people).
+            Assumed 3000 (500-10000): deliberate killings and arrests are talked about across
+            a region (the Moura killings of March 2022 were national news).
+        harm_reach: People who hear of each person hurt in an engagement (people). Assumed 1000
+            (100-3000): casualties are known across their village and kin. With
+            grievance.hearsay_gain this is what carries the forces' accuracy to recruitment
+            (Bennett 2008); docs/VALIDATION.md measures it.
+        protect_reach: People who hear of each person protected by an operation (people).
+            Assumed 20 (0-500).
+        news_local: Share of a story's hearers in the victim's own cell (the rest anywhere in
+            its region). Assumed 0.5 (0.1-0.9).
+        news_decay: Share of the week's stories still told the next week. Assumed 0.7 (about
+            three weeks; plausible 0.3-0.9).
+        hear_loss: Share of trust lost on hearing of the forces' harm or abuse. Assumed 0.05
+            (0.01-0.15): less than living it (``loss``).
+        hear_gain: Share of the gap to full trust closed on hearing of a protection. Assumed
+            0.01 (0-0.05).
+        accountability_repair: Share of ``hear_loss`` spared where justice sanctions the
+            forces fully (cells.accountability = 1). Assumed 0.5 (0-1).
+        prior: Weight of the survey level in the reputation, in weeks of every member's
+            experience. Assumed 52 (10-260).
+        memory: Weekly share of past experience the reputation keeps. Assumed 0.99 (half-life
+            about 1.3 years; plausible 0.95-0.998).
+        negative_weight: Weight of a harmful act against a good one in the reputation (Jøsang
+            & Ismail 2002's asymmetry). Assumed 6 (loss / gain; plausible 1-10).
+        hearsay_weight: Weight of news heard against an act lived, in the reputation. Assumed
+            0.3 (0-1).
     """
 
     gain: float = share(0.05)
@@ -56,11 +103,23 @@ class TrustParams:
     encounters: float = nonneg(0.5, hi=100.0)  # run time grows with it; 100 a week is plenty
     eps: float = share(0.2)
     mu: float = bounded(0.1, 0.0, 0.5)
+    abuse_reach: float = nonneg(3000.0)
+    harm_reach: float = nonneg(1000.0)
+    protect_reach: float = nonneg(20.0)
+    news_local: float = share(0.5)
+    news_decay: float = bounded(0.7, 0.0, 0.999)
+    hear_loss: float = share(0.05)
+    hear_gain: float = share(0.01)
+    accountability_repair: float = share(0.5)
+    prior: float = positive(52.0)
+    memory: float = bounded(0.99, 0.0, 0.9999)
+    negative_weight: float = nonneg(6.0)
+    hearsay_weight: float = share(0.3)
 
 
 @mechanism
 class Trust(Mechanism):
-    """Updates each member's trust in the forces."""
+    """Updates each member's trust in the forces and the forces' reputation per cell."""
 
     name = "trust"
     phases = {"trust": "update"}
@@ -72,14 +131,36 @@ class Trust(Mechanism):
         Column("harmed_forces", np.int64, "members", "members harmed by the forces this week"),
         Column("harmed_violence", np.int64, "members",
                "members harmed by armed groups or clashes this week"),
+        Column("heard_bad", np.int64, "members",
+               "members who heard of the forces' harm or abuse this week"),
+        Column("bad_news", ACC, "hearings", "stories of the forces' harm told in the cell, "
+               "weighted by reach, still circulating"),
+        Column("good_news", ACC, "hearings", "stories of protection still circulating"),
+        Column("p_hear_bad", ACC, "probability 0-1",
+               "chance a member hears of the forces' harm or abuse this week", bounds=(0, 1)),
+        Column("p_hear_good", ACC, "probability 0-1",
+               "chance a member hears of a protection this week", bounds=(0, 1)),
+        Column("reputation_good", ACC, "share-weeks", "remembered good acts of the forces"),
+        Column("reputation_bad", ACC, "share-weeks", "remembered harmful acts, weighted"),
+        Column("reputation", ACC, "score 0-1", "the forces' reputation in the cell",
+               bounds=(0, 1)),
     )
-    reads = ("cells.trust_sum", "cells.members", "cells.units_near", "cells.p_protect",
-             "cells.p_harm_forces", "cells.p_harm_violence")
+    reads = ("cells.trust_sum", "cells.trust_sum_all", "cells.members", "cells.units_near",
+             "cells.p_protect", "cells.p_contact", "cells.p_harm_forces",
+             "cells.p_harm_violence", "cells.abuse_victims", "cells.accountability")
     streams = ("encounters",)
     metrics = (
-        Metric("trust_in_sdf", "share", "members", "Trust in the security forces",
-               "mean score, 0-1", "community members' mean trust in the security forces",
-               main=True),
+        Metric("trust_in_sdf", "share", "everyone", "Trust in the security forces",
+               "mean score, 0-1", "all community members' mean trust in the security forces "
+               "(recruited members included)", main=True),
+        Metric("trust_in_sdf_not_recruited", "share", "members",
+               "Trust in the forces (not recruited)", "mean score, 0-1",
+               "mean trust in the security forces of members not in armed groups"),
+        Metric("forces_reputation", "share", "population", "Forces' reputation",
+               "mean score, 0-1", "the forces' reputation that trust drifts toward"),
+        Metric("heard_of_abuse", "share", "everyone", "Heard of the forces' harm",
+               "% of members", "share of members who heard of the forces' harm or abuse to "
+               "others in the week", scale=100.0, flow=True),
         Metric("civilian_harm", "count", None, "Civilians harmed", "people per week",
                "people harmed in the week by forces, armed groups or clashes (expected, "
                "people)", event=True),
@@ -89,39 +170,74 @@ class Trust(Mechanism):
     )
     maps = (MapLayer("trust_in_sdf", "Trust in the security forces", "score 0-1",
                      "mean trust in the forces of the cell's members not in armed groups (0 where "
-                     "there are none)"),)
+                     "there are none)"),
+            MapLayer("forces_reputation", "Forces' reputation", "score 0-1",
+                     "the forces' reputation in the cell", when=("end",)))
 
     def setup(self) -> None:
-        """Trust drawn around each region's survey level; cell baseline."""
+        """Trust drawn around each region's survey level; the reputation starts there."""
         model, world = self.model, self.model.world
         base = world.per_cell(model.config.regions, "trust_in_sdf")
-        self.baseline = base
+        self.survey = base
         kappa = 1.0 / max(self.params.spread, 1e-6)
         mean = np.clip(base[model.people.cell], 1e-3, 1 - 1e-3)
         rng = self.generator()
         model.people["trust"][:] = rng.beta(mean * kappa, (1 - mean) * kappa)
+        model.cells["reputation"][:] = base
+
+    def _news(self) -> None:
+        """Stories of the week, who hears them, and the reputation they build."""
+        p, cells, world = self.params, self.model.cells, self.model.world
+        people = np.maximum(world.people, 1.0)
+        harmed = cells["p_harm_forces"] * world.people
+        abused = np.minimum(cells["abuse_victims"], harmed)
+        bad = cells["bad_news"]
+        bad[:] = p.news_decay * bad + p.abuse_reach * abused + p.harm_reach * (harmed - abused)
+        good = cells["good_news"]
+        good[:] = p.news_decay * good + p.protect_reach * cells["p_protect"] * world.people
+        cells["p_hear_bad"][:] = self._hearing(bad, people)
+        cells["p_hear_good"][:] = self._hearing(good, people)
+        lived_good = 1.0 - (1.0 - cells["p_protect"]) * (1.0 - cells["p_contact"])
+        r, s = cells["reputation_good"], cells["reputation_bad"]
+        r[:] = p.memory * r + lived_good + p.hearsay_weight * cells["p_hear_good"]
+        s[:] = p.memory * s + p.negative_weight * (cells["p_harm_forces"]
+                                                   + p.hearsay_weight * cells["p_hear_bad"])
+        cells["reputation"][:] = (p.prior * self.survey + r) / (p.prior + r + s)
+
+    def _hearing(self, stories: np.ndarray, people: np.ndarray) -> np.ndarray:
+        """Probability that a member hears at least one of the stories told (Poisson)."""
+        p, world = self.params, self.model.world
+        per_region = world.region_sum(stories) / np.maximum(world.region_sum(world.people), 1.0)
+        per_person = p.news_local * stories / people + (1.0 - p.news_local) * per_region[
+            world.region]
+        return 1.0 - np.exp(-per_person)
 
     def update(self, t: int) -> None:
-        """Experience, drift and neighbour influence, then conversations within cells."""
+        """News and reputation; experience, hearing, drift and neighbours; conversations."""
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
         people = model.people
+        self._news()
         nbr_trust = world.neighbour_sum(cells["trust_sum"])
         nbr_members = world.neighbour_sum(cells["members"].astype(ACC))
         with np.errstate(invalid="ignore", divide="ignore"):
             nbr_mean = np.where(nbr_members > 0, nbr_trust / nbr_members, np.nan)
         unprotected = 1.0 / (1.0 + cells["units_near"])
+        p_good = 1.0 - (1.0 - cells["p_protect"]) * (1.0 - cells["p_contact"])
+        hear_loss = p.hear_loss * (1.0 - p.accountability_repair * cells["accountability"])
         streams = model.streams
-        trust_step(people.offsets, people["trust"], cells["p_protect"], cells["p_harm_forces"],
-                   cells["p_harm_violence"], unprotected, self.baseline, nbr_mean, p.gain,
-                   p.loss, p.fail_loss, p.drift, p.neighbour_eps, p.neighbour_mu,
-                   streams[PROTECTED], streams[HARMED_BY_FORCES], streams[HARMED_BY_VIOLENCE], t,
-                   cells["harmed_forces"], cells["harmed_violence"])
+        trust_step(people.offsets, people["trust"], p_good, cells["p_harm_forces"],
+                   cells["p_harm_violence"], unprotected, cells["p_hear_bad"],
+                   cells["p_hear_good"], hear_loss, cells["reputation"], nbr_mean, p.gain,
+                   p.loss, p.fail_loss, p.hear_gain, p.drift, p.neighbour_eps, p.neighbour_mu,
+                   streams[PROTECTED], streams[HARMED_BY_FORCES], streams[HARMED_BY_VIOLENCE],
+                   streams[HEARD], t, cells["harmed_forces"], cells["harmed_violence"],
+                   cells["heard_bad"])
         pairs = np.floor(p.encounters * people.counts / 2.0 + 0.5).astype(np.int64)
         deffuant_in_groups(people["trust"], people.offsets, pairs, p.eps, p.mu,
                            self.stream("encounters"), t)
 
     def record(self, out: dict) -> None:
-        """Mean trust (members not recruited) and people harmed, per region.
+        """Mean trust (all members; not recruited), reputation, hearing and harm, per region.
 
         People harmed are the expected numbers, sum over cells of the harm probability times
         the cell's people, so they do not depend on how many members represent them; the
@@ -129,13 +245,24 @@ class Trust(Mechanism):
         """
         world, cells = self.model.world, self.model.cells
         members = world.region_sum(cells["members"].astype(ACC))
-        out["trust_in_sdf"] = world.region_sum(cells["trust_sum"]) / np.maximum(members, 1)
+        everyone = world.region_sum(self.model.people.counts.astype(ACC))
+        out["trust_in_sdf"] = world.region_sum(cells["trust_sum_all"]) / np.maximum(everyone, 1)
+        out["trust_in_sdf_not_recruited"] = (world.region_sum(cells["trust_sum"])
+                                             / np.maximum(members, 1))
+        w = world.people
+        out["forces_reputation"] = world.region_sum(cells["reputation"] * w) / np.maximum(
+            world.region_sum(w), 1e-300)
+        out["heard_of_abuse"] = world.region_sum(cells["heard_bad"].astype(ACC)) / np.maximum(
+            everyone, 1)
         by_forces = world.region_sum(cells["p_harm_forces"] * world.people)
         by_others = world.region_sum(cells["p_harm_violence"] * world.people)
         out["civilian_harm"] = by_forces + by_others
         out["harm_by_forces"] = by_forces
 
     def map_values(self, name: str) -> np.ndarray:
-        """Mean trust in the forces per cell (members not recruited; 0 in empty cells)."""
+        """Mean trust in the forces per cell (members not recruited; 0 in empty cells), or the
+        forces' reputation."""
         c = self.model.cells
+        if name == "forces_reputation":
+            return c["reputation"].copy()
         return c["trust_sum"] / np.maximum(c["members"], 1)
