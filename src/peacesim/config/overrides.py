@@ -151,7 +151,7 @@ def prepare_overrides(overrides: list[str]) -> list[str]:
         message = unknown_key_message(key)
         if message:
             raise ConfigError(message)
-        default = schema_keys()[key]
+        default = schema_keys().get(key)  # None: a new region's key (the validator checks it)
         if isinstance(default, int) and not isinstance(default, bool):
             is_function = value.strip().endswith(")") and "(" in value
             if not is_function:
