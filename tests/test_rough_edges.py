@@ -1,5 +1,7 @@
-"""What a new user hits first (issue 16): one-line errors, silent no-ops refused, the run's
-own output, and the docs' numbers checked against the committed results.
+"""What a new user hits first (issue 16): errors, silent no-ops, the run's output, the docs.
+
+One-line errors, silent no-ops refused, the run's own output, and the docs' numbers checked
+against the committed results.
 
 Errors are checked as a user meets them: ``python -m peacesim`` in a subprocess (or
 :func:`peacesim.cli.main` in-process where nothing is launched), one line on stderr, exit
@@ -65,6 +67,7 @@ def _config_error(overrides: list[str], scenario: str = "baseline") -> str:
 
 # ------------------------------------------------------------------------ files of one's own
 def test_yaml_syntax_error_names_the_file_and_line(tmp_path):
+    """Yaml syntax error names the file and line."""
     scen = tmp_path / "mine" / "scenario"
     scen.mkdir(parents=True)
     (scen / "broken.yaml").write_text("# @package _global_\nscenario:\n  name: broken\n"
@@ -81,6 +84,7 @@ def test_yaml_syntax_error_names_the_file_and_line(tmp_path):
 
 
 def test_scenario_without_package_line_says_what_to_add(tmp_path, capsys):
+    """Scenario without package line says what to add."""
     scen = tmp_path / "scenario"
     scen.mkdir()
     (scen / "mine.yaml").write_text("scenario:\n  name: mine\nsteps: 3\n")
@@ -91,6 +95,7 @@ def test_scenario_without_package_line_says_what_to_add(tmp_path, capsys):
 
 
 def test_new_scenario_writes_a_template_that_runs(tmp_path, capsys):
+    """New scenario writes a template that runs."""
     assert main(["new-scenario", "my_centre", "--config-dir", str(tmp_path)]) == 0
     path = tmp_path / "scenario" / "my_centre.yaml"
     text = path.read_text()
@@ -107,6 +112,7 @@ def test_new_scenario_writes_a_template_that_runs(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- output folder
 def test_unwritable_output_folder_is_one_line_and_nothing_runs(tmp_path, capsys):
+    """Unwritable output folder is one line and nothing runs."""
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
     # As root chmod does not stop a write: a path under a regular file, and /proc, do.
@@ -119,6 +125,7 @@ def test_unwritable_output_folder_is_one_line_and_nothing_runs(tmp_path, capsys)
 # -------------------------------------------------------------------------------- Ctrl-C
 @pytest.mark.slow
 def test_ctrl_c_says_where_it_stopped_and_how_to_resume(tmp_path):
+    """Ctrl c says where it stopped and how to resume."""
     run_dir = tmp_path / "run"
     proc = subprocess.Popen(
         [sys.executable, "-m", "peacesim", "run", "steps=156", "population.size=60000",
@@ -142,6 +149,7 @@ def test_ctrl_c_says_where_it_stopped_and_how_to_resume(tmp_path):
 
 
 def test_interrupted_message_without_checkpoint_says_how_to_get_one(tmp_path):
+    """Interrupted message without checkpoint says how to get one."""
     from peacesim.cli import interrupted_message
     from peacesim.io import write_json
 
@@ -153,6 +161,7 @@ def test_interrupted_message_without_checkpoint_says_how_to_get_one(tmp_path):
 
 # --------------------------------------------------------------------------- overrides
 def test_integral_floats_are_accepted_for_integer_keys():
+    """Integral floats are accepted for integer keys."""
     cfg = peacesim.to_config(peacesim.load_config("baseline", ["population.size=1e4",
                                                                "steps=2.0"]))
     assert cfg.population.size == 10_000 and isinstance(cfg.population.size, int)
@@ -162,18 +171,21 @@ def test_integral_floats_are_accepted_for_integer_keys():
 
 
 def test_misspelt_key_names_the_closest_one(capsys):
+    """Misspelt key names the closest one."""
     assert "did you mean patrol.presence?" in _config_error(["patrol.presense=0.5"])
     line = main_error(["run", "patrol.presense=0.5"], capsys)
     assert "did you mean patrol.presence?" in line
 
 
 def test_unmatched_brackets_are_named(capsys):
+    """Unmatched brackets are named."""
     line = main_error(["run", "employment.regions=[mopti,gao"], capsys)
     assert "employment.regions=[mopti,gao" in line and "brackets do not match" in line
 
 
 @pytest.mark.skipif(shutil.which("srun") is not None, reason="this machine has Slurm")
 def test_slurm_launcher_without_slurm_is_refused_before_launching(tmp_path, capsys):
+    """Slurm launcher without slurm is refused before launching."""
     line = main_error(["run", "-m", "hydra/launcher=slurm", *TINY,
                        f"hydra.sweep.dir={tmp_path / 'sweep'}"], capsys)
     assert "needs a Slurm cluster" in line and "hydra/launcher=submitit_local" in line
@@ -182,6 +194,7 @@ def test_slurm_launcher_without_slurm_is_refused_before_launching(tmp_path, caps
 
 # ------------------------------------------------------------------------ silent no-ops
 def test_programme_in_a_region_not_simulated_is_refused():
+    """Programme in a region not simulated is refused."""
     message = _config_error(["employment.regions=[kidal]"], scenario="central_mali")
     assert "employment.regions" in message and "kidal" in message
     assert "geography.regions" in message
@@ -193,12 +206,14 @@ def test_programme_in_a_region_not_simulated_is_refused():
 
 
 def test_programme_ending_before_it_starts_is_refused():
+    """Programme ending before it starts is refused."""
     message = _config_error(["employment.start=100", "employment.end=50"])
     assert "employment.end=50" in message and "employment.start=100" in message
     peacesim.load_config("baseline", ["employment.start=100", "employment.end=-1"])
 
 
 def test_programme_starting_after_the_last_step_is_a_warning():
+    """Programme starting after the last step is a warning."""
     cfg = peacesim.to_config(peacesim.load_config("central_mali", ["steps=20"]))
     warnings = programme_warnings(cfg)
     assert warnings == [
@@ -209,6 +224,7 @@ def test_programme_starting_after_the_last_step_is_a_warning():
 
 
 def test_sweep_checks_every_combination_before_any_job(tmp_path, capsys):
+    """Sweep checks every combination before any job."""
     sweep = tmp_path / "sweep"
     line = main_error(["run", "-m", "patrol.moc.share=0,0.6", "patrol.un.share=0.2,0.5",
                        *TINY, f"hydra.sweep.dir={sweep}"], capsys)
@@ -221,6 +237,7 @@ def test_sweep_checks_every_combination_before_any_job(tmp_path, capsys):
 
 # ------------------------------------------------------------------------------ the run
 def test_progress_goes_to_stderr_and_the_summary_to_stdout(tmp_path):
+    """Progress goes to stderr and the summary to stdout."""
     done = cli("run", *TINY, "output.figures=false", f"hydra.run.dir={tmp_path / 'r'}",
                cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -233,6 +250,7 @@ def test_progress_goes_to_stderr_and_the_summary_to_stdout(tmp_path):
 
 
 def test_summary_prints_shares_in_per_cent_with_units():
+    """Summary prints shares in per cent with units."""
     text = format_summary({"armed_group_support_final": 0.00497,
                            "armed_group_support_mean": 0.01,
                            "attacks_final": 3.0, "attacks_mean": 2.5})
@@ -256,6 +274,7 @@ def test_cold_numba_cache_is_detected(tmp_path):
 
 
 def test_run_help_describes_every_key_in_one_line(capsys):
+    """Run help describes every key in one line."""
     assert main(["run", "--help"]) == 0
     text = capsys.readouterr().out
     rows = {ln.split()[0]: ln for ln in text.splitlines() if re.match(r"^[a-z_<>.]+\s", ln)}
@@ -275,6 +294,7 @@ def test_run_help_describes_every_key_in_one_line(capsys):
 
 # ---------------------------------------------------------------------- files of the run
 def test_manifest_lists_figures_and_report_and_auto_skips_them_in_sweep_jobs(tmp_path):
+    """Manifest lists figures and report and auto skips them in sweep jobs."""
     cfg = peacesim.load_config("baseline", TINY)
     single = tmp_path / "single"
     run_to_dir(cfg, single)
@@ -296,6 +316,7 @@ def test_manifest_lists_figures_and_report_and_auto_skips_them_in_sweep_jobs(tmp
 
 
 def test_rerun_without_figures_removes_the_old_ones(tmp_path):
+    """Rerun without figures removes the old ones."""
     run_to_dir(peacesim.load_config("baseline", TINY), tmp_path)
     assert (tmp_path / "report.html").is_file()
     run_to_dir(peacesim.load_config("baseline", [*TINY, "output.figures=false"]), tmp_path)
@@ -305,6 +326,7 @@ def test_rerun_without_figures_removes_the_old_ones(tmp_path):
 
 @pytest.mark.slow
 def test_a_sweep_prints_no_stray_mesa_step_line(tmp_path):
+    """A sweep prints no stray mesa step line."""
     done = cli("run", "-m", "seed=1,2", *TINY, f"hydra.sweep.dir={tmp_path / 's'}",
                cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -314,6 +336,7 @@ def test_a_sweep_prints_no_stray_mesa_step_line(tmp_path):
 
 @pytest.mark.slow
 def test_the_wheel_records_the_commit_it_was_built_from(tmp_path):
+    """The wheel records the commit it was built from."""
     pytest.importorskip("hatchling")
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
                           text=True)
@@ -330,12 +353,14 @@ def test_the_wheel_records_the_commit_it_was_built_from(tmp_path):
 
 
 def test_joblib_launcher_is_a_base_dependency():
+    """Joblib launcher is a base dependency."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert any(d.startswith("hydra-joblib-launcher") for d in project["dependencies"])
 
 
 # ------------------------------------------------------------------------- the library
 def test_import_keeps_the_users_multiprocessing_start_method():
+    """Import keeps the users multiprocessing start method."""
     for chosen in (None, "forkserver"):
         set_it = f"mp.set_start_method({chosen!r}); " if chosen else ""
         code = ("import multiprocessing as mp; " + set_it +
@@ -347,6 +372,7 @@ def test_import_keeps_the_users_multiprocessing_start_method():
 
 
 def test_build_model_is_exported_and_dicts_take_dotted_keys():
+    """Build model is exported and dicts take dotted keys."""
     model = peacesim.build_model({"population.size": 500, "steps": 2,
                                   "population.agent_objects": "none"})
     assert isinstance(model, peacesim.PeaceModel) and model.people.size == 500
@@ -361,6 +387,7 @@ def test_build_model_is_exported_and_dicts_take_dotted_keys():
 
 
 def test_scenario_is_in_the_defaults_and_debug_makes_a_small_checked_run():
+    """Scenario is in the defaults and debug makes a small checked run."""
     cfg = peacesim.to_config(peacesim.load_config("central_mali", ["debug=default"]))
     assert cfg.scenario.name == "central_mali"
     assert (cfg.steps, cfg.check, cfg.population.size) == (10, True, 2000)

@@ -367,12 +367,12 @@ def run_help() -> str:
         "share 0-1, count; other units are in the text. Details and sources: docs/ODD.md.",
         "Hydra's own options: --hydra-help; the composed config: --cfg job.",
         "",
-        f"{'key':{width}s}  {'default':>10s}  {'allowed':14s}  {'unit':9s}  meaning",
+        f"{'key':{width}s}  {'default':>9s}  {'allowed':13s}  {'unit':9s}  meaning",
     ]
     for key, default, allowed, unit, text in rows:
-        if len(default) > 10:
-            default = default[:9] + "…"
-        lines.append(f"{key:{width}s}  {default:>10s}  {allowed:14s}  {unit:9s}  {text}")
+        if len(default) > 9:
+            default = default[:8] + "…"
+        lines.append(f"{key:{width}s}  {default:>9s}  {allowed:13s}  {unit:9s}  {text}".rstrip())
     return "\n".join(lines)
 
 

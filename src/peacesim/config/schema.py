@@ -225,45 +225,81 @@ def parameter_rows(cls, prefix: str):
         yield key, default_text(value), range_text(f), docs.get(f.name, "")
 
 
-def unit_of(key: str, allowed: str, default: str) -> str:
-    """The unit of a parameter, from its name and range: weeks, share, count or "" (see text)."""
+def unit_of(key: str, allowed: str, default) -> str:
+    """The unit of a parameter, from its name, range and type: weeks, share, count or ""."""
     leaf = key.rsplit(".", 1)[-1]
     if leaf in ("steps", "start", "end") or leaf.endswith(("_window", "_weeks")):
         return "weeks"
+    if leaf == "seed":
+        return ""
     if allowed == "[0, 1]":
         return "share 0-1"
-    if allowed and "." not in default and default.lstrip("-").isdigit():
+    if allowed and isinstance(default, int) and not isinstance(default, bool):
         return "count"
     return ""
+
+
+def _compact_range(f: dataclasses.Field) -> str:
+    """Like :func:`range_text`, with large bounds short (``1e9``, ``2^63-1``)."""
+    if RANGE not in f.metadata:
+        return ""
+    lo, hi, lo_open = f.metadata[RANGE]
+
+    def fmt(x):
+        if math.isinf(x):
+            return "∞"
+        if x >= 2**63 - 1:
+            return "2^63-1"
+        if abs(x) >= 1e6:
+            return f"{x:.0e}".replace("+0", "").replace("+", "")
+        return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+    return f"{'(' if lo_open else '['}{fmt(lo)}, {fmt(hi)}{')' if math.isinf(hi) else ']'}"
+
+
+#: Longest description ``run --help`` prints on a key's line (the rest is in docs/ODD.md).
+HELP_TEXT_WIDTH = 72
 
 
 def help_rows() -> list[tuple[str, str, str, str, str]]:
     """``(key, default, allowed, unit, one-line description)`` of every config key.
 
-    The descriptions are the first sentence of each field's ``Attributes:`` entry (the
-    same text as docs/ODD.md's parameter tables); the regions' rows are shown once, as
-    ``regions.<id>.KEY``.
+    The description is the first sentence of each field's ``Attributes:`` entry (the text of
+    docs/ODD.md's parameter tables), shortened to :data:`HELP_TEXT_WIDTH` characters; the
+    regions' keys are shown once, as ``regions.<id>.KEY``.
     """
     cls = schema()
     instance = cls()
     out = []
 
-    def add(key, default, allowed, text):
-        first = re.split(r"(?<=[.;])\s", text.strip(), maxsplit=1)[0] if text else ""
-        out.append((key, default, allowed, unit_of(key, allowed, default), first))
+    def add(key, value, f, text):
+        first = re.split(r"(?<=\.)\s+(?=[A-Z(])", text.strip(), maxsplit=1)[0] if text else ""
+        if len(first) > HELP_TEXT_WIDTH:
+            first = first[: HELP_TEXT_WIDTH - 1].rstrip() + "…"
+        allowed = _compact_range(f)
+        shown = value if isinstance(value, str) else default_text(value)
+        out.append((key, shown, allowed, unit_of(key, range_text(f), value), first))
+
+    def walk(klass, prefix: str) -> None:
+        docs = attribute_docs(klass)
+        obj = klass()
+        for f in dataclasses.fields(klass):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(type(value), f"{prefix}{f.name}.")
+            else:
+                add(f"{prefix}{f.name}", value, f, docs.get(f.name, ""))
 
     for f in dataclasses.fields(cls):
         if f.name in RUN_DOCS:
-            add(f.name, default_text(getattr(instance, f.name)), range_text(f),
-                RUN_DOCS[f.name])
+            add(f.name, getattr(instance, f.name), f, RUN_DOCS[f.name])
     for f in dataclasses.fields(cls):
         value = getattr(instance, f.name)
         if dataclasses.is_dataclass(value):
-            for row in parameter_rows(type(value), f"{f.name}."):
-                add(*row)
+            walk(type(value), f"{f.name}.")
     region_docs = attribute_docs(RegionParams)
     for f in dataclasses.fields(RegionParams):
-        add(f"regions.<id>.{f.name}", "by region", range_text(f), region_docs.get(f.name, ""))
+        add(f"regions.<id>.{f.name}", "by region", f, region_docs.get(f.name, ""))
     return out
 
 
