@@ -145,16 +145,20 @@ def split_run_args(args: list[str]) -> tuple[list[str], list[str], str | None, b
     return flags, overrides, extra_dir, multirun
 
 
-#: A sweep's combinations checked before it starts (each a copy of the config, validated).
-MAX_CHECKED_COMBINATIONS = 20_000
+#: A sweep's combinations checked before it starts (about 1 ms each: each is a copy of the
+#: sections it changes, validated); a larger sweep has its first ones checked, with a warning.
+MAX_CHECKED_COMBINATIONS = 10_000
 
 
 def validate_overrides(overrides: list[str], extra_dir: str | None) -> list[str]:
     """Check every value a sweep can take, and every combination, before anything runs.
 
-    Each value is composed with Hydra on its own (types, ranges); then every combination of
-    the swept values is checked on a copy of the composed config (cross-field rules, such as
-    the MOC's and the UN's shares of the units), up to :data:`MAX_CHECKED_COMBINATIONS`.
+    The config is composed with Hydra once per choice of the swept groups (``scenario=a,b``)
+    with the first value of every swept key; each other value is then set on a copy of the
+    composed config (its type checked against the field's) and validated, and so is every
+    combination of the swept values (cross-field rules, such as the MOC's and the UN's
+    shares of the units), up to :data:`MAX_CHECKED_COMBINATIONS`. A value that cannot be set
+    on the dataclass (a new region's key) is composed with Hydra instead.
 
     Returns:
         Warnings to show (a programme that starts after the last step), each once.
@@ -162,7 +166,6 @@ def validate_overrides(overrides: list[str], extra_dir: str | None) -> list[str]
     Raises:
         ConfigError: One line naming the key (or the combination) and what is allowed.
     """
-    import copy
     import itertools
 
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -184,49 +187,59 @@ def validate_overrides(overrides: list[str], extra_dir: str | None) -> list[str]
         rest = [o for o in combo if not o.lstrip("+").startswith("scenario=")]
         return to_config(load_config(scenario, rest, config_dir_extra=extra_dir))
 
-    first: list[str] = []
-    variants: list[tuple[int, list[str]]] = []
-    swept: list[tuple[int, str, list]] = []  # (position, key, typed values) of value sweeps
-    for k, o in enumerate(parsed):
-        if o.is_sweep_override():
-            values = [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()]
-            if not values:
-                raise ConfigError(f"{o.input_line}: the sweep is empty")
-            first.append(values[0])
-            variants.append((k, values[1:]))
-            if o.key_or_group not in GROUPS:
-                swept.append((k, o.key_or_group, list(o.sweep_iterator())))
+    fixed: list[str] = []  # overrides with one value, and the first value of each sweep
+    group_sweeps: list[list[str]] = []
+    swept: list[tuple[str, list, list[str]]] = []  # (key, typed values, their overrides)
+    for o in parsed:
+        if not o.is_sweep_override():
+            fixed.append(o.input_line)
+            continue
+        texts = [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()]
+        if not texts:
+            raise ConfigError(f"{o.input_line}: the sweep is empty")
+        if o.key_or_group in GROUPS:
+            group_sweeps.append(texts)
         else:
-            first.append(o.input_line)
+            fixed.append(texts[0])
+            swept.append((o.key_or_group, list(o.sweep_iterator()), texts))
     warnings: dict[str, None] = {}
     bases = {}
-    for k, vs in [(None, [None])] + variants:
-        for v in vs:
-            combo = first if k is None else first[:k] + [v] + first[k + 1:]
-            config = compose(combo)
+    for groups in itertools.product(*group_sweeps):
+        config = compose([*groups, *fixed])
+        bases[groups] = config
+        warnings.update(dict.fromkeys(programme_warnings(config)))
+    base = next(iter(bases.values()))
+    # Each value on its own: its type and range (Hydra composes any the dataclass cannot take).
+    for key, values, texts in swept:
+        for value, text in zip(values[1:], texts[1:], strict=True):
+            try:
+                config = _combination(base, [key.split(".", 1)[0]], [key], (value,))
+            except (KeyError, AttributeError):
+                config = compose([text if f.split("=", 1)[0] == text.split("=", 1)[0] else f
+                                  for f in fixed])
+            validate(config)
             warnings.update(dict.fromkeys(programme_warnings(config)))
-            groups = tuple(c for c in combo if c.lstrip("+").split("=", 1)[0] in GROUPS)
-            bases.setdefault(groups, (combo, config))
-    if len(swept) < 2 and len(bases) < 2:
+    if len(swept) < 2 and not (swept and len(bases) > 1):
         return list(warnings)
     # Every combination of the swept values, on a copy of each group choice's config.
-    n_value_combos = 1
-    for _, _, values in swept:
-        n_value_combos *= len(values)
-    total = n_value_combos * len(bases)
+    total = len(bases)
+    for _, values, _ in swept:
+        total *= len(values)
+    keys = [key for key, _, _ in swept]
+    touched = sorted({key.split(".", 1)[0] for key in keys})
     checked = 0
-    for groups, (_, base) in bases.items():
-        for values in itertools.product(*(vals for _, _, vals in swept)):
+    for groups, config0 in bases.items():
+        for values in itertools.product(*(vals for _, vals, _ in swept)):
             if checked >= MAX_CHECKED_COMBINATIONS:
                 break
             checked += 1
-            config = copy.deepcopy(base)
-            for (_, key, _), value in zip(swept, values, strict=True):
-                _set_key(config, key, value)
-            label = " ".join([*groups, *(f"{key}={v}" for (_, key, _), v in
-                                         zip(swept, values, strict=True))])
+            label = " ".join([*groups, *(f"{k}={v}" for k, v in zip(keys, values, strict=True))])
             try:
-                validate(config)
+                config = _combination(config0, touched, keys, values)
+            except (KeyError, AttributeError):
+                continue  # a key only Hydra can set: its values were composed one by one
+            try:
+                _validate_touched(config, touched)
             except ConfigError as err:
                 raise ConfigError(f"the sweep's combination {label} is not allowed: "
                                   f"{err}") from None
@@ -236,18 +249,78 @@ def validate_overrides(overrides: list[str], extra_dir: str | None) -> list[str]
     return list(warnings)
 
 
+def _combination(base, touched: list[str], keys: list[str], values: tuple):
+    """A copy of ``base`` with ``keys`` set to ``values`` (only touched sections are copied).
+
+    Raises:
+        ConfigError: A value of the wrong type for its key.
+        KeyError, AttributeError: A key the dataclass does not have (Hydra may add it).
+    """
+    import copy
+
+    config = copy.copy(base)
+    for name in touched:
+        setattr(config, name, copy.deepcopy(getattr(base, name)))
+    for key, value in zip(keys, values, strict=True):
+        _set_key(config, key, value)
+    return config
+
+
+def _validate_touched(config, touched: list[str]) -> None:
+    """Validate the sections a sweep changes, then the rules across sections (programmes).
+
+    Each swept value was already validated on its own; what a combination can add is a
+    rule within a section (the MOC's and the UN's shares) or across sections (a
+    programme's regions against ``geography.regions``, its start against ``steps``).
+    """
+    import dataclasses
+
+    from peacesim.config.validate import check_programmes, validate
+
+    for name in touched:
+        section = getattr(config, name)
+        if dataclasses.is_dataclass(section):
+            validate(section, f"{name}.")
+        elif isinstance(section, dict):
+            for key, value in section.items():
+                if dataclasses.is_dataclass(value):
+                    validate(value, f"{name}.{key}.")
+    check_programmes(config)
+
+
 def _set_key(config, key: str, value) -> None:
-    """Set a dotted key on a config dataclass, converting numbers to the field's type."""
+    """Set a dotted key on a config dataclass, converting the value to the field's type.
+
+    Raises:
+        ConfigError: The value cannot be the field's type (as OmegaConf would refuse it).
+    """
+    from peacesim.config import ConfigError
+
     *parents, leaf = key.split(".")
     obj = config
     for part in parents:
         obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
     current = obj[leaf] if isinstance(obj, dict) else getattr(obj, leaf)
-    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    elif (isinstance(current, int) and not isinstance(current, bool)
-          and isinstance(value, float) and value.is_integer()):
-        value = int(value)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(current, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(current, int):
+        ok = number and float(value).is_integer()
+        value = int(value) if ok else value
+    elif isinstance(current, float):
+        ok = number
+        value = float(value) if ok else value
+    elif isinstance(current, str):
+        ok = not isinstance(value, (list, dict))
+        value = str(value) if ok else value
+    elif isinstance(current, list):
+        ok = isinstance(value, list)
+    else:
+        ok = True
+    if not ok:
+        kind = {bool: "true or false", int: "a whole number", float: "a number",
+                str: "a string", list: "a list"}.get(type(current), type(current).__name__)
+        raise ConfigError(f"{key}={value!r}: {key} takes {kind} (like {current!r})")
     if isinstance(obj, dict):
         obj[leaf] = value
     else:

@@ -89,7 +89,7 @@ def validate(cfg, path: str = "") -> None:
         except ValueError as err:
             raise ConfigError(str(err)) from None
     if not path and hasattr(cfg, "geography"):
-        _check_programmes(cfg)
+        check_programmes(cfg)
 
 
 def programmes(cfg, path: str = "") -> list[tuple[str, object]]:
@@ -117,7 +117,7 @@ def _default_regions(programme) -> list[str]:
     return list(field.default)
 
 
-def _check_programmes(cfg) -> None:
+def check_programmes(cfg) -> None:
     """Refuse programmes that could never act: regions not simulated, end before start.
 
     A programme's ``regions`` left at its default are not checked (the MOC's default, the
