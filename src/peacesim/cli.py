@@ -471,8 +471,10 @@ def _task(cfg) -> dict:
     except Exception as err:  # one line for people, the traceback for the record
         write_text(out / "error.txt", traceback.format_exc())
         message = f"{type(err).__name__}: {err}".splitlines()[0]
-        log.error("run failed: %s (traceback in %s)", message, out / "error.txt")
-        if not multirun:
+        if multirun:  # the sweep goes on; the job's line is in the log
+            log.error("run failed: %s (traceback in %s)", message, out / "error.txt")
+        else:  # one line, not two: the log's copy would repeat it on stderr
+            _log_to_file_only(f"run failed: {message} (traceback in {out / 'error.txt'})")
             print(f"peacesim: error: {message}", file=sys.stderr)
             _RESULT.append(1)
         return {"status": "failed", "error": message}
@@ -481,6 +483,14 @@ def _task(cfg) -> dict:
         print(f"results in {out}")
         _RESULT.append(0)
     return summary
+
+
+def _log_to_file_only(message: str) -> None:
+    """Write an error to the run's log file (``peacesim.log``) and not to the console."""
+    record = log.makeRecord(log.name, logging.ERROR, __file__, 0, message, None, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
 
 
 def interrupted_message(run_dir: Path) -> str:
