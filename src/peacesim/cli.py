@@ -418,7 +418,10 @@ def _check_config_dir(folder: Path) -> None:
     """Every YAML file of a user's config folder parses; every scenario has its package line."""
     from peacesim.config import check_scenario_file, read_yaml
 
-    for path in sorted(folder.rglob("*.yaml")):
+    # The files Hydra can compose from it: the top level, the groups, hydra/<group>/ (not
+    # every YAML file below it: --config-dir . would reach the outputs' .hydra/ folders).
+    paths = {*folder.glob("*.yaml"), *folder.glob("[!.]*/*.yaml"), *folder.glob("hydra/*/*.yaml")}
+    for path in sorted(paths):
         if path.parent.name == "scenario":
             check_scenario_file(path)
         else:
