@@ -593,6 +593,7 @@ def test_check_from_the_command_line_fails_in_one_line(tmp_path):
     """)
     done = subprocess.run([sys.executable, "-c", script, "run", "check=true", "steps=3",
                            "population.size=600", "output.figures=false",
+                           "output.progress=false",  # progress lines go to stderr too
                            f"hydra.run.dir={tmp_path / 'run'}"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1

@@ -8,6 +8,7 @@ The public API::
     model.run()
     ts = model.timeseries()   # one row per step and region
     out = model.summary()     # national outcomes
+    run = peacesim.build_model(cfg)  # PeaceModel, or a published model for model=epstein
 
 Importing peacesim pulls in neither Hydra's app nor matplotlib.
 """
@@ -29,6 +30,12 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
 
 __version__ = "0.1.0"
 
+import multiprocessing as _mp  # noqa: E402
+
+# Mesa's batchrunner sets multiprocessing's start method to spawn, for the whole process,
+# when Mesa is imported; give the user back the method they had (or none chosen yet).
+_start_method = _mp.get_start_method(allow_none=True)
+
 __all__ = [
     "ArmedGroup",
     "ConfigError",
@@ -37,6 +44,7 @@ __all__ = [
     "SecurityForce",
     "WomensGroup",
     "Youth",
+    "build_model",
     "load_config",
     "scenario_names",
     "to_config",
@@ -46,3 +54,8 @@ __all__ = [
 from peacesim.agents import ArmedGroup, SecurityForce, WomensGroup, Youth  # noqa: E402
 from peacesim.config import ConfigError, load_config, scenario_names, to_config  # noqa: E402
 from peacesim.model import InvariantError, PeaceModel  # noqa: E402
+from peacesim.runner import build_model  # noqa: E402
+
+if _mp.get_start_method(allow_none=True) != _start_method:
+    _mp.set_start_method(_start_method, force=True)
+del _start_method

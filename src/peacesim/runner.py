@@ -29,7 +29,7 @@ import socket
 import subprocess
 import time
 import zipfile
-from dataclasses import fields, is_dataclass
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ import pandas as pd
 
 from peacesim import __version__
 from peacesim.config import to_config
-from peacesim.results import metrics_document
+from peacesim.config.validate import programme_warnings, programmes
 from peacesim.io import (
     atomic_write,
     read_json,
@@ -46,11 +46,16 @@ from peacesim.io import (
     write_parquet,
     write_text,
 )
+from peacesim.results import metrics_document
 
 log = logging.getLogger("peacesim")
 
 RESULT_FILES = ("config.yaml", "timeseries.parquet", "national.parquet", "cells.parquet",
                 "summary.json", "metrics.json")
+
+#: The folder of a run's figures and its HTML report (derived from the tables).
+FIGURES = "figures"
+REPORT = "report.html"
 
 #: The checkpoint of a run in progress (deleted when the run completes).
 CHECKPOINT = "checkpoint.npz"
@@ -92,15 +97,22 @@ def build_model(cfg):
 
 
 def is_completed(run_dir: str | Path) -> bool:
-    """Whether ``run_dir`` holds a finished run (manifest completed, result files present)."""
+    """Whether ``run_dir`` holds a finished run (manifest completed, result files present).
+
+    The figures and report the manifest lists are derived (``python -m peacesim report DIR``
+    redraws them) and are not needed for a run to count as completed.
+    """
     run_dir = Path(run_dir)
     manifest = read_json(run_dir / "manifest.json")
     if not manifest or manifest.get("status") != "completed":
         return False
-    return all((run_dir / name).is_file() for name in manifest.get("files", RESULT_FILES))
+    derived = (f"{FIGURES}/", REPORT)
+    return all((run_dir / name).is_file() for name in manifest.get("files", RESULT_FILES)
+               if not name.startswith(derived))
 
 
-def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) -> dict:
+def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None,
+               sweep_job: bool = False) -> dict:
     """Run a config and write its results into ``run_dir``.
 
     If ``run_dir`` holds a checkpoint of the same config (:func:`config_hash`), the run resumes
@@ -110,6 +122,8 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
         cfg: Any config form accepted by :func:`peacesim.to_config`.
         run_dir: Output folder (created if needed).
         overrides: The command-line overrides that made this config (recorded).
+        sweep_job: Whether this run is one job of a sweep (``output.figures=auto`` then draws
+            no figures: the sweep's report is drawn when it is collected).
 
     Returns:
         The national summary (``<metric>_final``, ``<metric>_mean``).
@@ -135,10 +149,13 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
     # An earlier attempt's manifest must not vouch for this attempt's files: delete it first,
     # then that attempt's results, its error and what a killed writer left behind.
     (run_dir / "manifest.json").unlink(missing_ok=True)
-    for name in (*RESULT_FILES, "error.txt"):
+    for name in (*RESULT_FILES, "error.txt", REPORT):
         (run_dir / name).unlink(missing_ok=True)
+    for old in (run_dir / FIGURES).glob("*.png"):
+        old.unlink(missing_ok=True)
     remove_stale_temporaries(run_dir, OWN_FILES)
-    remove_stale_temporaries(run_dir / "figures", ("*.png",))
+    remove_stale_temporaries(run_dir / FIGURES, ("*.png",))
+    draw = config.output.draw_figures(sweep_job)
     started = dt.datetime.now(dt.UTC)
     status = {"status": "running", "started": started.isoformat(), "pid": os.getpid(),
               "host": socket.gethostname(), "step": 0, "steps": config.steps}
@@ -146,6 +163,11 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
     try:
         write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
         t0 = time.perf_counter()
+        if config.output.progress:
+            cold = uncached_kernels(config.model)
+            if cold:
+                log.info("compiling the model's kernels (first run only; %d to compile, "
+                         "about a minute on 2 cores)", len(cold))
         model = build_model(config)
         t_build = time.perf_counter() - t0
         start_cells = _cell_snapshot(model)
@@ -155,19 +177,7 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
         t1 = time.perf_counter()
         model.run(progress=_step_hook(config, model, run_dir, digest, status))
         t_run = time.perf_counter() - t1
-        summary = model.summary()
-        tables = {"timeseries.parquet": model.timeseries(), "national.parquet": model.national(),
-                  "cells.parquet": _cells_table(model, start_cells)}
-        if config.model == "peace":  # the published models mark undefined values as NaN
-            for name, table in tables.items():
-                check_finite(table, name)
-            check_finite(pd.DataFrame([summary]), "summary.json")
-        for name, table in tables.items():
-            write_parquet(run_dir / name, table)
-        write_json(run_dir / "summary.json", summary)
-        write_json(run_dir / "metrics.json", metrics_document(
-            model.metrics().values(), getattr(getattr(model, "recorder", None), "weight_info",
-                                              {}).values()))
+        summary = write_tables(model, run_dir, start_cells)
         finished = dt.datetime.now(dt.UTC)
         steps_run = config.steps - resumed_from
         manifest = {
@@ -192,8 +202,10 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
             "git_commit": git_commit(),
             "host": socket.gethostname(),
             "platform": platform.platform(),
+            "build": build_info(),
+            "warnings": programme_warnings(config),
             "files": list(RESULT_FILES),
-            "figures": "pending" if config.output.figures else "off",
+            "figures": "pending" if draw else "off",
         }
         if hasattr(model, "step_plan"):
             manifest["step_plan_seconds"] = {
@@ -205,10 +217,11 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
                                              "step": config.steps, "steps": config.steps,
                                              "resumed_from": resumed_from})
         (run_dir / CHECKPOINT).unlink(missing_ok=True)
-        if config.output.figures:
+        if draw:
             # Figures come after the manifest so the report can show the run's provenance;
             # they are derived from the saved tables (python -m peacesim report DIR redraws
-            # them), so a failure here is recorded but does not undo the finished run.
+            # them), so a failure here is recorded but does not undo the finished run. The
+            # manifest is then rewritten (atomically) to list what was drawn.
             try:
                 from peacesim.report import write_run_report
 
@@ -217,6 +230,7 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
             except Exception as err:
                 manifest["figures"] = f"failed: {type(err).__name__}: {err}".splitlines()[0]
                 log.error("figures %s", manifest["figures"])
+            manifest["files"] = [*RESULT_FILES, *derived_files(run_dir)]
             write_json(run_dir / "manifest.json", manifest)
         return summary
     except BaseException as err:
@@ -229,6 +243,45 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
         except Exception:  # never hide the run's own error behind a failed status write
             log.exception("could not write %s", run_dir / "status.json")
         raise
+
+
+def write_tables(model, run_dir: Path, start_cells=None) -> dict:
+    """Write a finished model's result tables and ``summary.json`` into ``run_dir``.
+
+    The tables are ``timeseries.parquet``, ``national.parquet`` and ``cells.parquet``;
+    each is checked for NaN and infinity first (model=peace), so nothing non-finite is
+    written. ``metrics.json`` gives the label, unit, kind and description of every metric.
+
+    Args:
+        model: A model that has run (PeaceModel or a published model's adapter).
+        run_dir: The run folder.
+        start_cells: :func:`_cell_snapshot` of the model before it ran.
+
+    Returns:
+        The national summary that was written.
+    """
+    summary = model.summary()
+    tables = {"timeseries.parquet": model.timeseries(), "national.parquet": model.national(),
+              "cells.parquet": _cells_table(model, start_cells)}
+    if model.config.model == "peace":  # the published models mark undefined values as NaN
+        for name, table in tables.items():
+            check_finite(table, name)
+        check_finite(pd.DataFrame([summary]), "summary.json")
+    for name, table in tables.items():
+        write_parquet(run_dir / name, table)
+    write_json(run_dir / "summary.json", summary)
+    weights = getattr(getattr(model, "recorder", None), "weight_info", {})
+    write_json(run_dir / "metrics.json", metrics_document(model.metrics().values(),
+                                                          weights.values()))
+    return summary
+
+
+def derived_files(run_dir: Path) -> list[str]:
+    """The figures and report of a run folder, as paths relative to it (sorted)."""
+    found = sorted(p.relative_to(run_dir).as_posix() for p in (run_dir / FIGURES).glob("*.png"))
+    if (run_dir / REPORT).is_file():
+        found.append(REPORT)
+    return found
 
 
 class NonFiniteResultError(RuntimeError):
@@ -390,40 +443,76 @@ def _fail_at_step(config) -> int | None:
 
 def interventions(config) -> list[dict]:
     """Every programme in the config (a section with start, end and regions)."""
-    from peacesim.mechanisms.base import Programme
-
     found: list[dict] = []
-
-    def walk(obj, path):
-        if isinstance(obj, Programme):
-            levels = {f.name: getattr(obj, f.name) for f in fields(obj)
-                      if f.name not in ("start", "end", "regions")
-                      and isinstance(getattr(obj, f.name), (int, float, bool))}
-            found.append({"name": path, "start": obj.start, "end": obj.end,
-                          "regions": list(obj.regions), "levels": levels})
-        if is_dataclass(obj):
-            for f in fields(obj):
-                value = getattr(obj, f.name)
-                if is_dataclass(value):
-                    walk(value, f"{path}.{f.name}" if path else f.name)
-
-    walk(config, "")
+    for path, obj in programmes(config):
+        levels = {f.name: getattr(obj, f.name) for f in fields(obj)
+                  if f.name not in ("start", "end", "regions")
+                  and isinstance(getattr(obj, f.name), (int, float, bool))}
+        found.append({"name": path, "start": obj.start, "end": obj.end,
+                      "regions": list(obj.regions), "levels": levels})
     return found
 
 
 def _progress_logger(config):
+    """Log about every 10 % of the steps, with the time left measured from step 1 on.
+
+    The first step is left out of the estimate: it includes compiling any kernel that is
+    not in Numba's cache, and its time says nothing about the steps after it.
+    """
     total = config.steps
     every = max(1, total // 10)
     t0 = time.perf_counter()
+    first: dict[str, float] = {}  # the time and step when the first step (of this run) ended
 
     def report(step: int, steps: int) -> None:
+        now = time.perf_counter()
+        if not first:
+            first.update(time=now, step=step)
         if step % every == 0 or step == steps:
-            elapsed = time.perf_counter() - t0
-            eta = elapsed / step * (steps - step) if step else 0.0
-            log.info("step %d/%d (%d%%), %.1f s elapsed, ~%.1f s left", step, steps,
-                     round(100 * step / steps), elapsed, eta)
+            if step > first["step"]:
+                eta = (now - first["time"]) / (step - first["step"]) * (steps - step)
+                left = f"~{eta:.1f} s left"
+            else:
+                left = "time left known after the next step"
+            log.info("step %d/%d (%d%%), %.1f s elapsed, %s", step, steps,
+                     round(100 * step / steps), now - t0, left)
 
     return report
+
+
+def uncached_kernels(model: str = "peace") -> list[str]:
+    """The Numba kernels a model calls that are not in Numba's cache (compiled on first use).
+
+    Read from Numba's cache index of each kernel the model's modules import (for
+    ``model=peace``: :mod:`peacesim.model` and every mechanism's module). An index that is
+    missing, or made from another version of the kernel's source, counts as not cached.
+    Returns [] where the cache cannot be inspected.
+
+    Args:
+        model: ``peace``, ``epstein`` or ``bennett``.
+    """
+    import importlib
+    import sys
+
+    try:
+        from numba.core.dispatcher import Dispatcher
+
+        if model == "peace":
+            from peacesim.mechanisms.base import registered
+
+            names = ["peacesim.model", *sorted({m.__module__ for m in registered()})]
+        else:
+            names = [f"peacesim.{model}.model"]
+        kernels = {}
+        for name in names:
+            module = sys.modules.get(name) or importlib.import_module(name)
+            for obj in vars(module).values():
+                cache = getattr(obj, "_cache", None)
+                if isinstance(obj, Dispatcher) and hasattr(cache, "_cache_file"):
+                    kernels[f"{obj.__module__}.{obj.__name__}"] = cache
+        return sorted(k for k, cache in kernels.items() if not cache._cache_file._load_index())
+    except Exception:  # private Numba API: never let a progress message break a run
+        return []
 
 
 def _cell_snapshot(model, when: str = "start") -> dict[str, np.ndarray] | None:
@@ -475,8 +564,31 @@ def versions() -> dict[str, str]:
     return out
 
 
+def build_info() -> dict:
+    """How the installed peacesim was built: version and, where known, the commit.
+
+    A wheel carries ``peacesim/_build_info.json``, written at build time by the hatch hook
+    in ``hatch_build.py`` (``{"version", "commit", "dirty"}``). An editable install (a
+    checkout) has none: ``{"version": ...}`` only, and :func:`git_commit` asks git.
+    """
+    data = read_json(Path(__file__).resolve().parent / BUILD_INFO)
+    return data if isinstance(data, dict) else {"version": __version__}
+
+
+#: The file the wheel's build hook writes into the package.
+BUILD_INFO = "_build_info.json"
+
+
 def git_commit() -> str | None:
-    """The git commit of the peacesim checkout, with ``-dirty`` if it has changes; or None."""
+    """The commit peacesim was built from or is checked out at (``-dirty`` if changed); or None.
+
+    An installed wheel answers from its build info (:func:`build_info`), never from a git
+    repository that merely happens to contain the environment; a checkout asks git.
+    """
+    if (Path(__file__).resolve().parent / BUILD_INFO).is_file():
+        info = build_info()
+        commit = info.get("commit")
+        return f"{commit}-dirty" if commit and info.get("dirty") else commit
     here = Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,

@@ -14,6 +14,9 @@ from peacesim.config.validate import ConfigError, validate
 
 __all__ = ["ConfigError", "config_dir", "load_config", "scenario_names", "to_config", "validate"]
 
+#: The first line every scenario file needs: its keys belong at the top level of the config.
+PACKAGE_LINE = "# @package _global_"
+
 
 def config_dir() -> Path:
     """The folder of the packaged configs.
@@ -40,6 +43,58 @@ def scenario_names(extra_dir: str | Path | None = None) -> list[str]:
     return sorted(names)
 
 
+def scenario_file(name: str, extra_dir: str | Path | None = None) -> Path:
+    """The YAML file of scenario ``name`` (the user's folder wins over the packaged one)."""
+    if extra_dir is not None:
+        mine = Path(extra_dir) / "scenario" / f"{name}.yaml"
+        if mine.is_file():
+            return mine
+    return config_dir() / "scenario" / f"{name}.yaml"
+
+
+def read_yaml(path: str | Path):
+    """Parse a YAML file; a syntax error becomes one line naming the file and the line.
+
+    Raises:
+        ConfigError: ``FILE, line N: what is wrong``.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.MarkedYAMLError as err:
+        marks = [(text, mark) for text, mark in ((err.context, err.context_mark),
+                                                 (err.problem, err.problem_mark)) if text]
+        first = next((m for _, m in marks if m is not None), None)
+        where = f", line {first.line + 1}" if first else ""
+        what = ", ".join(f"{text} (line {m.line + 1}, column {m.column + 1})" if m else text
+                         for text, m in marks)
+        raise ConfigError(f"{path}{where}: YAML syntax error: {what}; fix the file "
+                          "(indent with spaces, close every bracket and quote)") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: YAML syntax error: {one_line(err)}") from None
+
+
+def check_scenario_file(path: str | Path) -> dict:
+    """Read a scenario file, refusing YAML errors and a missing ``# @package _global_``.
+
+    Returns:
+        The file's content.
+
+    Raises:
+        ConfigError: One line naming the file and what to fix.
+    """
+    path = Path(path)
+    data = read_yaml(path) or {}
+    if not any(line.strip().replace(" ", "") == PACKAGE_LINE.replace(" ", "")
+               for line in path.read_text().splitlines()[:5]):
+        raise ConfigError(f"{path}: a scenario file must start with the line "
+                          f"'{PACKAGE_LINE}' (its keys belong at the top level of the "
+                          "config); add it as the first line")
+    return data
+
+
 def load_config(name: str = "baseline", overrides: list[str] | None = None,
                 config_dir_extra: str | Path | None = None):
     """Compose a scenario's config with Hydra's compose API.
@@ -61,13 +116,15 @@ def load_config(name: str = "baseline", overrides: list[str] | None = None,
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
+    from peacesim.config.overrides import prepare_overrides
     from peacesim.config.schema import register_schema
 
     available = scenario_names(config_dir_extra)
     if name not in available:
         raise ConfigError(f"unknown scenario {name!r}; available: {', '.join(available)}")
+    check_scenario_file(scenario_file(name, config_dir_extra))
     register_schema()
-    overrides = [f"+scenario={name}", *(overrides or [])]
+    overrides = [f"scenario={name}", *prepare_overrides(list(overrides or []))]
     if config_dir_extra is not None:
         overrides.append(f"hydra.searchpath=[file://{Path(config_dir_extra).resolve()}]")
     try:
@@ -105,12 +162,38 @@ def one_line(err: BaseException) -> str:
     return best
 
 
+def nest_dotted(data: dict) -> dict:
+    """``{"patrol.presence": 0.3}`` as ``{"patrol": {"presence": 0.3}}`` (nested keys merge).
+
+    Raises:
+        ConfigError: A key given both as a value and as a section.
+    """
+    out: dict = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = nest_dotted(value)
+        parts = str(key).split(".") if isinstance(key, str) else [key]
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{'.'.join(parts[:i + 1])} is given both as a value and "
+                                  "as a section")
+        leaf = parts[-1]
+        if isinstance(value, dict) and isinstance(node.get(leaf), dict):
+            node[leaf] = {**node[leaf], **value}
+        else:
+            node[leaf] = value
+    return out
+
+
 def to_config(cfg=None):
     """Return a validated ``PeaceConfig`` instance from any config form.
 
     Args:
         cfg: None (all defaults), a ``PeaceConfig`` instance, an OmegaConf config or a
-            plain (nested) dict of overrides of the defaults.
+            plain dict of overrides of the defaults, nested or with dotted keys
+            (``{"patrol.presence": 0.3}``).
 
     Raises:
         ConfigError: Unknown key, wrong type or out-of-range value.
@@ -126,6 +209,8 @@ def to_config(cfg=None):
     else:
         try:
             base = OmegaConf.structured(cls)
+            if isinstance(cfg, dict):
+                cfg = nest_dotted(cfg)
             if cfg is not None:
                 if isinstance(cfg, DictConfig):
                     cfg = OmegaConf.to_container(cfg, resolve=True)

@@ -9,11 +9,13 @@ is checked against it: unknown keys and wrong types are refused by OmegaConf, ra
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from peacesim.bennett.params import BennettParams
-from peacesim.config.fields import bounded, listing, share
+from peacesim.config.fields import RANGE, bounded, listing, share
 from peacesim.config.regions import RegionParams, default_regions
 from peacesim.epstein.params import EpsteinParams
 from peacesim.mechanisms.base import registered
@@ -84,8 +86,10 @@ class OutputParams:
     """What a run writes (used by the command line).
 
     Attributes:
-        progress: Log progress while running (about every 10 % of the steps).
-        figures: Draw figures and the HTML report after the run.
+        progress: Log progress while running (about every 10 % of the steps), on stderr.
+        figures: Draw figures and the HTML report after the run: ``auto`` (for a single
+            run, not for the jobs of a sweep, whose report is drawn by ``collect``),
+            ``true`` or ``false``.
         checkpoint_every: Save a checkpoint every this many steps (0 = never); running the
             same config into the same folder resumes from it (docs/ROBUSTNESS.md).
         skip_completed: When the run folder already holds a run completed with the same
@@ -94,9 +98,23 @@ class OutputParams:
     """
 
     progress: bool = True
-    figures: bool = True
+    figures: str = "auto"
     checkpoint_every: int = bounded(0, 0)
     skip_completed: bool = False
+
+    def check(self) -> None:
+        """``figures`` is auto, true or false."""
+        if str(self.figures).lower() not in FIGURES:
+            raise ValueError(f"output.figures={self.figures!r}; allowed: auto, true, false")
+
+    def draw_figures(self, sweep_job: bool) -> bool:
+        """Whether a run draws its figures: ``auto`` means yes except for a sweep's jobs."""
+        value = str(self.figures).lower()
+        return value in ("true", "yes", "on", "1") or (value == "auto" and not sweep_job)
+
+
+#: Values of ``output.figures`` (booleans from YAML arrive as the strings true/false).
+FIGURES = ("auto", "true", "false", "yes", "no", "on", "off", "1", "0")
 
 
 BASE_FIELDS = [
@@ -135,6 +153,155 @@ def schema() -> type:
     cls.__doc__ = doc
     cls.__module__ = __name__
     return cls
+
+
+#: What the top-level keys mean (they have no dataclass docstring of their own).
+RUN_DOCS = {
+    "model": "Which model runs: peace (this model), epstein or bennett (published special cases).",
+    "steps": "Weeks simulated (260 = 5 years).",
+    "seed": "Root seed; every random stream derives from it.",
+    "threads": "Numba threads (0 = all cores); results do not depend on it.",
+    "check": "Assert the invariants after every mechanism.",
+}
+
+
+def attribute_docs(cls) -> dict[str, str]:
+    """Parse the Google-style ``Attributes:`` section of a class docstring (and its bases')."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        text = klass.__doc__ or ""
+        if "Attributes:" not in text:
+            continue
+        body = text.split("Attributes:", 1)[1]
+        current = None
+        for line in body.splitlines():
+            m = re.match(r"^\s{4,8}([\w, ]+):\s*(.*)$", line)
+            if m and not line.startswith(" " * 12):
+                names = [n.strip() for n in m.group(1).split(",")]
+                current = names
+                for n in names:
+                    if n in docs and m.group(2).strip().startswith("When"):
+                        current = [x for x in current if x != n]  # keep the base's fuller text
+                        continue
+                    docs[n] = m.group(2).strip()
+            elif current and line.strip():
+                for n in current:
+                    docs[n] += " " + line.strip()
+    return docs
+
+
+def range_text(f: dataclasses.Field) -> str:
+    """The allowed range of a field as ``[lo, hi]`` (``(`` for an open bound), or ""."""
+    if RANGE not in f.metadata:
+        return ""
+    lo, hi, lo_open = f.metadata[RANGE]
+
+    def fmt(x):
+        if math.isinf(x):
+            return "∞"
+        return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+    return f"{'(' if lo_open else '['}{fmt(lo)}, {fmt(hi)}{')' if math.isinf(hi) else ']'}"
+
+
+def default_text(value) -> str:
+    """A default value as the parameter tables show it."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]" if value else "[] (all)"
+    return str(value)
+
+
+def parameter_rows(cls, prefix: str):
+    """``(key, default, allowed, description)`` for every leaf field of ``cls``, recursively."""
+    docs = attribute_docs(cls)
+    instance = cls()
+    for f in dataclasses.fields(cls):
+        value = getattr(instance, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            yield from parameter_rows(type(value), key + ".")
+            continue
+        yield key, default_text(value), range_text(f), docs.get(f.name, "")
+
+
+def unit_of(key: str, allowed: str, default) -> str:
+    """The unit of a parameter, from its name, range and type: weeks, share, count or ""."""
+    leaf = key.rsplit(".", 1)[-1]
+    if leaf in ("steps", "start", "end") or leaf.endswith(("_window", "_weeks")):
+        return "weeks"
+    if leaf == "seed":
+        return ""
+    if allowed == "[0, 1]":
+        return "share 0-1"
+    if allowed and isinstance(default, int) and not isinstance(default, bool):
+        return "count"
+    return ""
+
+
+def _compact_range(f: dataclasses.Field) -> str:
+    """Like :func:`range_text`, with large bounds short (``1e9``, ``2^63-1``)."""
+    if RANGE not in f.metadata:
+        return ""
+    lo, hi, lo_open = f.metadata[RANGE]
+
+    def fmt(x):
+        if math.isinf(x):
+            return "∞"
+        if x >= 2**63 - 1:
+            return "2^63-1"
+        if abs(x) >= 1e6:
+            return f"{x:.0e}".replace("+0", "").replace("+", "")
+        return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+    return f"{'(' if lo_open else '['}{fmt(lo)}, {fmt(hi)}{')' if math.isinf(hi) else ']'}"
+
+
+#: Longest description ``run --help`` prints on a key's line (the rest is in docs/ODD.md).
+HELP_TEXT_WIDTH = 72
+
+
+def help_rows() -> list[tuple[str, str, str, str, str]]:
+    """``(key, default, allowed, unit, one-line description)`` of every config key.
+
+    The description is the first sentence of each field's ``Attributes:`` entry (the text of
+    docs/ODD.md's parameter tables), shortened to :data:`HELP_TEXT_WIDTH` characters; the
+    regions' keys are shown once, as ``regions.<id>.KEY``.
+    """
+    cls = schema()
+    instance = cls()
+    out = []
+
+    def add(key, value, f, text):
+        first = re.split(r"(?<=\.)\s+(?=[A-Z(])", text.strip(), maxsplit=1)[0] if text else ""
+        if len(first) > HELP_TEXT_WIDTH:
+            first = first[: HELP_TEXT_WIDTH - 1].rstrip() + "…"
+        allowed = _compact_range(f)
+        shown = value if isinstance(value, str) else default_text(value)
+        out.append((key, shown, allowed, unit_of(key, range_text(f), value), first))
+
+    def walk(klass, prefix: str) -> None:
+        docs = attribute_docs(klass)
+        obj = klass()
+        for f in dataclasses.fields(klass):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(type(value), f"{prefix}{f.name}.")
+            else:
+                add(f"{prefix}{f.name}", value, f, docs.get(f.name, ""))
+
+    for f in dataclasses.fields(cls):
+        if f.name in RUN_DOCS:
+            add(f.name, getattr(instance, f.name), f, RUN_DOCS[f.name])
+    for f in dataclasses.fields(cls):
+        value = getattr(instance, f.name)
+        if dataclasses.is_dataclass(value):
+            walk(type(value), f"{f.name}.")
+    region_docs = attribute_docs(RegionParams)
+    for f in dataclasses.fields(RegionParams):
+        add(f"regions.<id>.{f.name}", "by region", f, region_docs.get(f.name, ""))
+    return out
 
 
 def register_schema() -> None:

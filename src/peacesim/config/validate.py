@@ -88,3 +88,66 @@ def validate(cfg, path: str = "") -> None:
             check()
         except ValueError as err:
             raise ConfigError(str(err)) from None
+    if not path and hasattr(cfg, "geography"):
+        check_programmes(cfg)
+
+
+def programmes(cfg, path: str = "") -> list[tuple[str, object]]:
+    """Every programme section of a config: ``(dotted key, instance)``, in schema order.
+
+    A programme is any params dataclass that subclasses
+    :class:`peacesim.mechanisms.base.Programme` (it has ``start``, ``end`` and ``regions``).
+    """
+    from peacesim.mechanisms.base import Programme
+
+    found = []
+    if isinstance(cfg, Programme):
+        found.append((path, cfg))
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value) and f.name not in ("epstein", "bennett"):
+            found += programmes(value, f"{path}.{f.name}" if path else f.name)
+    return found
+
+
+def _default_regions(programme) -> list[str]:
+    field = next(f for f in dataclasses.fields(programme) if f.name == "regions")
+    if field.default_factory is not dataclasses.MISSING:
+        return list(field.default_factory())
+    return list(field.default)
+
+
+def check_programmes(cfg) -> None:
+    """Refuse programmes that could never act: regions not simulated, end before start.
+
+    A programme's ``regions`` left at its default are not checked (the MOC's default, the
+    north, is simply absent from a scenario of central Mali); regions set in a scenario or
+    an override must all be simulated.
+    """
+    simulated = list(cfg.geography.regions)
+    for key, p in programmes(cfg):
+        if p.end != -1 and p.end < p.start:
+            raise ConfigError(
+                f"{key}.end={p.end} is before {key}.start={p.start}: the programme would "
+                f"never act; set {key}.end above {p.start}, or -1 for no end")
+        if list(p.regions) == _default_regions(p):
+            continue
+        absent = [r for r in p.regions if r not in simulated]
+        if absent:
+            raise ConfigError(
+                f"{key}.regions names {', '.join(absent)}, which this run does not simulate "
+                f"(geography.regions=[{','.join(simulated)}]): the programme would do nothing "
+                f"there; name simulated regions or add them to geography.regions")
+
+
+def programme_warnings(cfg) -> list[str]:
+    """One line per programme that starts at or after the last step (it never acts).
+
+    Args:
+        cfg: A validated ``PeaceConfig`` instance.
+    """
+    if getattr(cfg, "model", "peace") != "peace" or not hasattr(cfg, "steps"):
+        return []
+    return [f"{key}.start={p.start} is at or after steps={cfg.steps}: this programme never "
+            f"acts in this run (lower {key}.start or raise steps)"
+            for key, p in programmes(cfg) if p.start >= cfg.steps]
