@@ -41,8 +41,21 @@ __all__ = [
     "scenario_names",
     "to_config",
     "__version__",
+    "calibrate",
+    "compare",
+    "ensemble",
+    "sensitivity",
 ]
 
 from peacesim.agents import ArmedGroup, SecurityForce, WomensGroup, Youth  # noqa: E402
 from peacesim.config import ConfigError, load_config, scenario_names, to_config  # noqa: E402
 from peacesim.model import InvariantError, PeaceModel  # noqa: E402
+
+
+def __getattr__(name: str):
+    # The uncertainty instruments load on first use (they pull in SALib, Optuna, matplotlib).
+    if name in ("ensemble", "sensitivity", "compare", "calibrate"):
+        from peacesim import uq
+
+        return getattr(uq, name)
+    raise AttributeError(f"module 'peacesim' has no attribute {name!r}")

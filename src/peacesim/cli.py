@@ -33,7 +33,7 @@ commands:
         gather the sweep folder DIR into DIR/sweep.parquet (exit 1 if jobs are missing/failed)
   report DIR
         redraw figures/ and report.html of a run or sweep folder from its saved tables
-
+{uq}
 examples:
   python -m peacesim run +scenario=central_mali patrol.presence=0.6 seed=3 steps=260
   python -m peacesim run -m +scenario=central_mali patrol.presence=0.1,0.4,0.8 seed=range(5)
@@ -55,10 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
-        print(USAGE)
+        from peacesim.uq.cli import USAGE_LINES
+
+        print(USAGE.format(uq=USAGE_LINES))
         return 0
     command, rest = argv[0], argv[1:]
     commands = {"run": _run, "scenarios": _scenarios, "collect": _collect, "report": _report}
+    from peacesim.uq.cli import COMMANDS as uq_commands  # ensemble, sensitivity, compare, ...
+
+    commands.update(uq_commands)
     if command not in commands:
         print(f"peacesim: error: unknown command {command!r}; commands: "
               f"{', '.join(commands)}", file=sys.stderr)

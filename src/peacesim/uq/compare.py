@@ -208,8 +208,11 @@ def _fmt(x: float) -> str:
 
 
 def headline(programme: str, label: str, where: str, e: dict, level: float) -> str:
-    """One sentence for one outcome, e.g. "dialogue raised social cohesion in Mopti and Ségou
-    by 0.007 (90 % interval 0.006 to 0.008), below what a survey could detect"."""
+    """One sentence for one outcome.
+
+    For example "dialogue raised social cohesion in Mopti and Ségou by 0.007 (90 % interval
+    0.006 to 0.008), below what a survey could detect".
+    """
     pct = f"{round(level * 100):d} %"
     interval = f"{pct} interval {_fmt(e['low'])} to {_fmt(e['high'])}"
     place = f" {where}" if where else ""

@@ -323,19 +323,47 @@ def _execute(chunks: list[Chunk], backend: str, workers: int, bar, folder: Path 
     return _submitit(chunks, workers, bar, folder, backend, slurm or {})
 
 
-def _local(chunks: list[Chunk], workers: int, bar) -> list[pd.DataFrame]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+_POOLS: dict[int, object] = {}
 
-    # spawn: what `import mesa` sets anyway, and safe with Numba's threads.
-    context = multiprocessing.get_context("spawn")
-    with _env({"NUMBA_NUM_THREADS": "1"}), ProcessPoolExecutor(  # one Numba thread each
-            max_workers=workers, mp_context=context) as pool:
+
+def _pool(workers: int):
+    """A pool of ``workers`` spawned processes, kept for the next call (workers start once)."""
+    import atexit
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = _POOLS.get(workers)
+    if pool is None or getattr(pool, "_broken", False):
+        # spawn: what `import mesa` sets anyway, and safe with Numba's threads.
+        pool = ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("spawn"))
+        if not _POOLS:
+            atexit.register(shutdown_workers)
+        _POOLS[workers] = pool
+    return pool
+
+
+def shutdown_workers() -> None:
+    """Stop the worker processes kept by local ensembles."""
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
+
+
+def _local(chunks: list[Chunk], workers: int, bar) -> list[pd.DataFrame]:
+    from concurrent.futures import as_completed
+
+    pool = _pool(workers)
+    with _env({"NUMBA_NUM_THREADS": "1"}):  # one Numba thread per worker (read at spawn)
         futures = {pool.submit(run_chunk, c): c for c in chunks}
-        out = []
+    out = []
+    try:
         for future in as_completed(futures):
             out.append(future.result())
             bar.update(len(futures[future].members))
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        raise
     return out
 
 

@@ -116,6 +116,20 @@ def predictive_figure(pred: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+def ensemble_figure(rows: pd.DataFrame, outcomes: list[str], path: Path) -> Path:
+    """Each outcome's values by design row (one dot per seed, the mean as a bar)."""
+    plt = _plt()
+    outcomes = outcomes or [c for c in rows.columns if c.endswith("_mean")][:4]
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(4 * len(outcomes), 3.4), squeeze=False)
+    for ax, outcome in zip(axes[0], outcomes, strict=True):
+        means = rows.groupby("row")[outcome].mean()
+        ax.scatter(rows["row"], rows[outcome], s=8, alpha=0.5)
+        ax.plot(means.index, means.to_numpy(), "_", color="k", ms=14)
+        ax.set_xlabel("design row")
+        ax.set_title(outcome, fontsize=9)
+    return _save(fig, path)
+
+
 def write_report(folder: Path, title: str, intro: list[str], tables: dict[str, pd.DataFrame],
                  figures: list[Path]) -> Path:
     """A self-contained HTML page: paragraphs, tables and the figures (relative links)."""
