@@ -55,7 +55,9 @@ from peacesim.model import InvariantError, PeaceModel  # noqa: E402
 def __getattr__(name: str):
     # The uncertainty instruments load on first use (they pull in SALib, Optuna, matplotlib).
     if name in ("ensemble", "sensitivity", "compare", "calibrate"):
-        from peacesim import uq
+        import importlib
 
-        return getattr(uq, name)
+        function = getattr(importlib.import_module(f"peacesim.uq.{name}"), name)
+        globals()[name] = function
+        return function
     raise AttributeError(f"module 'peacesim' has no attribute {name!r}")

@@ -11,21 +11,8 @@ One module per instrument, all built on :func:`peacesim.uq.ensemble.ensemble`:
 
 with shared statistics in :mod:`peacesim.uq.stats`, parameters and ranges in
 :mod:`peacesim.uq.params`, figures and reports in :mod:`peacesim.uq.report`, and the command
-line in :mod:`peacesim.uq.cli`. Importing this package imports none of SALib, Optuna or
-matplotlib; each instrument imports what it needs when called.
+line in :mod:`peacesim.uq.cli`. The functions are ``peacesim.ensemble``, ``peacesim.sensitivity``,
+``peacesim.compare`` and ``peacesim.calibrate`` (loaded on first use: importing peacesim
+imports none of SALib, Optuna or matplotlib).
 """
 
-from __future__ import annotations
-
-__all__ = ["calibrate", "compare", "ensemble", "sensitivity"]
-
-_WHERE = {"ensemble": "peacesim.uq.ensemble", "sensitivity": "peacesim.uq.sensitivity",
-          "compare": "peacesim.uq.compare", "calibrate": "peacesim.uq.calibrate"}
-
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        import importlib
-
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'peacesim.uq' has no attribute {name!r}")

@@ -105,14 +105,17 @@ def compare(scenario: str | Callable, seeds=range(10), overrides: list[str] | No
         diffs = rows[EFFECT + outcome]
         mean, low, high, n = t_interval(diffs, level)
         kind = info.get(_metric(outcome), ("", None, ""))[0]
-        limit = (thresholds or {}).get(outcome, threshold if kind == "share" else math.nan)
+        given = (thresholds or {}).get(outcome)
+        limit = given if given is not None else (threshold if kind == "share" else math.nan)
         intended = (1.0 if declared[1] == "up" else -1.0) if outcome == declared[0] and \
             declared[1] else float(np.sign(mean))
         by = rows.groupby("row")[EFFECT + outcome].mean() if draws else diffs
         entry = {"outcome": outcome, "effect": mean, "low": low, "high": high, "n": n,
                  "scenario_mean": float(rows[outcome].mean()),
                  "counterfactual_mean": float(rows["counterfactual." + outcome].mean()),
-                 "threshold": float(limit), "detectable": _detectable(low, high, limit),
+                 "threshold": float(limit),
+                 "threshold_from": "given" if given is not None else
+                 ("survey" if kind == "share" else ""), "detectable": _detectable(low, high, limit),
                  "sign_share": intended_sign_share(by, intended),
                  "sign_share_over": "draws" if draws else "seeds",
                  "intended_sign": "declared" if outcome == declared[0] and declared[1]
@@ -222,9 +225,16 @@ def headline(programme: str, label: str, where: str, e: dict, level: float) -> s
     else:
         verb = "raised" if e["effect"] > 0 else "lowered"
         text = f"{programme} {verb} {label}{place} by {_fmt(abs(e['effect']))} ({interval})"
-    clause = {"yes": ", large enough for a survey to detect",
-              "no": ", below what a survey could detect",
-              "maybe": f", near what a survey could detect (threshold {_fmt(e['threshold'])})"}
+    if e.get("threshold_from") == "survey":
+        clause = {"yes": ", large enough for a survey to detect",
+                  "no": ", below what a survey could detect",
+                  "maybe": f", near what a survey could detect (threshold "
+                           f"{_fmt(e['threshold'])})"}
+    else:
+        limit = _fmt(e["threshold"])
+        clause = {"yes": f", beyond the practical threshold of {limit}",
+                  "no": f", within the practical threshold of {limit}",
+                  "maybe": f", near the practical threshold of {limit}"}
     text += clause.get(e["detectable"], "")
     if e["sign_share_over"] == "draws" and math.isfinite(e["sign_share"]):
         text += f"; the intended sign in {e['sign_share']:.0%} of parameter draws"

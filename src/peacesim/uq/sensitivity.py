@@ -192,6 +192,9 @@ def _analyse(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, levels: i
         else:
             from SALib.analyze import fast
 
+            # SALib warns that bootstrap intervals of FAST are indicative only (the report
+            # says so); the indices themselves are not affected.
+            warnings.filterwarnings("ignore", message="FAST confidence intervals")
             res = fast.analyze(problem, Y, M=4, num_resamples=resamples, seed=seed)
     names = list(res["names"]) if "names" in res else \
         list(dict.fromkeys(problem.get("groups", problem["names"])))
