@@ -91,9 +91,10 @@ def default_range(default: float, lo: float, hi: float) -> tuple[float, float] |
         hi: Largest allowed value.
 
     Returns:
-        ``(low, high)``, or None when the default is 0 (no multiple of it is a range).
+        ``(low, high)``, or None when the default is 0 or negative (no multiple of it is a
+        range; negative defaults are sentinels such as ``end=-1``, never).
     """
-    if default == 0:
+    if default <= 0:  # 0 has no multiples; negative values are sentinels (end=-1: never)
         return None
     a, b = sorted((0.5 * default, 2.0 * default))
     return max(a, lo), min(b, hi)

@@ -228,7 +228,7 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
             raise ConfigError(f"targets: no rows for metrics {', '.join(metrics)}")
     if not 0 < accept <= 1:
         raise ConfigError(f"accept={accept}: a share in (0, 1]")
-    probe = ensemble(scenario, None, seeds=[0], overrides=overrides, progress=False,
+    probe = ensemble(config, None, seeds=[0], progress=False,
                      measure=TargetMeasure(list(table["key"]), adapter, start_year),
                      config_dir_extra=config_dir_extra)
     produced = [k for k in table["key"] if np.isfinite(probe[k].iloc[0])]
@@ -269,7 +269,7 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
         while complete() < budget:
             trials = [study.ask(dists) for _ in range(min(per_batch, budget - complete()))]
             design = pd.DataFrame([t.params for t in trials])[[p.key for p in parameters]]
-            rows = ensemble(scenario, design, seeds=range(int(replicates)), overrides=overrides,
+            rows = ensemble(config, design, seeds=range(int(replicates)),
                             workers=workers, backend=backend, measure=measure, progress=False,
                             config_dir_extra=config_dir_extra)
             sims = rows.groupby("row")[list(table["key"])].mean().sort_index()

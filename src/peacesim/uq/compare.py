@@ -82,7 +82,8 @@ def compare(scenario: str | Callable, seeds=range(10), overrides: list[str] | No
                               "{'patrol.presence': (0.1, 0.5)}")
         parameters = resolve(config, params)
         design = _draws(parameters, int(draws), seed)
-    rows = ensemble(scenario, design, seeds=seeds, overrides=overrides, workers=workers,
+    rows = ensemble(config if config is not None else scenario, design, seeds=seeds,
+                    overrides=overrides, workers=workers,
                     backend=backend, out=None if out is None else Path(out) / "runs",
                     effect=True, counterfactual=counterfactual, progress=progress,
                     config_dir_extra=config_dir_extra)

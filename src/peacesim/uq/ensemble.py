@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import logging
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from peacesim.config import ConfigError
+from peacesim.config import ConfigError, to_config
 from peacesim.uq.params import DUMMY, apply, parse_overrides
 
 log = logging.getLogger("peacesim")
@@ -130,7 +131,7 @@ def base_config(scenario: str, overrides: list[str] | None = None,
     return to_config(load_config(scenario, list(overrides or []), config_dir_extra))
 
 
-def ensemble(scenario: str | Callable, design: pd.DataFrame | None = None,
+def ensemble(scenario, design: pd.DataFrame | None = None,
              seeds: Iterable[int] = range(1), overrides: list[str] | None = None, *,
              workers: int = 1, backend: str = "local", chunk_size: int | None = None,
              out: str | Path | None = None, effect: bool = False,
@@ -140,8 +141,10 @@ def ensemble(scenario: str | Callable, design: pd.DataFrame | None = None,
     """Run every (design row, seed) pair and return one row per pair.
 
     Args:
-        scenario: Scenario name (``baseline``), or a function model ``f(values, seed) ->
-            dict of outcomes`` (top-level, so that workers can import it).
+        scenario: Scenario name (``baseline``), a validated config (``PeaceConfig``, e.g.
+            from :func:`base_config`; ``overrides`` are then ignored), or a function model
+            ``f(values, seed) -> dict of outcomes`` (top-level, so that workers can import
+            it).
         design: One row per parameter setting, columns named by dotted config keys
             (``patrol.presence``). None: one setting, the scenario as it is.
         seeds: Seeds run for every design row (the same seeds for every row: common random
@@ -192,7 +195,9 @@ def ensemble(scenario: str | Callable, design: pd.DataFrame | None = None,
                for r in design.itertuples(index=False)]
 
     base, function, off = None, None, None
-    if callable(scenario):
+    if dataclasses.is_dataclass(scenario):  # a validated config, composed by the caller
+        scenario = to_config(scenario)
+    if callable(scenario) and not dataclasses.is_dataclass(scenario):
         function = scenario
         if effect:
             if not isinstance(counterfactual, dict) or not counterfactual:
@@ -200,7 +205,8 @@ def ensemble(scenario: str | Callable, design: pd.DataFrame | None = None,
                                   "{key: value}")
             off = dict(counterfactual)
     else:
-        base = base_config(scenario, overrides, config_dir_extra)
+        base = (scenario if dataclasses.is_dataclass(scenario)
+                else base_config(scenario, overrides, config_dir_extra))
         if effect:
             given = base.scenario.counterfactual if counterfactual is None else counterfactual
             off = given if isinstance(given, dict) else parse_overrides(list(given))
@@ -220,8 +226,11 @@ def ensemble(scenario: str | Callable, design: pd.DataFrame | None = None,
     folder = None if out is None else Path(out)
     done: list[pd.DataFrame] = []
     if folder is not None:
-        spec = {"scenario": scenario if base is not None else _name(function),
-                "overrides": list(overrides or []), "seeds": seeds, "columns": columns,
+        from peacesim.runner import config_hash
+
+        spec = {"scenario": base.scenario.name if base is not None else _name(function),
+                "config": config_hash(base) if base is not None else None,
+                "seeds": seeds, "columns": columns,
                 "design": hashlib.sha256(json.dumps(records, sort_keys=True, default=str)
                                          .encode()).hexdigest(),
                 "effect": bool(effect), "counterfactual": off,
@@ -240,7 +249,7 @@ def ensemble(scenario: str | Callable, design: pd.DataFrame | None = None,
         chunks.append(Chunk(batch, base, function, off, measure, part,
                             threads=1 if (workers > 1 or backend != "local") else 0,
                             columns=columns))
-    label = scenario if base is not None else _name(function)
+    label = base.scenario.name if base is not None else _name(function)
     bar = _bar(len(members), len(members) - len(todo), f"ensemble {label}", progress)
     try:
         results = _execute(chunks, backend, workers, bar, folder, base, slurm)

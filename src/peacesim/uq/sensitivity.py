@@ -101,7 +101,8 @@ def sensitivity(scenario: str | Callable, params, *, method: str = "morris",
             design[p.key] = np.round(design[p.key]).astype(np.int64)
     runs_dir = None if out is None else Path(out) / "runs"
     start = time.perf_counter()
-    rows = ensemble(scenario, design, seeds=range(int(replicates)), overrides=overrides,
+    rows = ensemble(config if config is not None else scenario, design,
+                    seeds=range(int(replicates)), overrides=overrides,
                     workers=workers, backend=backend, out=runs_dir, effect=effect,
                     progress=progress, config_dir_extra=config_dir_extra)
     seconds = time.perf_counter() - start
