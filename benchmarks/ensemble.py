@@ -15,10 +15,11 @@ warm (a one-step warm-up run first):
 * **ensemble, N workers**: the same with ``--workers`` spawned worker processes of one Numba
   thread each (the pool's start-up included: a fresh pool for this measurement).
 
-The plain loop is also timed by stage (compose, model build, run), which says where the time
-of a member goes. Because the machine may be shared, the ratio of throughputs measured in the
-same invocation is the number to read, not the absolute times; the load average before and
-after is recorded. Results go to ``benchmarks/results/ensemble.json``.
+The plain loop is also timed by stage (compose, model build, run), and so is an ensemble
+member in this process (config copy, build, run, and the costliest entries of the step plan),
+which says where the time of a member goes. Because the machine may be shared, the ratio of
+throughputs measured in the same invocation is the number to read, not the absolute times;
+the load average before and after is recorded. Results go to ``benchmarks/results/ensemble.json``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,34 @@ def plain_loop(size: int, steps: int, runs: int) -> dict:
             "per_run_s": {k: v / runs for k, v in stages.items()}}
 
 
+def member_stages(size: int, steps: int, runs: int) -> dict:
+    """Time an ensemble member's stages in this process: config copy, model build, weeks."""
+    import peacesim
+    from peacesim.uq.ensemble import base_config
+    from peacesim.uq.params import apply
+
+    base = base_config("baseline", [f"population.size={size}", f"steps={steps}"])
+    stages = {"apply": 0.0, "build": 0.0, "run": 0.0}
+    plan = None
+    for seed in range(runs):
+        t0 = time.perf_counter()
+        config = apply(base, {"seed": seed})
+        t1 = time.perf_counter()
+        model = peacesim.PeaceModel(config)
+        t2 = time.perf_counter()
+        model.run()
+        model.summary()
+        t3 = time.perf_counter()
+        stages["apply"] += t1 - t0
+        stages["build"] += t2 - t1
+        stages["run"] += t3 - t2
+        table = model.step_plan().set_index(["phase", "mechanism", "method"])["seconds"]
+        plan = table if plan is None else plan + table
+    top = (plan / runs).sort_values(ascending=False).head(5)
+    return {"per_run_s": {k: v / runs for k, v in stages.items()},
+            "step_plan_top_s": {":".join(k): float(v) for k, v in top.items()}}
+
+
 def ensemble(size: int, steps: int, runs: int, workers: int) -> dict:
     """Time one ensemble call (a fresh worker pool when workers > 1)."""
     import peacesim
@@ -97,6 +126,7 @@ def main() -> int:
     peacesim.PeaceModel(peacesim.load_config("baseline", [f"population.size={args.size}",
                                                           "steps=1"])).run()  # warm cache
     loop = plain_loop(args.size, args.steps, args.runs)
+    stages = member_stages(args.size, args.steps, min(args.runs, 4))
     one = ensemble(args.size, args.steps, args.runs, 1)
     many = ensemble(args.size, args.steps, args.runs, args.workers)
     load_after = os.getloadavg()
@@ -108,7 +138,7 @@ def main() -> int:
                     "numba_threads": numba.config.NUMBA_NUM_THREADS,
                     "load_before": load_before, "load_after": load_after},
         "size": args.size, "steps": args.steps, "runs": args.runs,
-        "plain_loop": loop, "ensemble_1_worker": one,
+        "plain_loop": loop, "ensemble_member_stages": stages, "ensemble_1_worker": one,
         f"ensemble_{args.workers}_workers": many,
         "ratio_vs_plain_loop": ratio, "target_ratio": TARGET_RATIO,
         "versions": {"peacesim": peacesim.__version__, "python": platform.python_version(),
@@ -126,6 +156,10 @@ def main() -> int:
               f"{r['runs_per_hour'] / loop['runs_per_hour']:8.2f}")
     print(f"plain loop per run: compose {per['compose']:.2f} s, build {per['build']:.2f} s, "
           f"run {per['run']:.2f} s")
+    mem = stages["per_run_s"]
+    print(f"ensemble member: config copy {mem['apply'] * 1000:.1f} ms, build {mem['build']:.2f} "
+          f"s, run {mem['run']:.2f} s; costliest step-plan entries per run: "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in stages["step_plan_top_s"].items()))
     print(f"target: {TARGET_RATIO:.0f}x the plain loop; measured {ratio:.2f}x -> {RESULTS}")
     return 0
 

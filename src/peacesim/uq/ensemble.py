@@ -154,7 +154,7 @@ def ensemble(scenario, design: pd.DataFrame | None = None,
         backend: ``local``, ``slurm``, ``submitit_local`` (submitit's local executor, the
             Slurm path run on this machine) or ``ray``.
         chunk_size: Members per chunk (one Parquet part, one array task). Default: about
-            four chunks per worker.
+            16 chunks per worker (a smooth progress bar; a kill loses at most one chunk per worker).
         out: Folder for ``parts/``, ``rows.parquet`` and ``spec.json``; None keeps the rows
             in memory only.
         effect: Also run each member with the scenario's counterfactual (the same seed) and
@@ -240,7 +240,7 @@ def ensemble(scenario, design: pd.DataFrame | None = None,
     todo = [m for m in members if m[0] not in finished]
 
     workers = int(workers)
-    size = chunk_size or max(1, math.ceil(len(todo) / (4 * workers)))
+    size = chunk_size or max(1, math.ceil(len(todo) / (16 * workers)))
     chunks = []
     for start in range(0, len(todo), size):
         batch = todo[start:start + size]

@@ -32,13 +32,23 @@ def morris_figure(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
     """mu* against sigma for one outcome; the dummy parameter marked as the noise floor."""
     plt = _plt()
     rows = indices[indices["outcome"] == outcome]
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    floor = rows.loc[rows["parameter"] == "dummy", "mu_star"]
+    floor = float(floor.iloc[0]) if len(floor) else 0.0
+    fig, ax = plt.subplots(figsize=(6.5, 4.8))
+    quiet = []
     for r in rows.itertuples():
         dummy = r.parameter == "dummy"
         ax.errorbar(r.mu_star, r.sigma, xerr=r.mu_star_conf, fmt="s" if dummy else "o",
                     color="grey" if dummy else "C0", capsize=3)
-        ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=8, xytext=(4, 4),
-                    textcoords="offset points")
+        if dummy or r.mu_star > floor:  # label what clears the noise floor (and the floor)
+            ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=8, xytext=(4, 4),
+                        textcoords="offset points")
+        else:
+            quiet.append(r.parameter)
+    ax.axvline(floor, color="grey", ls="--", lw=0.8)
+    if quiet:
+        ax.text(0.99, 0.01, "at or below the dummy (noise floor):\n" + "\n".join(quiet),
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="grey")
     ax.set_xlabel("mu* (mean |elementary effect|)")
     ax.set_ylabel("sigma (spread of elementary effects)")
     ax.set_title(f"Morris screen: {outcome}")
@@ -66,18 +76,25 @@ def convergence_figure(conv: pd.DataFrame, index: str, path: Path) -> Path:
     """Each parameter's index against the number of model runs, one panel per outcome."""
     plt = _plt()
     outcomes = list(dict.fromkeys(conv["outcome"]))
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.5 * len(outcomes), 3.6), squeeze=False)
-    for ax, outcome in zip(axes[0], outcomes, strict=True):
+    ncols = min(3, len(outcomes))
+    nrows = math.ceil(len(outcomes) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.6 * nrows), squeeze=False)
+    colours = plt.get_cmap("tab20").colors
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
         sub = conv[conv["outcome"] == outcome]
-        for name, g in sub.groupby("parameter", sort=False):
+        for k, (name, g) in enumerate(sub.groupby("parameter", sort=False)):
             ax.plot(g["runs"], g[index], marker="o", ls="--" if name == "dummy" else "-",
+                    color="grey" if name == "dummy" else colours[k % len(colours)],
                     label=name)
         ax.set_xscale("log")
         ax.set_xlabel("model runs")
         ax.set_ylabel(index)
         ax.set_title(outcome, fontsize=9)
-    axes[0][-1].legend(fontsize=7)
+    for ax in list(axes.flat)[len(outcomes):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
     fig.suptitle("Convergence of the indices")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
     return _save(fig, path)
 
 
