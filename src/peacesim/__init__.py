@@ -49,6 +49,10 @@ __all__ = [
     "scenario_names",
     "to_config",
     "__version__",
+    "calibrate",
+    "compare",
+    "ensemble",
+    "sensitivity",
 ]
 
 from peacesim.agents import ArmedGroup, SecurityForce, WomensGroup, Youth  # noqa: E402
@@ -59,3 +63,14 @@ from peacesim.runner import build_model  # noqa: E402
 if _mp.get_start_method(allow_none=True) != _start_method:
     _mp.set_start_method(_start_method, force=True)
 del _start_method
+
+
+def __getattr__(name: str):
+    # The uncertainty instruments load on first use (they pull in SALib, Optuna, matplotlib).
+    if name in ("ensemble", "sensitivity", "compare", "calibrate"):
+        import importlib
+
+        function = getattr(importlib.import_module(f"peacesim.uq.{name}"), name)
+        globals()[name] = function
+        return function
+    raise AttributeError(f"module 'peacesim' has no attribute {name!r}")

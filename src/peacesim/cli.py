@@ -47,7 +47,7 @@ commands:
         gather the sweep folder DIR into DIR/sweep.parquet (exit 1 if jobs are missing/failed)
   report DIR
         redraw figures/ and report.html of a run or sweep folder from its saved tables
-
+{uq}
 examples:
   python -m peacesim run scenario=central_mali patrol.presence=0.6 seed=3 steps=260
   python -m peacesim run debug=default scenario=central_mali
@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
-        print(USAGE)
+        from peacesim.uq.cli import USAGE_LINES
+
+        print(USAGE.format(uq=USAGE_LINES))
         return 0
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
@@ -726,3 +728,16 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "collect": _collect,
     "report": _report,
 }
+
+
+def _uq_command(name: str) -> Callable[[list[str]], int]:
+    def command(argv: list[str]) -> int:
+        from peacesim.uq.cli import COMMANDS as uq_commands  # SALib, Optuna: loaded on use
+
+        return uq_commands[name](argv)
+
+    return command
+
+
+COMMANDS.update({name: _uq_command(name)
+                 for name in ("ensemble", "sensitivity", "compare", "calibrate")})

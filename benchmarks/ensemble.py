@@ -1,0 +1,168 @@
+"""Benchmark of ensemble throughput against a plain loop of runs, measured side by side.
+
+One command::
+
+    python benchmarks/ensemble.py [--size 10000] [--steps 260] [--runs 8] [--workers 2]
+
+Three ways to run ``--runs`` members of the baseline (``population.size=--size``,
+``steps=--steps``, seeds 0..runs-1), one after the other in the same process, Numba's cache
+warm (a one-step warm-up run first):
+
+* **plain loop**: ``PeaceModel(load_config("baseline", [..., f"seed={s}"])).run()`` for each
+  seed: Hydra composes a config for every run; the kernels use every Numba thread;
+* **ensemble, 1 worker**: ``peacesim.ensemble(..., workers=1)``: the scenario composed once,
+  each member's config a validated copy with its seed; in this process;
+* **ensemble, N workers**: the same with ``--workers`` spawned worker processes of one Numba
+  thread each (the pool's start-up included: a fresh pool for this measurement).
+
+The plain loop is also timed by stage (compose, model build, run), and so is an ensemble
+member in this process (config copy, build, run, and the costliest entries of the step plan),
+which says where the time of a member goes. Because the machine may be shared, the ratio of
+throughputs measured in the same invocation is the number to read, not the absolute times;
+the load average before and after is recorded. Results go to ``benchmarks/results/ensemble.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "ensemble.json"
+TARGET_RATIO = 6.0
+
+
+def plain_loop(size: int, steps: int, runs: int) -> dict:
+    """Time the plain loop, by stage."""
+    import peacesim
+
+    stages = {"compose": 0.0, "build": 0.0, "run": 0.0}
+    start = time.perf_counter()
+    for seed in range(runs):
+        t0 = time.perf_counter()
+        cfg = peacesim.load_config("baseline", [f"population.size={size}", f"steps={steps}",
+                                                f"seed={seed}"])
+        t1 = time.perf_counter()
+        model = peacesim.PeaceModel(cfg)
+        t2 = time.perf_counter()
+        model.run()
+        model.summary()
+        t3 = time.perf_counter()
+        stages["compose"] += t1 - t0
+        stages["build"] += t2 - t1
+        stages["run"] += t3 - t2
+    total = time.perf_counter() - start
+    return {"seconds": total, "runs_per_hour": 3600 * runs / total,
+            "per_run_s": {k: v / runs for k, v in stages.items()}}
+
+
+def member_stages(size: int, steps: int, runs: int) -> dict:
+    """Time an ensemble member's stages in this process: config copy, model build, weeks."""
+    import peacesim
+    from peacesim.uq.ensemble import base_config
+    from peacesim.uq.params import apply
+
+    base = base_config("baseline", [f"population.size={size}", f"steps={steps}"])
+    stages = {"apply": 0.0, "build": 0.0, "run": 0.0}
+    plan = None
+    for seed in range(runs):
+        t0 = time.perf_counter()
+        config = apply(base, {"seed": seed})
+        t1 = time.perf_counter()
+        model = peacesim.PeaceModel(config)
+        t2 = time.perf_counter()
+        model.run()
+        model.summary()
+        t3 = time.perf_counter()
+        stages["apply"] += t1 - t0
+        stages["build"] += t2 - t1
+        stages["run"] += t3 - t2
+        table = model.step_plan().set_index(["phase", "mechanism", "method"])["seconds"]
+        plan = table if plan is None else plan + table
+    top = (plan / runs).sort_values(ascending=False).head(5)
+    return {"per_run_s": {k: v / runs for k, v in stages.items()},
+            "step_plan_top_s": {":".join(k): float(v) for k, v in top.items()}}
+
+
+def ensemble(size: int, steps: int, runs: int, workers: int) -> dict:
+    """Time one ensemble call (a fresh worker pool when workers > 1)."""
+    import peacesim
+    from peacesim.uq.ensemble import shutdown_workers
+
+    shutdown_workers()
+    start = time.perf_counter()
+    rows = peacesim.ensemble("baseline", None, seeds=range(runs), workers=workers,
+                             chunk_size=1, overrides=[f"population.size={size}",
+                                                      f"steps={steps}"], progress=False)
+    total = time.perf_counter() - start
+    assert len(rows) == runs
+    shutdown_workers()
+    return {"seconds": total, "runs_per_hour": 3600 * runs / total, "workers": workers}
+
+
+def main() -> int:
+    """Run the benchmark and write its JSON; prints a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--steps", type=int, default=260)
+    parser.add_argument("--runs", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    import logging
+
+    import numba
+
+    import peacesim
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    load_before = os.getloadavg()
+    peacesim.PeaceModel(peacesim.load_config("baseline", [f"population.size={args.size}",
+                                                          "steps=1"])).run()  # warm cache
+    loop = plain_loop(args.size, args.steps, args.runs)
+    stages = member_stages(args.size, args.steps, min(args.runs, 4))
+    one = ensemble(args.size, args.steps, args.runs, 1)
+    many = ensemble(args.size, args.steps, args.runs, args.workers)
+    load_after = os.getloadavg()
+    ratio = many["runs_per_hour"] / loop["runs_per_hour"]
+    result = {
+        "command": "python benchmarks/ensemble.py " + " ".join(sys.argv[1:]),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                    "numba_threads": numba.config.NUMBA_NUM_THREADS,
+                    "load_before": load_before, "load_after": load_after},
+        "size": args.size, "steps": args.steps, "runs": args.runs,
+        "plain_loop": loop, "ensemble_member_stages": stages, "ensemble_1_worker": one,
+        f"ensemble_{args.workers}_workers": many,
+        "ratio_vs_plain_loop": ratio, "target_ratio": TARGET_RATIO,
+        "versions": {"peacesim": peacesim.__version__, "python": platform.python_version(),
+                     "numba": numba.__version__},
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    per = loop["per_run_s"]
+    print(f"{args.runs} runs of the baseline, {args.size:,} members x {args.steps} weeks; "
+          f"load {load_before[0]:.1f} -> {load_after[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'':28s} {'seconds':>9s} {'runs/hour':>10s} {'vs loop':>8s}")
+    for name, r in (("plain loop", loop), ("ensemble, 1 worker", one),
+                    (f"ensemble, {args.workers} workers", many)):
+        print(f"{name:28s} {r['seconds']:9.1f} {r['runs_per_hour']:10.0f} "
+              f"{r['runs_per_hour'] / loop['runs_per_hour']:8.2f}")
+    print(f"plain loop per run: compose {per['compose']:.2f} s, build {per['build']:.2f} s, "
+          f"run {per['run']:.2f} s")
+    mem = stages["per_run_s"]
+    print(f"ensemble member: config copy {mem['apply'] * 1000:.1f} ms, build {mem['build']:.2f} "
+          f"s, run {mem['run']:.2f} s; costliest step-plan entries per run: "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in stages["step_plan_top_s"].items()))
+    print(f"target: {TARGET_RATIO:.0f}x the plain loop; measured {ratio:.2f}x -> {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
