@@ -159,8 +159,8 @@ def _figure_shock(mean: pd.DataFrame, at: int) -> None:
         ax.axvline(w, color="0.8", lw=0.5)
     ax.set_xlabel("weeks after the shock")
     ax.set_ylabel("trust in the forces: shock - no shock")
-    ax.set_title("abuse_shock (300 killed in Mopti at week 52): trust by region, mean of "
-                 "paired seeds (grey: other regions)", fontsize=10)
+    ax.set_title("abuse_shock, 300 killed in Mopti at week 52: trust by region\n"
+                 "(mean of paired seeds; grey: the other regions)", fontsize=10)
     ax.legend(frameon=False)
     fig.tight_layout()
     fig.savefig(RESULTS / "causal_core_shock.png", dpi=120)
