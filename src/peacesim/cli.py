@@ -33,6 +33,8 @@ commands:
         gather the sweep folder DIR into DIR/sweep.parquet (exit 1 if jobs are missing/failed)
   report DIR
         redraw figures/ and report.html of a run or sweep folder from its saved tables
+  dashboard [--port 8765] [+scenario=NAME] [--config-dir DIR] [KEY=VALUE ...]
+        serve the analyst's dashboard on 127.0.0.1 (needs: pip install ".[dashboard]")
 
 examples:
   python -m peacesim run +scenario=central_mali patrol.presence=0.6 seed=3 steps=260
@@ -58,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     command, rest = argv[0], argv[1:]
-    commands = {"run": _run, "scenarios": _scenarios, "collect": _collect, "report": _report}
+    commands = {"run": _run, "scenarios": _scenarios, "collect": _collect, "report": _report,
+                "dashboard": _dashboard}
     if command not in commands:
         print(f"peacesim: error: unknown command {command!r}; commands: "
               f"{', '.join(commands)}", file=sys.stderr)
@@ -304,6 +307,12 @@ def _sweep_report(sweep_dir: Path) -> None:
     except Exception as err:  # figures are derived: say so, keep the table
         print(f"peacesim: warning: sweep figures failed: {type(err).__name__}: {err}",
               file=sys.stderr)
+
+
+def _dashboard(args: list[str]) -> int:
+    from peacesim.dashboard import main as dashboard_main
+
+    return dashboard_main(args)
 
 
 def _report(args: list[str]) -> int:
