@@ -43,10 +43,12 @@ def page():
 
 
 def week_text(rc) -> str:
+    """The week counter's text."""
     return rc.find(v.Html, class_="peacesim-week").widget.children[0]
 
 
 def test_moving_a_slider_changes_both_runs_config(page):
+    """A slider sets the lever in both runs; the counterfactual keeps its own override."""
     session, rc = page
     assert session.run.config.patrol.presence == 0.25
     rc.find(v.Slider, meta_ref="patrol.presence").widget.v_model = 0.6
@@ -60,6 +62,7 @@ def test_moving_a_slider_changes_both_runs_config(page):
 
 
 def test_step_advances_both_runs(page):
+    """Step advances the scenario and the counterfactual together; Reset returns both to week 0."""
     session, rc = page
     step = rc.find(v.Btn, children=["Step"]).widget
     step.click()
@@ -75,6 +78,7 @@ def test_step_advances_both_runs(page):
 
 
 def test_a_typed_value_out_of_range_shows_a_message_and_keeps_the_runs(page):
+    """An out-of-range value shows the config error and changes nothing; an allowed one is taken."""
     session, rc = page
     rc.find(v.Btn, children=["Step"]).widget.click()
     before = session.run
@@ -94,6 +98,7 @@ def test_a_typed_value_out_of_range_shows_a_message_and_keeps_the_runs(page):
 
 
 def test_a_scenario_file_that_does_not_parse_shows_a_message(tmp_path):
+    """A broken scenario file in --config-dir shows one line; the page keeps its runs."""
     (tmp_path / "scenario").mkdir()
     (tmp_path / "scenario" / "broken.yaml").write_text("scenario: [name: broken\n")
     session = small_session(config_dir=str(tmp_path))
@@ -111,6 +116,7 @@ def test_a_scenario_file_that_does_not_parse_shows_a_message(tmp_path):
 
 
 def test_scenario_picker_loads_the_scenarios_own_levers(page):
+    """Picking a scenario loads its lever values and its counterfactual."""
     session, rc = page
     rc.find(v.Slider, meta_ref="patrol.presence").widget.v_model = 0.6
     rc.find(v.Select, label="Scenario").widget.v_model = "justice_access"
@@ -121,6 +127,7 @@ def test_scenario_picker_loads_the_scenarios_own_levers(page):
 
 
 def test_region_chooser_moves_every_programme():
+    """The region chooser sets every programme's regions; an empty choice is refused."""
     session = small_session(scenario="youth_employment")
     _, rc = solara.render(Dashboard(session), handle_error=False)
     chooser = rc.find(v.Select, label="Regions where the programmes act").widget
@@ -137,6 +144,7 @@ def test_region_chooser_moves_every_programme():
 
 
 def test_population_and_seed_rebuild_the_runs(page):
+    """Typed population and seed rebuild both runs with them."""
     session, rc = page
     field = rc.find(v.TextField, label="Community members per run").widget
     field.v_model = "3000"
@@ -150,6 +158,7 @@ def test_population_and_seed_rebuild_the_runs(page):
 
 
 def test_map_layer_toggle_draws_the_chosen_layer(page):
+    """The layer toggle switches what the maps draw."""
     session, rc = page
     for _ in range(3):
         session.step()
@@ -161,6 +170,7 @@ def test_map_layer_toggle_draws_the_chosen_layer(page):
 
 
 def test_both_runs_share_their_draws_until_the_intervention_starts():
+    """Same seed: identical runs until the intervention acts, then a stated difference."""
     # central Mali's dialogue starts in week 52: before it the two runs are the same run
     session = small_session()
     for _ in range(5):
@@ -177,6 +187,7 @@ def test_both_runs_share_their_draws_until_the_intervention_starts():
 
 
 def test_writing_the_run_folders_holds_what_the_page_shows(tmp_path):
+    """The written folders hold exactly the live runs' tables, with reports."""
     session = small_session(overrides=("dialogue.start=0",))
     for _ in range(4):
         session.step()
@@ -193,12 +204,14 @@ def test_writing_the_run_folders_holds_what_the_page_shows(tmp_path):
 
 
 def test_writing_before_a_step_is_refused(tmp_path):
+    """Nothing is written before the first week."""
     with pytest.raises(ConfigError, match="nothing to write yet"):
         small_session().write(tmp_path)
     assert not any(tmp_path.iterdir())
 
 
 def test_levers_take_their_ranges_from_the_schema():
+    """Lever ranges come from the schema; open tops get a slider limit."""
     ranges = {lever.key: lever.range for lever in LEVERS}
     assert ranges["patrol.presence"] == (0.0, 1.0)
     assert ranges["dialogue.frequency"][1] >= 1e9  # open top: the slider stops earlier
@@ -210,6 +223,7 @@ def test_levers_take_their_ranges_from_the_schema():
 
 
 def test_map_colours_values_and_leaves_unsimulated_cells_transparent():
+    """Colours follow the layer's scale; NaN cells are transparent."""
     layer = maps.LAYERS[0]
     raster = np.array([[np.nan, 0.0], [1.0, 2.0]])
     rgba = maps.to_rgba(raster, layer)
@@ -222,6 +236,7 @@ def test_map_colours_values_and_leaves_unsimulated_cells_transparent():
 
 
 def test_every_layer_draws_the_simulated_cells():
+    """Every layer has values inside the simulated regions only."""
     session = small_session(scenario="baseline")
     session.step()
     run = session.run
@@ -233,6 +248,7 @@ def test_every_layer_draws_the_simulated_cells():
 
 
 def test_command_line_refuses_bad_input_with_one_line(capsys, tmp_path):
+    """Bad arguments: exit 2 with one line each, no server started."""
     from peacesim.cli import main
 
     assert main(["dashboard", "--port", "http"]) == 2
@@ -247,6 +263,7 @@ def test_command_line_refuses_bad_input_with_one_line(capsys, tmp_path):
 
 
 def test_command_line_options():
+    """Flags and overrides land in the options."""
     options, port = parse_args(["--port", "9000", "+scenario=baseline", "seed=3",
                                 "population.size=4000", "steps=52"])
     assert port == 9000
@@ -255,6 +272,7 @@ def test_command_line_options():
 
 
 def test_import_peacesim_does_not_import_the_dashboard():
+    """Importing peacesim pulls in neither the dashboard nor Solara."""
     code = ("import sys, peacesim; "
             "print('peacesim.dashboard' in sys.modules, 'solara' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

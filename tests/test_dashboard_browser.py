@@ -30,6 +30,7 @@ HOST = "127.0.0.1"
 
 
 def free_port() -> int:
+    """A port nobody listens on, on 127.0.0.1."""
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
@@ -71,11 +72,13 @@ def server(tmp_path):
 
 
 def week(page) -> int:
+    """The week number the page shows."""
     return int(re.match(r"Week (\d+)", page.locator(".peacesim-week").inner_text()).group(1))
 
 
 @pytest.mark.slow
 def test_page_in_chromium(server, tmp_path):
+    """Load, move a slider, type a bad value, Play: counter and map change; screenshot."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run installs it with apt")

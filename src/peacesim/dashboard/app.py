@@ -12,10 +12,12 @@ import threading
 import time
 from pathlib import Path
 
+import reacton.ipyvuetify as rv
+import reacton.ipywidgets as rw
 import solara
 
 from peacesim.config import ConfigError, scenario_names
-from peacesim.dashboard import maps
+from peacesim.dashboard import curves, maps
 from peacesim.dashboard.levers import LEVERS, Lever
 from peacesim.dashboard.state import Frame, Options, Session
 
@@ -52,6 +54,9 @@ def _build_spare() -> None:
         if not READY:
             READY.append(spare)
 
+#: Most redraws a second while playing (the runs may advance faster).
+DRAWS_PER_SECOND = 20
+
 CSS = """
 .peacesim-map img, img.peacesim-map { image-rendering: pixelated; border: 1px solid #ddd; }
 .peacesim-legend { height: 10px; width: 240px; border: 1px solid #ccc; }
@@ -80,7 +85,8 @@ def Page():
 @solara.component
 def Dashboard(session: Session):
     """The whole page for one session (also what the widget tests render)."""
-    frame = solara.use_reactive(solara.use_memo(session.frame, []))
+    # A reactive of its own (not this component's state): setting it redraws only Live.
+    frame = solara.use_memo(lambda: solara.reactive(session.frame()), [])
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(10)
     message = solara.use_reactive("")
@@ -96,13 +102,18 @@ def Dashboard(session: Session):
         frame.set(session.frame())
 
     def play(cancel: threading.Event) -> None:
+        # The runs advance at the chosen speed; the page is redrawn at most DRAWS_PER_SECOND
+        # times a second (always at the last week), so a slow browser never slows the runs.
+        drawn = 0.0
         while not cancel.is_set():
             started = time.perf_counter()
-            new = session.step()
-            if new is None:
+            more = session.advance()
+            if not more or started - drawn >= 1.0 / DRAWS_PER_SECOND:
+                frame.set(session.frame())
+                drawn = started
+            if not more:
                 playing.set(False)
                 return
-            frame.set(new)
             cancel.wait(max(0.0, 1.0 / speed.value - (time.perf_counter() - started)))
 
     def idle(cancel: threading.Event) -> None:
@@ -118,7 +129,8 @@ def Dashboard(session: Session):
 
     solara.Style(CSS)
     with solara.Column(style={"padding": "12px"}):
-        solara.Markdown("## peacesim: the scenario and its counterfactual, week by week")
+        # (not solara.Markdown: its maths support fetches KaTeX from a CDN)
+        rv.Html(tag="h2", children=["peacesim: the scenario and its counterfactual, week by week"])
         with solara.Columns([1, 2]):
             Controls(session, act, version.value)
             with solara.Column():
@@ -130,7 +142,8 @@ def Dashboard(session: Session):
                     solara.SliderInt("Speed (weeks per second)", value=speed, min=1, max=50)
                 if message.value:
                     solara.Error(message.value)
-                Live(session, frame, act)
+                View(session, act)
+                Live(session, frame)
                 Writer(session)
 
 
@@ -179,30 +192,42 @@ def LeverControl(lever: Lever, value: float, on_value):
 
 
 @solara.component
-def Live(session: Session, frame: solara.Reactive[Frame], act):
-    """The week counter, the difference line, both maps and the curves."""
+def Live(session: Session, frame: solara.Reactive[Frame]):
+    """What changes every week: the counter, the difference line, both maps, the curves.
+
+    The only component that reads ``frame``, and built from plain widgets, so a week's redraw
+    updates a handful of widgets.
+    """
     f = frame.value
     run = session.run
-    solara.Text(f"Week {f.week} of {f.steps}" + (" (finished)" if f.finished else ""),
-                classes=["peacesim-week"], style={"font-size": "18px", "font-weight": "600"})
-    solara.Div(children=[f.difference], classes=["peacesim-diff"])
-    by_label = {layer.label: layer.name for layer in maps.LAYERS}
-    solara.ToggleButtonsSingle(value=f.layer.label, values=list(by_label),
+    titles = (f"Scenario: {run.scenario}",
+              "Counterfactual: " + (", ".join(run.counterfactual_overrides) or "none declared"))
+    with rv.Html(tag="div", style_="display: flex; flex-direction: column; gap: 6px"):
+        rv.Html(tag="div", class_="peacesim-week", style_="font-size: 18px; font-weight: 600",
+               children=[f"Week {f.week} of {f.steps}" + (" (finished)" if f.finished else "")])
+        rv.Html(tag="div", class_="peacesim-diff", children=[f.difference])
+        with rv.Html(tag="div", style_="display: flex; gap: 16px"):
+            for title, png in zip(titles, f.maps, strict=True):
+                with rv.Html(tag="div"):
+                    rv.Html(tag="div", style_="font-size: 13px", children=[title])
+                    rw.Image(value=png, format="png", layout={"width": f"{run.map_width}px"},
+                             _dom_classes=["peacesim-map"])
+        solara.HTML(unsafe_innerHTML="".join(f.curves))
+
+
+@solara.component
+def View(session: Session, act):
+    """The map layer and the curves shown, with the map's colour scale."""
+    layer = session.layer
+    by_label = {each.label: each.name for each in maps.LAYERS}
+    solara.ToggleButtonsSingle(value=layer.label, values=list(by_label),
                                on_value=lambda label: act(session.set_layer, by_label[label]))
-    with solara.Row():
-        for title, png in ((f"Scenario: {run.scenario}", f.maps[0]),
-                           ("Counterfactual: " + (", ".join(run.counterfactual_overrides)
-                                                  or "none declared"), f.maps[1])):
-            with solara.Column(gap="2px"):
-                solara.Text(title, style={"font-size": "13px"})
-                solara.Image(png, width=f"{run.map_width}px", classes=["peacesim-map"])
     with solara.Row(style={"align-items": "center", "font-size": "12px"}):
-        solara.Text(f"{f.layer.label} ({f.layer.unit}): {f.layer.lo:g}")
+        solara.Text(f"{layer.label} ({layer.unit}): {layer.lo:g}")
         solara.Div(classes=["peacesim-legend"],
-                   style={"background": maps.css_gradient(f.layer.colours)})
-        solara.Text(f"{f.layer.hi:g} or more; blank: not simulated")
-    solara.HTML(unsafe_innerHTML=f.legend)
-    solara.HTML(unsafe_innerHTML="".join(f.curves))
+                   style={"background": maps.css_gradient(layer.colours)})
+        solara.Text(f"{layer.hi:g} or more; blank: not simulated")
+    solara.HTML(unsafe_innerHTML=curves.legend(session.run.model.region_names))
     solara.SelectMultiple("Curves", all_values=session.curve_choices(),
                           values=list(session.metrics),
                           on_value=lambda ms: act(session.set_metrics, ms))

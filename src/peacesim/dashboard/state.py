@@ -64,7 +64,6 @@ class Frame:
         maps: PNG bytes of the map layer: (scenario, counterfactual).
         layer: The map layer shown.
         curves: SVG charts, one per metric.
-        legend: HTML legend of the curves.
         difference: The plain-language line on the difference so far.
     """
 
@@ -73,7 +72,6 @@ class Frame:
     maps: tuple[bytes, bytes]
     layer: maps.Layer
     curves: tuple[str, ...]
-    legend: str
     difference: str
 
     @property
@@ -300,9 +298,11 @@ class Session:
         return list(self.run.config.geography.regions)
 
     def programme_regions(self) -> list[str]:
-        """The regions the chooser shows: the page's choice, or where the scenario's own
-        intervention acts (the programmes its counterfactual switches off; every simulated
-        region when it declares none)."""
+        """The regions the chooser shows.
+
+        The page's choice, or else where the scenario's own intervention acts (the programmes
+        its counterfactual switches off; every simulated region when it declares none).
+        """
         if self.choices.regions is not None:
             return list(self.choices.regions)
         from peacesim.runner import interventions
@@ -331,8 +331,12 @@ class Session:
         with self.lock:
             run = self.run
             return Frame(run.week, run.config.steps, run.map_images(self.layer), self.layer,
-                         run.curves(self.metrics), curves.legend(run.model.region_names),
-                         run.difference())
+                         run.curves(self.metrics), run.difference())
+
+    def advance(self) -> bool:
+        """One week of both runs, without drawing; False when the runs are finished."""
+        with self.lock:
+            return self.run.step()
 
     def step(self) -> Frame | None:
         """One week of both runs and the new frame; None when the runs are finished."""
