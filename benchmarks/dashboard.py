@@ -148,6 +148,7 @@ def browser(population: int, screenshot: Path | None) -> dict:
             end = int(re.match(r"Week (\d+)",
                                page.locator(".peacesim-week").inner_text()).group(1))
             if screenshot is not None:
+                page.get_by_role("button", name="Play").wait_for()
                 page.screenshot(path=str(screenshot), full_page=True)
             chromium.close()
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -157,13 +158,12 @@ def test_population_and_seed_rebuild_the_runs(page):
     assert session.run.config.seed == 7 and session.run.counterfactual.config.seed == 7
 
 
-def test_map_layer_toggle_draws_the_chosen_layer(page):
-    """The layer toggle switches what the maps draw."""
+def test_map_layer_chooser_draws_the_chosen_layer(page):
+    """The layer chooser switches what the maps draw."""
     session, rc = page
     for _ in range(3):
         session.step()
-    toggle = rc.find(v.BtnToggle).widget
-    toggle.v_model = [layer.label for layer in maps.LAYERS].index("Support for armed groups")
+    rc.find(v.Select, label="Map").widget.v_model = "Support for armed groups"
     assert session.layer.name == "armed_group_support"
     shown = rc.find(ipywidgets.Image).widgets[0].value
     assert shown == maps.draw(session.run.model, session.layer, session.run.box)
@@ -278,3 +278,25 @@ def test_import_peacesim_does_not_import_the_dashboard():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_write_button_writes_both_folders_and_says_where(tmp_path):
+    """The page's write button writes both runs and shows the folder."""
+    session = small_session(out_dir=str(tmp_path))
+    _, rc = solara.render(Dashboard(session), handle_error=False)
+    write = rc.find(v.Btn, children=["Write run folders"]).widget
+    write.click()
+    said = rc.find(v.Html, class_="peacesim-written")
+    said.wait_for(timeout=10)
+    assert "Not written: nothing to write yet" in said.widget.children[0]
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    write.click()
+    deadline = time.monotonic() + 120
+    while "Written:" not in said.widget.children[0] and time.monotonic() < deadline:
+        time.sleep(0.2)
+        said = rc.find(v.Html, class_="peacesim-written")
+    assert "Written:" in said.widget.children[0]
+    (folder,) = (tmp_path / "central_mali").iterdir()
+    assert (folder / "scenario" / "manifest.json").is_file()
+    assert (folder / "counterfactual" / "manifest.json").is_file()
+    rc.close()

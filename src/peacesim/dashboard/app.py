@@ -220,9 +220,9 @@ def View(session: Session, act):
     """The map layer and the curves shown, with the map's colour scale."""
     layer = session.layer
     by_label = {each.label: each.name for each in maps.LAYERS}
-    solara.ToggleButtonsSingle(value=layer.label, values=list(by_label),
-                               on_value=lambda label: act(session.set_layer, by_label[label]))
     with solara.Row(style={"align-items": "center", "font-size": "12px"}):
+        solara.Select("Map", values=list(by_label), value=layer.label,
+                      on_value=lambda label: act(session.set_layer, by_label[label]))
         solara.Text(f"{layer.label} ({layer.unit}): {layer.lo:g}")
         solara.Div(classes=["peacesim-legend"],
                    style={"background": maps.css_gradient(layer.colours)})
