@@ -113,6 +113,7 @@ def serve(options, port: int = DEFAULT_PORT) -> None:
     """
     import importlib.util
     import socket
+    import warnings
 
     missing = [m for m in ("solara", "solara_assets", "uvicorn", "PIL")
                if importlib.util.find_spec(m) is None]
@@ -136,6 +137,10 @@ def serve(options, port: int = DEFAULT_PORT) -> None:
     app.LAUNCH = options
     app.READY.append(first)
     from solara.server.starlette import app as asgi
+
+    # Solara warns on every page that a plain-http cookie cannot be samesite=none: true of
+    # any page on 127.0.0.1, and nothing the user can act on.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     print(f"peacesim dashboard: http://{HOST}:{port}/  (scenario {options.scenario}; "
           "Ctrl+C stops it)", flush=True)
