@@ -48,6 +48,9 @@ commands:
   report DIR
         redraw figures/ and report.html of a run or sweep folder from its saved tables
 {uq}
+  dashboard [--port 8765] [scenario=NAME] [--config-dir DIR] [KEY=VALUE ...]
+        serve the analyst's dashboard on 127.0.0.1 (needs: pip install ".[dashboard]")
+
 examples:
   python -m peacesim run scenario=central_mali patrol.presence=0.6 seed=3 steps=260
   python -m peacesim run debug=default scenario=central_mali
@@ -632,6 +635,12 @@ def _sweep_report(sweep_dir: Path) -> None:
               file=sys.stderr)
 
 
+def _dashboard(args: list[str]) -> int:
+    from peacesim.dashboard import main as dashboard_main
+
+    return dashboard_main(args)
+
+
 def _report(args: list[str]) -> int:
     if len(args) != 1:
         raise CommandError("usage: python -m peacesim report DIR")
@@ -727,6 +736,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "new-scenario": _new_scenario,
     "collect": _collect,
     "report": _report,
+    "dashboard": _dashboard,
 }
 
 
