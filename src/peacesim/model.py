@@ -229,8 +229,11 @@ class PeaceModel(mesa.Model):
 
     @property
     def programme_start(self) -> int:
-        """First step of the programme period: the earliest start of the programmes that the
-        scenario's counterfactual switches off (0 when it declares none)."""
+        """First step of the programme period.
+
+        The earliest start of the programmes that the scenario's counterfactual switches off
+        (0 when it declares none).
+        """
         return programme_start(self.config)
 
     def metrics(self) -> dict[str, Metric]:

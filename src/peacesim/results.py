@@ -148,7 +148,8 @@ class Recorder:
             if m.kind == "share":
                 w = self.weights[m.weight][:n]
                 total = w.sum(axis=1)
-                table[name] = np.where(total > 0, (values * w).sum(axis=1) / np.maximum(total, 1e-300), 0.0)
+                weighted = (values * w).sum(axis=1) / np.maximum(total, 1e-300)
+                table[name] = np.where(total > 0, weighted, 0.0)
             else:
                 table[name] = values.sum(axis=1)
         return pd.DataFrame(table)

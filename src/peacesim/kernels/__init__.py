@@ -1,0 +1,1 @@
+"""Numba kernels: pure functions over flat arrays and numbers, each with a NumPy twin."""

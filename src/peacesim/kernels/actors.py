@@ -7,7 +7,6 @@ tests run against the compiled one.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from peacesim.random import below, uniform

@@ -52,7 +52,8 @@ def dialogue_step(offsets, traits, trust, cohesion, harm_memory, p_reach, female
         n_t = 0
         total = 0.0
         for i in range(offsets[c], offsets[c + 1]):
-            p = _reach(traits[i], c, p_reach, female_factor, male_factor, youth_factor, elder_factor)
+            p = _reach(traits[i], c, p_reach, female_factor, male_factor, youth_factor,
+                       elder_factor)
             if uniform(key, step, i, 0) < p:
                 x = np.float64(trust[i])
                 x += tg * (1.0 - x) if tg >= 0.0 else tg * x
@@ -68,7 +69,8 @@ def dialogue_step(offsets, traits, trust, cohesion, harm_memory, p_reach, female
             continue
         m = total / n_t
         for i in range(offsets[c], offsets[c + 1]):
-            p = _reach(traits[i], c, p_reach, female_factor, male_factor, youth_factor, elder_factor)
+            p = _reach(traits[i], c, p_reach, female_factor, male_factor, youth_factor,
+                       elder_factor)
             if uniform(key, step, i, 0) < p:
                 x = np.float64(trust[i])
                 d = m - x

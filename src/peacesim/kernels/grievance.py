@@ -74,7 +74,8 @@ def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm
                 h *= 1.0 - job_relief
             grievance = min(1.0, h * open_ + np.float64(harm_memory[i]))
             g_sum += grievance
-            net = grievance - np.float64(risk_aversion[i]) * p_risk - trust_weight * np.float64(trust[i])
+            net = (grievance - np.float64(risk_aversion[i]) * p_risk
+                   - trust_weight * np.float64(trust[i]))
             if net > threshold:
                 status[i] |= SYMPATHISER
                 n_symp += 1

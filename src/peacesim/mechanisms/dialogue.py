@@ -112,7 +112,8 @@ class Dialogue(Mechanism):
         rate = np.where(running, p.frequency / 52.0, 0.0)
         rate = rate + cells["womens_sessions"]
         whole = np.floor(rate)
-        extra = uniform_numpy(self.stream("sessions"), t, np.arange(world.n_cells), 0) < rate - whole
+        draws = uniform_numpy(self.stream("sessions"), t, np.arange(world.n_cells), 0)
+        extra = draws < rate - whole
         sessions = (whole + extra).astype(np.int64)
         cells["sessions"][:] = sessions
         reached = sessions * p.reach
@@ -130,7 +131,8 @@ class Dialogue(Mechanism):
                            * cells["womens_boost"])
         pop = model.config.population
         female_f = women / pop.female_share if pop.female_share > 0 else np.zeros_like(women)
-        male_f = (1.0 - women) / (1.0 - pop.female_share) if pop.female_share < 1 else np.zeros_like(women)
+        male_f = ((1.0 - women) / (1.0 - pop.female_share) if pop.female_share < 1
+                  else np.zeros_like(women))
         youth_f = np.full(world.n_cells, p.youth_participation / pop.youth_share
                           if pop.youth_share > 0 else 0.0)
         elder_f = np.full(world.n_cells, (1.0 - p.youth_participation) / (1.0 - pop.youth_share)
@@ -152,4 +154,5 @@ class Dialogue(Mechanism):
         """Sessions and people reached per region."""
         world, cells = self.model.world, self.model.cells
         out["dialogue_sessions"] = world.region_sum(cells["sessions"].astype(float))
-        out["dialogue_reached"] = world.region_sum(cells["participants"].astype(float)) * self.model.people_per_agent
+        reached = world.region_sum(cells["participants"].astype(float))
+        out["dialogue_reached"] = reached * self.model.people_per_agent

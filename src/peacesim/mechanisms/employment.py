@@ -75,4 +75,5 @@ class Employment(Mechanism):
         """Share of young people employed per region."""
         world, cells = self.model.world, self.model.cells
         n_youth = world.region_sum(cells["youth"].astype(ACC))
-        out["youth_employed"] = world.region_sum(cells["youth_employed"].astype(ACC)) / np.maximum(n_youth, 1)
+        employed = world.region_sum(cells["youth_employed"].astype(ACC))
+        out["youth_employed"] = employed / np.maximum(n_youth, 1)

@@ -83,7 +83,7 @@ class Information(Mechanism):
 
     def share(self, t: int) -> None:
         """Update reporting, knowledge and the forces' trust in each cell."""
-        p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
+        p, cells, world = self.params, self.model.cells, self.model.world
         reporting = p.report_rate * cells["report_sum"] / np.maximum(cells["members"], 1)
         cells["reporting"][:] = reporting
         threat = cells["armed_near"] > 0

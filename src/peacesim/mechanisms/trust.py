@@ -260,8 +260,10 @@ class Trust(Mechanism):
         out["harm_by_forces"] = by_forces
 
     def map_values(self, name: str) -> np.ndarray:
-        """Mean trust in the forces per cell (members not recruited; 0 in empty cells), or the
-        forces' reputation."""
+        """Mean trust in the forces per cell, or the forces' reputation.
+
+        Trust is over members not recruited, 0 in cells with none.
+        """
         c = self.model.cells
         if name == "forces_reputation":
             return c["reputation"].copy()
