@@ -297,3 +297,11 @@ def test_architecture_md_shows_the_example_as_it_is():
     doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
     block = doc.split("The whole file (a test checks this copy is the file):\n\n```python\n")[1]
     assert block.split("```")[0] == EXAMPLE.read_text()
+
+
+def test_warming_the_cache_leaves_the_given_config_alone():
+    from peacesim.warm import warm_cache
+
+    cfg = peacesim.to_config(peacesim.load_config("baseline", ["steps=30"]))
+    warm_cache(cfg)
+    assert cfg.steps == 30 and cfg.population.size == 100_000

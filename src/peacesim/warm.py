@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 
@@ -27,7 +28,7 @@ def warm_cache(cfg=None) -> float:
         cfg = OmegaConf.to_container(cfg, resolve=False)
         cfg.pop("hydra", None)
         cfg = OmegaConf.to_container(OmegaConf.create(cfg), resolve=True)
-    config = to_config(cfg)
+    config = copy.deepcopy(to_config(cfg))  # a PeaceConfig passed in is returned as it is
     config.steps = 1
     config.population.size = min(config.population.size, 500)
     config.population.agent_objects = "none"

@@ -25,11 +25,18 @@ GROUPS = ("scenario", "debug")
 _PAIRS = {"]": "[", "}": "{", ")": "("}
 
 
-@lru_cache(maxsize=1)
 def schema_keys() -> dict[str, object]:
-    """Every dotted key of the schema (sections too) with its default value."""
+    """Every dotted key of the schema (sections too) with its default value.
+
+    Follows the schema: a mechanism registered later (a user's own) adds its keys.
+    """
     from peacesim.config.schema import schema
 
+    return _keys_of(schema())
+
+
+@lru_cache(maxsize=4)
+def _keys_of(schema_class: type) -> dict[str, object]:
     keys: dict[str, object] = {}
 
     def walk(obj, prefix: str) -> None:
@@ -44,7 +51,7 @@ def schema_keys() -> dict[str, object]:
                     if dataclasses.is_dataclass(v):
                         walk(v, f"{path}.{k}.")
 
-    walk(schema()(), "")
+    walk(schema_class(), "")
     return keys
 
 

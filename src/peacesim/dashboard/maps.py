@@ -73,6 +73,10 @@ LAYERS: tuple[Layer, ...] = (
           _per_member("cohesion_sum"), 0.0, 1.0, "cividis"),
     Layer("forces_information", "Forces' knowledge of armed groups", "mean score, 0-1",
           lambda m: m.cell_values("info"), 0.0, 1.0, "Blues"),
+    Layer("forces_reputation", "Forces' reputation", "score, 0-1",
+          lambda m: m.cell_values("reputation"), 0.0, 1.0, "viridis"),
+    Layer("abuse_memory", "Recent abuses by the forces", "events remembered",
+          lambda m: m.cell_values("abuse_memory"), 0.0, 3.0, "Reds"),
 )
 
 LAYER_BY_NAME: dict[str, Layer] = {layer.name: layer for layer in LAYERS}
