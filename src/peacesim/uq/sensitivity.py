@@ -256,8 +256,9 @@ def _write(folder: Path, scenario, method: str, parameters: list[Parameter],
     intro = [f"Scenario {name}, method {method}, {len(rows)} runs in {seconds:.1f} s "
              f"({replicates} seed(s) per design point, common across points); overrides: "
              f"{' '.join(overrides or []) or 'none'}.",
-             "The dummy parameter is read by no mechanism: indices at or below its values are "
-             "noise. Intervals (*_conf) are 95 % bootstrap half-widths.",
+             "The dummy parameter is read by no mechanism (it only re-draws the random "
+             "numbers): indices at or below its values are noise. Intervals (*_conf) are 95 % "
+             "bootstrap half-widths.",
              "Ranges labelled 'assumed: default x0.5-x2' are not evidence: the field declares "
              "no plausible range yet."]
     report.write_report(folder, f"Sensitivity: {name} ({method})", intro,
