@@ -188,6 +188,7 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
               adapter: Callable | None = None, metrics: list[str] | None = None,
               start_year: int = START_YEAR, accept: float = 0.1, batch: int | None = None,
               overrides: list[str] | None = None, workers: int = 1, backend: str = "local",
+              slurm: dict | None = None,
               out: str | Path | None = None, seed: int = 0, progress: bool = True,
               config_dir_extra: str | Path | None = None) -> Calibration:
     """Calibrate a scenario's parameters to a targets table.
@@ -208,6 +209,7 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
         overrides: Hydra overrides for composing the scenario (``steps=104``).
         workers: Parallel workers.
         backend: See :func:`peacesim.ensemble`.
+        slurm: Extra submitit parameters for ``backend="slurm"``.
         out: Folder for ``study.db`` (resumable), tables, figures, the calibrated scenario
             YAML and ``report.html``; None: an in-memory study, nothing written.
         seed: Seed of the sampler.
@@ -270,7 +272,8 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
             trials = [study.ask(dists) for _ in range(min(per_batch, budget - complete()))]
             design = pd.DataFrame([t.params for t in trials])[[p.key for p in parameters]]
             rows = ensemble(config, design, seeds=range(int(replicates)),
-                            workers=workers, backend=backend, measure=measure, progress=False,
+                            workers=workers, backend=backend, slurm=slurm, measure=measure,
+                            progress=False,
                             config_dir_extra=config_dir_extra)
             sims = rows.groupby("row")[list(table["key"])].mean().sort_index()
             for k, trial in enumerate(trials):

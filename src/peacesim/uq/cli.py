@@ -47,7 +47,16 @@ def _common(name: str, description: str) -> _Parser:
     p.add_argument("--out", default=None, help="output folder")
     p.add_argument("--config-dir", default=None, help="a folder of your own configs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--slurm", action="append", default=[], metavar="KEY=VALUE",
+                   help="a submitit parameter for --backend slurm, e.g. slurm_partition=cpu")
     return p
+
+
+def _slurm(items: list[str]) -> dict | None:
+    """``KEY=VALUE`` items (values read as YAML) as submitit parameters."""
+    from peacesim.uq.params import parse_overrides
+
+    return parse_overrides(items) or None
 
 
 def _params(p: _Parser, required: bool) -> None:
@@ -168,7 +177,7 @@ def run_ensemble(args: list[str]) -> int:
     rows = ensemble(scenario, design, seeds=parse_seeds(ns.seeds), overrides=overrides,
                     workers=ns.workers, backend=ns.backend, chunk_size=ns.chunk_size, out=out,
                     effect=ns.effect, config_dir_extra=ns.config_dir,
-                    progress=not ns.no_progress)
+                    progress=not ns.no_progress, slurm=_slurm(ns.slurm))
     columns = [] if design is None else list(design.columns)
     outcomes = [o for o in ("trust_in_sdf_mean", "armed_group_strength_mean",
                             "social_cohesion_mean", "civilian_harm_mean")
@@ -207,7 +216,8 @@ def run_sensitivity(args: list[str]) -> int:
                      outcomes=_listing(ns.outcomes), trajectories=ns.trajectories,
                      samples=ns.samples, replicates=ns.replicates, groups=groups,
                      overrides=overrides, workers=ns.workers, backend=ns.backend, out=out,
-                     seed=ns.seed, progress=not ns.no_progress, config_dir_extra=ns.config_dir)
+                     seed=ns.seed, progress=not ns.no_progress, config_dir_extra=ns.config_dir,
+                     slurm=_slurm(ns.slurm))
     cols = [c for c in si.columns if c not in ("runs",)]
     print(si[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"report: {out / 'report.html'}")
@@ -233,7 +243,8 @@ def run_compare(args: list[str]) -> int:
                       outcomes=_listing(ns.outcomes), level=ns.level, threshold=ns.threshold,
                       draws=ns.draws, params=parse_params(ns.param) or None,
                       workers=ns.workers, backend=ns.backend, out=out, seed=ns.seed,
-                      progress=not ns.no_progress, config_dir_extra=ns.config_dir)
+                      progress=not ns.no_progress, config_dir_extra=ns.config_dir,
+                      slurm=_slurm(ns.slurm))
     for line in effects["headline"]:
         print(line)
     print(f"report: {out / 'report.html'}")
@@ -260,7 +271,8 @@ def run_calibrate(args: list[str]) -> int:
                        replicates=ns.replicates, metrics=_listing(ns.metrics),
                        start_year=ns.start_year, accept=ns.accept, overrides=overrides,
                        workers=ns.workers, backend=ns.backend, out=out, seed=ns.seed,
-                       progress=not ns.no_progress, config_dir_extra=ns.config_dir)
+                       progress=not ns.no_progress, config_dir_extra=ns.config_dir,
+                      slurm=_slurm(ns.slurm))
     print(result.summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     best = result.info["best_distance"]
     print(f"best distance {best:.4g}" if math.isfinite(best) else "no finite distance")

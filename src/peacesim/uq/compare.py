@@ -38,7 +38,8 @@ def compare(scenario: str | Callable, seeds=range(10), overrides: list[str] | No
             outcomes: list[str] | None = None, level: float = 0.9,
             threshold: float = SURVEY_THRESHOLD, thresholds: dict[str, float] | None = None,
             draws: int = 0, params=None, counterfactual: list[str] | dict | None = None,
-            workers: int = 1, backend: str = "local", out: str | Path | None = None,
+            workers: int = 1, backend: str = "local", slurm: dict | None = None,
+            out: str | Path | None = None,
             seed: int = 0, progress: bool = True,
             config_dir_extra: str | Path | None = None) -> pd.DataFrame:
     """Each outcome's effect of a scenario's intervention, with an interval and a sentence.
@@ -59,6 +60,7 @@ def compare(scenario: str | Callable, seeds=range(10), overrides: list[str] | No
         counterfactual: Overrides that switch the intervention off; default the scenario's.
         workers: Parallel workers.
         backend: See :func:`peacesim.ensemble`.
+        slurm: Extra submitit parameters for ``backend="slurm"``.
         out: Folder for runs, ``effects.parquet``, figures and ``report.html``.
         seed: Seed of the parameter draws.
         progress: Progress bar on stderr.
@@ -86,7 +88,7 @@ def compare(scenario: str | Callable, seeds=range(10), overrides: list[str] | No
                     overrides=overrides, workers=workers,
                     backend=backend, out=None if out is None else Path(out) / "runs",
                     effect=True, counterfactual=counterfactual, progress=progress,
-                    config_dir_extra=config_dir_extra)
+                    config_dir_extra=config_dir_extra, slurm=slurm)
     available = [c[len(EFFECT):] for c in rows.columns if c.startswith(EFFECT)]
     outcomes = available if outcomes is None else list(outcomes)
     unknown = [o for o in outcomes if o not in available]

@@ -149,7 +149,7 @@ def ensemble_figure(rows: pd.DataFrame, outcomes: list[str], path: Path) -> Path
 
 def write_report(folder: Path, title: str, intro: list[str], tables: dict[str, pd.DataFrame],
                  figures: list[Path]) -> Path:
-    """A self-contained HTML page: paragraphs, tables and the figures (relative links)."""
+    """A self-contained HTML page: paragraphs, the figures (relative links), then tables."""
     from peacesim.io import write_text
 
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
@@ -157,11 +157,11 @@ def write_report(folder: Path, title: str, intro: list[str], tables: dict[str, p
              "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;"
              "padding:2px 6px}</style></head><body>", f"<h1>{html.escape(title)}</h1>"]
     parts += [f"<p>{html.escape(p)}</p>" for p in intro]
-    for name, table in tables.items():
-        parts.append(f"<h2>{html.escape(name)}</h2>")
-        parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
     for fig in figures:
         rel = Path(fig).relative_to(folder)
         parts.append(f"<p><img src='{html.escape(str(rel))}' style='max-width:100%'></p>")
+    for name, table in tables.items():
+        parts.append(f"<h2>{html.escape(name)}</h2>")
+        parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
     parts.append("</body></html>")
     return write_text(folder / "report.html", "\n".join(parts))

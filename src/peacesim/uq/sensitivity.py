@@ -3,8 +3,10 @@
 Every design point is run with the same seeds (common random numbers), ``replicates`` of
 them; the indices are computed on the mean over the seeds, and the share of each outcome's
 variance that is seed noise is reported beside them. A ``dummy`` parameter, which no
-mechanism reads, is always added: its indices are what noise alone produces, and a parameter
-whose indices do not clear the dummy's is not shown to matter. An outcome named
+mechanism reads, is always added; its value only moves the runs to other random numbers (a
+seed offset, :func:`peacesim.uq.ensemble.dummy_seed`), so its indices are what re-drawing the
+random numbers alone produces: the noise floor. A parameter whose indices do not clear the
+dummy's is not shown to matter. An outcome named
 ``effect.<outcome>`` is the intervention's effect (scenario minus its counterfactual, paired
 seeds), so the analysis asks what the *effect* depends on, not only the levels.
 """
@@ -40,7 +42,8 @@ def sensitivity(scenario: str | Callable, params, *, method: str = "morris",
                 outcomes: list[str] | None = None, trajectories: int = 10,
                 samples: int = 256, replicates: int = 1, groups: dict[str, str] | None = None,
                 levels: int = 4, overrides: list[str] | None = None, workers: int = 1,
-                backend: str = "local", out: str | Path | None = None, seed: int = 0,
+                backend: str = "local", slurm: dict | None = None,
+                out: str | Path | None = None, seed: int = 0,
                 resamples: int = 200, progress: bool = True,
                 config_dir_extra: str | Path | None = None) -> pd.DataFrame:
     """Sensitivity indices of outcomes to parameters over their ranges.
@@ -63,6 +66,7 @@ def sensitivity(scenario: str | Callable, params, *, method: str = "morris",
         overrides: Hydra overrides for composing the scenario (``population.size=10000``).
         workers: Parallel workers (see :func:`peacesim.ensemble`).
         backend: Where the runs go (see :func:`peacesim.ensemble`).
+        slurm: Extra submitit parameters for ``backend="slurm"``.
         out: Folder for the runs, tables, figures and ``report.html``; None: nothing written.
         seed: Seed of the sampling and the bootstrap (not of the model runs).
         resamples: Bootstrap resamples for the 95 % intervals (``*_conf``: half-widths).
@@ -104,7 +108,8 @@ def sensitivity(scenario: str | Callable, params, *, method: str = "morris",
     rows = ensemble(config if config is not None else scenario, design,
                     seeds=range(int(replicates)), overrides=overrides,
                     workers=workers, backend=backend, out=runs_dir, effect=effect,
-                    progress=progress, config_dir_extra=config_dir_extra)
+                    progress=progress, config_dir_extra=config_dir_extra,
+                    slurm=slurm)
     seconds = time.perf_counter() - start
     if outcomes is None:  # function model: every outcome it returned
         outcomes = [c for c in rows.columns if c not in ("row", "seed", *problem["names"])]
@@ -251,8 +256,9 @@ def _write(folder: Path, scenario, method: str, parameters: list[Parameter],
     intro = [f"Scenario {name}, method {method}, {len(rows)} runs in {seconds:.1f} s "
              f"({replicates} seed(s) per design point, common across points); overrides: "
              f"{' '.join(overrides or []) or 'none'}.",
-             "The dummy parameter is read by no mechanism: indices at or below its values are "
-             "noise. Intervals (*_conf) are 95 % bootstrap half-widths.",
+             "The dummy parameter is read by no mechanism (it only re-draws the random "
+             "numbers): indices at or below its values are noise. Intervals (*_conf) are 95 % "
+             "bootstrap half-widths.",
              "Ranges labelled 'assumed: default x0.5-x2' are not evidence: the field declares "
              "no plausible range yet."]
     report.write_report(folder, f"Sensitivity: {name} ({method})", intro,
