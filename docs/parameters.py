@@ -1,7 +1,8 @@
 """Write the parameter tables of docs/ODD.md from the config schema.
 
-Every parameter's default, allowed range and description (with its unit and its source, or
-"Assumed") come from the dataclasses that define them, so the ODD cannot drift from the code.
+Every parameter's default, allowed range, plausible range (with the range's source) and
+description (with its unit and its source, or "Assumed") come from the dataclasses that define
+them, so the ODD cannot drift from the code.
 Run ``python docs/parameters.py`` after changing a parameter; tests/test_docs.py checks that
 docs/ODD.md is up to date.
 """
@@ -12,6 +13,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from peacesim.config.fields import PLAUSIBLE, SOURCE, SPREAD
 from peacesim.config.schema import RUN_DOCS, attribute_docs, parameter_rows, schema
 from peacesim.config.schema import default_text as _default
 from peacesim.config.schema import range_text as _range
@@ -22,24 +24,54 @@ END = "<!-- parameters:end -->"
 SKIP = {"epstein", "bennett", "scenario", "output", "regions"}
 
 
+HEAD = ("| key | default | allowed | plausible range | range source | meaning, unit, source |\n"
+        "|---|---|---|---|---|---|")
+
+
 def rows(cls, prefix: str):
     """The parameter rows of ``cls`` (:func:`peacesim.config.schema.parameter_rows`)."""
     for key, default, allowed, text in parameter_rows(cls, prefix):
         yield key, default, allowed, text.replace("|", "\\|")
 
 
+def leaf_fields(cls, prefix: str) -> dict[str, dataclasses.Field]:
+    """Every leaf field of ``cls`` by dotted key, nested sections walked."""
+    out = {}
+    instance = cls()
+    for f in dataclasses.fields(cls):
+        value = getattr(instance, f.name)
+        if dataclasses.is_dataclass(value):
+            out.update(leaf_fields(type(value), f"{prefix}{f.name}."))
+        else:
+            out[f"{prefix}{f.name}"] = f
+    return out
+
+
+def plausible(f: dataclasses.Field) -> tuple[str, str]:
+    """A field's plausible range and its source as the tables show them ("—" for none)."""
+    if PLAUSIBLE in f.metadata:
+        lo, hi = f.metadata[PLAUSIBLE]
+        return f"[{lo:g}, {hi:g}]", f.metadata[SOURCE].replace("|", "\\|")
+    if SPREAD in f.metadata:
+        return f"value ± {f.metadata[SPREAD]:g}", f.metadata[SOURCE].replace("|", "\\|")
+    return "—", "—"
+
+
 def tables() -> str:
+    """The parameter tables: run keys, one table per section, the regions."""
     cls = schema()
     out = []
-    top = [f for f in dataclasses.fields(cls) if not dataclasses.is_dataclass(f.type)
-           and f.name not in SKIP and f.name != "regions"]
+    out.append("The plausible range is what the evidence allows (or, with source \"assumed\", "
+               "what we judge plausible): the range the uncertainty tools (`peacesim.uq`) sample "
+               "when none is given. \"—\" marks settings that are not behaviour (run settings, "
+               "programme timing, the published models' own parameters).\n")
     out.append("#### Run\n")
-    out.append("| key | default | allowed | meaning, unit, source |\n|---|---|---|---|")
+    out.append(HEAD)
     run_docs = RUN_DOCS
     for f in dataclasses.fields(cls):
         if f.name in run_docs:
             out.append(f"| `{f.name}` | {_default(getattr(cls(), f.name))} | {_range(f)} | "
-                       f"{run_docs[f.name]} |")
+                       f"{' | '.join(plausible(f))} | {run_docs[f.name]} |")
     for f in dataclasses.fields(cls):
         if f.name in SKIP or f.name in run_docs:
             continue
@@ -47,9 +79,11 @@ def tables() -> str:
         if not dataclasses.is_dataclass(sub):
             continue
         out.append(f"\n#### `{f.name}`\n")
-        out.append("| key | default | allowed | meaning, unit, source |\n|---|---|---|---|")
+        out.append(HEAD)
+        fields = leaf_fields(type(sub), f"{f.name}.")
         for key, default, allowed, text in rows(type(sub), f"{f.name}."):
-            out.append(f"| `{key}` | {default} | {allowed} | {text} |")
+            rng, source = plausible(fields[key])
+            out.append(f"| `{key}` | {default} | {allowed} | {rng} | {source} | {text} |")
     # Regions: one table, a row per region.
     from peacesim.config.regions import RegionParams, default_regions
 
@@ -60,9 +94,15 @@ def tables() -> str:
     out.append("|---" * (len(names) + 1) + "|")
     for rid, r in regions.items():
         out.append(f"| `{rid}` | " + " | ".join(f"{getattr(r, n):g}" for n in names) + " |")
-    out.append("")
+    out.append("\nEach attribute's plausible range is the region's value plus or minus a spread, "
+               "clipped to [0, 1]:\n")
+    out.append("| key | plausible range | range source | meaning, unit, source |\n"
+               "|---|---|---|---|")
+    region_fields = {f.name: f for f in dataclasses.fields(RegionParams)}
     for n, text in attribute_docs(RegionParams).items():
-        out.append(f"- `{n}`: {text}")
+        rng, source = plausible(region_fields[n])
+        text = text.replace("|", "\\|")
+        out.append(f"| `regions.<id>.{n}` | {rng} | {source} | {text} |")
     return "\n".join(out) + "\n"
 
 

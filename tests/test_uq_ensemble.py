@@ -132,11 +132,11 @@ def test_every_parameter_of_the_config_is_listed_and_ranges_are_checked():
     keys = {r["key"] for r in plausible_ranges(config)}
     assert {"patrol.presence", "grievance.trust_weight", "regions.mopti.cohesion"} <= keys
     (p,) = resolve(config, ["grievance.trust_weight"])
-    assert (p.lo, p.hi, p.source) == (0.15, 0.6, ASSUMED_RANGE)
+    assert (p.lo, p.hi, p.source) == (0.1, 0.6, "assumed")  # declared on the field
     with pytest.raises(ConfigError, match=r"leaves the allowed values \[0, 1\]"):
         resolve(config, {"patrol.presence": (0.1, 1.2)})
     with pytest.raises(ConfigError, match="value is 0; give one"):
-        resolve(config, ["employment.youth_coverage"])
+        resolve(config, ["threads"])  # no declared range (not behaviour) and 0: no x0.5-x2
     new = apply(config, {"steps": 30.0, "regions.mopti.cohesion": 0.2})
     assert new.steps == 30 and isinstance(new.steps, int)
     assert new.regions["mopti"].cohesion == 0.2 and config.regions["mopti"].cohesion != 0.2

@@ -29,11 +29,13 @@ class GeographyParams:
         regions: Region ids to simulate (default: Mali's nine pre-2016 regions). Add
             ``hauts_bassins`` for cross-border scenarios.
         adult_share: Share of the population aged 15 and over, whom community members
-            represent: 1 - 0.472 (RGPH5 2022: 47.2 % under 15).
+            represent: 1 - 0.472 (RGPH5 2022: 47.2 % under 15). Plausible 0.5-0.56.
     """
 
     regions: list[str] = listing(list(MALI_REGIONS))
-    adult_share: float = bounded(0.528, 0.0, 1.0, lo_open=True)  # 0: nobody to simulate
+    adult_share: float = bounded(0.528, 0.0, 1.0, lo_open=True,  # 0: nobody to simulate
+                                 plausible=(0.5, 0.56),
+                                 source="RGPH5 2022 (47.2 % under 15); range assumed")
 
     def check(self) -> None:
         """At least one region, each once."""

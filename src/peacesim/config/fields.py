@@ -23,6 +23,10 @@ RANGE = "peacesim_range"
 PLAUSIBLE = "peacesim_plausible"
 SOURCE = "peacesim_source"
 
+#: Metadata key of a plausible range given as the value plus or minus a spread, for fields
+#: whose default differs between instances (a region's attributes: ``regions.<id>.KEY``).
+SPREAD = "peacesim_plausible_spread"
+
 #: Label of the range used for a field that declares no plausible range of its own.
 ASSUMED_RANGE = "assumed: default x0.5-x2"
 
@@ -35,7 +39,8 @@ LARGE = 1e9
 
 
 def bounded(default: Any, lo: float = -LARGE, hi: float = LARGE, *, lo_open: bool = False,
-            plausible: tuple[float, float] | None = None, source: str | None = None):
+            plausible: tuple[float, float] | None = None, spread: float | None = None,
+            source: str | None = None):
     """A number in ``[lo, hi]`` (or ``(lo, hi]`` when ``lo_open``); NaN and inf are refused.
 
     Args:
@@ -45,14 +50,21 @@ def bounded(default: Any, lo: float = -LARGE, hi: float = LARGE, *, lo_open: boo
         lo_open: Whether ``lo`` itself is refused.
         plausible: ``(low, high)``: the values the evidence makes plausible, the range an
             uncertainty analysis samples (:func:`plausible_ranges`); inside ``[lo, hi]``.
+        spread: Instead of ``plausible``: the range is the value (of each instance, e.g.
+            each region) plus or minus ``spread``, clipped to ``[lo, hi]``.
         source: Where the plausible range comes from (a citation, or ``"assumed"``).
     """
     metadata: dict[str, Any] = {RANGE: (lo, hi, lo_open)}
     if plausible is not None:
         p_lo, p_hi = plausible
-        if not (lo <= p_lo <= p_hi <= hi):
+        if not (lo <= p_lo <= p_hi <= hi) or (lo_open and p_lo <= lo):
             raise ValueError(f"plausible range {plausible} is not inside [{lo}, {hi}]")
         metadata[PLAUSIBLE] = (p_lo, p_hi)
+        metadata[SOURCE] = source or "assumed"
+    elif spread is not None:
+        if not 0 < spread <= hi - lo:
+            raise ValueError(f"plausible spread {spread} must be > 0 and at most {hi - lo}")
+        metadata[SPREAD] = spread
         metadata[SOURCE] = source or "assumed"
     return field(default=default, metadata=metadata)
 
@@ -111,7 +123,8 @@ def plausible_ranges(cfg, prefix: str = "") -> list[dict]:
     Returns:
         One dict per ranged field: ``key`` (dotted), ``default`` (the value in ``cfg``),
         ``integer``, ``lo``/``hi`` (allowed), ``lo_open``, ``plausible_lo``/``plausible_hi``
-        (None where no range can be given: a default of 0 without a declared range) and
+        (the declared range, or the value plus or minus the declared ``spread``; None where no
+        range can be given: a default of 0 without a declared range) and
         ``source`` (:data:`ASSUMED_RANGE` where the field declares none).
     """
     import dataclasses
@@ -130,6 +143,9 @@ def plausible_ranges(cfg, prefix: str = "") -> list[dict]:
             lo, hi, lo_open = f.metadata[RANGE]
             if PLAUSIBLE in f.metadata:
                 rng, source = f.metadata[PLAUSIBLE], f.metadata[SOURCE]
+            elif SPREAD in f.metadata:
+                d = f.metadata[SPREAD]
+                rng, source = (max(value - d, lo), min(value + d, hi)), f.metadata[SOURCE]
             else:
                 rng, source = default_range(value, lo, hi), ASSUMED_RANGE
             rows.append({"key": key, "default": value, "integer": isinstance(value, int),

@@ -19,30 +19,40 @@ class RegionParams:
     Attributes:
         trust_in_sdf: Mean trust of community members in the security and defence forces at
             the start. National level 0.82 ("partly or a lot", Afrobarometer R8 Mali, 2020);
-            regional spread assumed, lower where trust in the state is lower.
+            regional spread assumed, lower where trust in the state is lower. Plausible: the
+            region's value ±0.1.
         legitimacy: Perceived legitimacy of governance, L in Epstein's G = H(1 - L). Set to
             trust in the President by region (Afrobarometer R8 2020: Gao-Kidal 0.23, Mopti
             0.28, Tombouctou 0.41, Bamako 0.45, Kayes 0.45; national 0.47 elsewhere, assumed).
+            Plausible: the region's value ±0.1.
         justice_access: Share of grievances that can reach official or traditional justice.
-            Assumed.
+            Assumed. Plausible: the region's value ±0.15.
         insecurity: Armed-group presence at the start, 0 (none) to 1 (highest). Assumed from
             the ACLED pattern (violence concentrated in Tombouctou, Gao, Kidal, and Mopti since
-            2015; ACLED country report Jan 2015; ACLED 2017 via ACCORD).
-        youth_unemployment: Share of young people without work. Assumed.
+            2015; ACLED country report Jan 2015; ACLED 2017 via ACCORD). Plausible: the region's
+            value ±0.15.
+        youth_unemployment: Share of young people without work. Assumed. Plausible: the region's
+            value ±0.1.
         resource_stress: Pressure on land and water between farming and herding communities.
-            Assumed (highest in the inner Niger delta, Mopti).
-        herder_share: Share of community members from herding communities. Assumed.
-        cohesion: Mean trust between communities at the start. Assumed.
+            Assumed (highest in the inner Niger delta, Mopti). Plausible: the region's value ±0.15.
+        herder_share: Share of community members from herding communities. Assumed. Plausible: the
+            region's value ±0.1.
+        cohesion: Mean trust between communities at the start. Assumed. Plausible: the region's
+            value ±0.15.
     """
 
-    trust_in_sdf: float = share(0.82)
-    legitimacy: float = share(0.47)
-    justice_access: float = share(0.3)
-    insecurity: float = share(0.2)
-    youth_unemployment: float = share(0.3)
-    resource_stress: float = share(0.3)
-    herder_share: float = share(0.2)
-    cohesion: float = share(0.7)
+    trust_in_sdf: float = share(0.82, spread=0.1,
+                                source="Afrobarometer R8 Mali 2020 (national 0.82); regional "
+                                       "values and spread assumed")
+    legitimacy: float = share(0.47, spread=0.1,
+                              source="Afrobarometer R8 2020 (trust in the President by region); "
+                                     "spread assumed")
+    justice_access: float = share(0.3, spread=0.15, source="assumed")
+    insecurity: float = share(0.2, spread=0.15, source="assumed from the ACLED pattern")
+    youth_unemployment: float = share(0.3, spread=0.1, source="assumed")
+    resource_stress: float = share(0.3, spread=0.15, source="assumed")
+    herder_share: float = share(0.2, spread=0.1, source="assumed")
+    cohesion: float = share(0.7, spread=0.15, source="assumed")
 
 
 # region id: (trust_in_sdf, legitimacy, justice_access, insecurity, youth_unemployment,

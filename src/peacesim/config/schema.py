@@ -59,18 +59,22 @@ class PopulationParams:
         size: Number of simulated community members (rows). Each stands for
             (adults in the simulated regions) / size people.
         youth_share: Share of members aged 15-34 among those aged 15 and over. Assumed 0.6
-            (RGPH5 2022: 47.2 % of Malians are under 15; the 15-34 split is assumed).
-        female_share: Share of women. Assumed 0.5.
+            (RGPH5 2022: 47.2 % of Malians are under 15; the 15-34 split is assumed). Plausible
+            0.5-0.7.
+        female_share: Share of women. Assumed 0.5 (plausible 0.48-0.52).
         herder_share_scale: Multiplier of the regions' herder shares. 1 = as in the regions.
+            Plausible 0.5-2.
         agent_objects: Which Mesa agent objects to build: ``auto`` (all when size <= 200,000,
             otherwise only the few actors), ``all``, ``actors`` (security units, armed groups,
             women's groups) or ``none``. Results do not depend on it.
     """
 
     size: int = bounded(100_000, 10, 2_000_000_000)
-    youth_share: float = share(0.6)
-    female_share: float = share(0.5)
-    herder_share_scale: float = bounded(1.0, 0.0, 10.0)
+    youth_share: float = share(0.6, plausible=(0.5, 0.7),
+                               source="RGPH5 2022 (47.2 % under 15); the 15-34 split and its "
+                                      "range assumed")
+    female_share: float = share(0.5, plausible=(0.48, 0.52), source="assumed")
+    herder_share_scale: float = bounded(1.0, 0.0, 10.0, plausible=(0.5, 2.0), source="assumed")
     agent_objects: str = "auto"
 
     def check(self) -> None:

@@ -30,60 +30,74 @@ class ArmedGroupParams:
 
     Attributes:
         groups: Number of groups at the start, shared among regions in proportion to
-            insecurity (at least one where insecurity > 0.3). Assumed 30.
+            insecurity (at least one where insecurity > 0.3). Assumed 30 (plausible 10-60).
         fighters: Fighters of a group in a region of insecurity 1 at the start (people).
-            Assumed 400.
-        min_strength: Groups with fewer fighters are dormant (people). Assumed 5.
-        attack_rate: Highest weekly probability that a group attacks. Assumed 0.6, giving
-            roughly the 9 events a week of ACLED Mali 2017 (474 events).
+            Assumed 400 (plausible 100-1000).
+        min_strength: Groups with fewer fighters are dormant (people). Assumed 5 (plausible 1-20).
+        attack_rate: Highest weekly probability that a group attacks. 0.6, set to give
+            roughly the 9 events a week of ACLED Mali 2017 (474 events; a comparison with that
+            count is therefore circular). Plausible 0.3-0.9.
         half_strength: Fighters at which the attack probability is half its highest (people).
-            Assumed 150.
+            Assumed 150 (plausible 50-400).
         forces_share: Share of attacks aimed at forces when units are near: 283/415 (ACLED
             Mali 2017 via ACCORD: battles 191 + remote violence 92, of 415 with civilians).
+            Plausible 0.5-0.8.
         civilian_harm: People harmed by one attack on civilians. Assumed 30 (ACLED Mali
             2017: 238 fatalities in 132 events of violence against civilians, about 2 killed
             per event; the injured, abducted and robbed are assumed to be several times more).
-        move_rate: Weekly probability that a group moves. Assumed 0.3.
-        range_cells: How far it moves, in cells. Assumed 2.
-        candidates: Cells considered when moving. Assumed 6.
-        protection_aversion: Weight of forces nearby in a cell's score for a group. Assumed 1.
+            Plausible 5-60.
+        move_rate: Weekly probability that a group moves. Assumed 0.3 (plausible 0.1-0.6).
+        range_cells: How far it moves, in cells. Assumed 2 (plausible 1-5).
+        candidates: Cells considered when moving. Assumed 6 (plausible 2-12).
+        protection_aversion: Weight of forces nearby in a cell's score for a group. Assumed 1
+            (plausible 0-3).
         join_rate: Weekly probability that a young sympathiser with no memory of harm joins a
             group at full local presence. 0.001, set by hand with the other defaults so that
             the baseline keeps about its starting strength (about 8,000 fighters over five
             years; plausible 0.0002-0.005).
         presence_half: Fighters in and around a cell at which recruitment is at half its
-            rate (people). Assumed 100.
+            rate (people). Assumed 100 (plausible 30-300).
         employed_factor: Relative chance that an employed young sympathiser joins. Assumed
-            0.3.
+            0.3 (plausible 0.1-0.7).
         revenge: Relative rise of a sympathiser's chance to join per unit of their memory of
             harm (suffered, or heard of: harm_memory in [0, 1]). Assumed 5 (plausible 0-20):
             the motive that makes the forces' accuracy matter (Bennett 2008).
-        return_rate: Weekly probability that a recruit leaves the group. Assumed 0.01.
-        attrition: Weekly share of fighters lost to desertion and other causes. Assumed 0.008.
+        return_rate: Weekly probability that a recruit leaves the group. Assumed 0.01 (plausible
+            0.002-0.03).
+        attrition: Weekly share of fighters lost to desertion and other causes. Assumed 0.008
+            (plausible 0.002-0.02).
         external_support: Fighters a week joining a group from outside the simulated
             population (foreign fighters, networks across the Sahel), times its region's
-            insecurity (people). Assumed 2: it sustains groups in the sparsely populated north,
-            where local recruitment alone cannot.
+            insecurity (people). Assumed 2 (plausible 0-10): it sustains groups in the sparsely
+            populated north, where local recruitment alone cannot.
     """
 
-    groups: int = bounded(30, 0, 10_000)
-    fighters: float = nonneg(400.0)
-    min_strength: float = nonneg(5.0)
-    attack_rate: float = share(0.6)
-    half_strength: float = positive(150.0)
-    forces_share: float = share(283 / 415)
-    civilian_harm: float = nonneg(30.0)
-    move_rate: float = share(0.3)
-    range_cells: int = bounded(2, 1, 50)
-    candidates: int = bounded(6, 1, 100)
-    protection_aversion: float = nonneg(1.0)
-    join_rate: float = share(0.001)
-    presence_half: float = positive(100.0)
-    employed_factor: float = share(0.3)
-    revenge: float = nonneg(5.0, hi=1000.0)
-    return_rate: float = share(0.01)
-    attrition: float = share(0.008)
-    external_support: float = nonneg(2.0)
+    groups: int = bounded(30, 0, 10_000, plausible=(10, 60), source="assumed")
+    fighters: float = nonneg(400.0, plausible=(100.0, 1000.0), source="assumed")
+    min_strength: float = nonneg(5.0, plausible=(1.0, 20.0), source="assumed")
+    attack_rate: float = share(0.6, plausible=(0.3, 0.9),
+                               source="set by hand to give ACLED Mali 2017's 474 events "
+                                      "(circular for that check)")
+    half_strength: float = positive(150.0, plausible=(50.0, 400.0), source="assumed")
+    forces_share: float = share(283 / 415, plausible=(0.5, 0.8),
+                                source="ACLED Mali 2017 via ACCORD (283/415); range assumed for "
+                                       "other years and regions")
+    civilian_harm: float = nonneg(30.0, plausible=(5.0, 60.0),
+                                  source="ACLED Mali 2017 (about 2 killed per event) times an "
+                                         "assumed multiple for the injured, abducted and robbed")
+    move_rate: float = share(0.3, plausible=(0.1, 0.6), source="assumed")
+    range_cells: int = bounded(2, 1, 50, plausible=(1, 5), source="assumed")
+    candidates: int = bounded(6, 1, 100, plausible=(2, 12), source="assumed")
+    protection_aversion: float = nonneg(1.0, plausible=(0.0, 3.0), source="assumed")
+    join_rate: float = share(0.001, plausible=(0.0002, 0.005),
+                             source="calibrated by hand to keep the baseline's starting strength "
+                                    "(circular for that check)")
+    presence_half: float = positive(100.0, plausible=(30.0, 300.0), source="assumed")
+    employed_factor: float = share(0.3, plausible=(0.1, 0.7), source="assumed")
+    revenge: float = nonneg(5.0, hi=1000.0, plausible=(0.0, 20.0), source="assumed")
+    return_rate: float = share(0.01, plausible=(0.002, 0.03), source="assumed")
+    attrition: float = share(0.008, plausible=(0.002, 0.02), source="assumed")
+    external_support: float = nonneg(2.0, plausible=(0.0, 10.0), source="assumed")
 
 
 @mechanism

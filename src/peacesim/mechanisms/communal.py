@@ -27,26 +27,27 @@ class CommunalParams:
     Attributes:
         clash_rate: Weekly clash probability in a cell at stress 1 and cohesion 0. Assumed 0.01
             (about 5 clashes a week nationally at baseline cohesion, next to about 9 armed-group
-            events a week in ACLED Mali 2017).
-        clash_harm: People harmed by a clash. Assumed 10.
+            events a week in ACLED Mali 2017). Plausible 0.002-0.03.
+        clash_harm: People harmed by a clash. Assumed 10 (plausible 2-30).
         cohesion_shock: Share of trust between communities lost by every member of a cell with a
-            clash. Assumed 0.1.
-        drift: Weekly pull of cohesion back to its regional level. Assumed 0.01.
+            clash. Assumed 0.1 (plausible 0.02-0.3).
+        drift: Weekly pull of cohesion back to its regional level. Assumed 0.01 (plausible
+            0.002-0.05).
         border_stress: Extra resource stress in cells on an international border (land
-            conflict over the demarcation). Assumed 0.3.
+            conflict over the demarcation). Assumed 0.3 (plausible 0-0.6).
         border_relief: Share of that extra stress removed while cross-border dialogue runs
-            (``dialogue.cross_border``). Assumed 0.7.
+            (``dialogue.cross_border``). Assumed 0.7 (plausible 0.3-1).
         spread: Initial spread of cohesion around the regional mean (Beta concentration is
-            1/spread). Assumed 0.1.
+            1/spread). Assumed 0.1 (plausible 0.02-0.3).
     """
 
-    clash_rate: float = share(0.01)
-    clash_harm: float = nonneg(10.0)
-    cohesion_shock: float = share(0.1)
-    drift: float = share(0.01)
-    border_stress: float = share(0.3)
-    border_relief: float = share(0.7)
-    spread: float = share(0.1)
+    clash_rate: float = share(0.01, plausible=(0.002, 0.03), source="assumed")
+    clash_harm: float = nonneg(10.0, plausible=(2.0, 30.0), source="assumed")
+    cohesion_shock: float = share(0.1, plausible=(0.02, 0.3), source="assumed")
+    drift: float = share(0.01, plausible=(0.002, 0.05), source="assumed")
+    border_stress: float = share(0.3, plausible=(0.0, 0.6), source="assumed")
+    border_relief: float = share(0.7, plausible=(0.3, 1.0), source="assumed")
+    spread: float = share(0.1, plausible=(0.02, 0.3), source="assumed")
 
 
 @mechanism

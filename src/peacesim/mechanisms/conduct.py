@@ -22,14 +22,17 @@ class ConductParams(Programme):
 
     Attributes:
         share: Share of the units in the covered regions that are trained. 0 = no programme.
-        accuracy_gain: Share of the gap to perfect accuracy a trained unit closes. Assumed 0.5.
-        conduct_gain: Share of the gap to perfect conduct a trained unit closes. Assumed 0.5.
+            Plausible 0-1.
+        accuracy_gain: Share of the gap to perfect accuracy a trained unit closes. Assumed 0.5
+            (plausible 0.1-0.8).
+        conduct_gain: Share of the gap to perfect conduct a trained unit closes. Assumed 0.5
+            (plausible 0.1-0.8).
         start, end, regions: When and where.
     """
 
-    share: float = fields.share(0.0)
-    accuracy_gain: float = fields.share(0.5)
-    conduct_gain: float = fields.share(0.5)
+    share: float = fields.share(0.0, plausible=(0.0, 1.0), source="programme lever (assumed)")
+    accuracy_gain: float = fields.share(0.5, plausible=(0.1, 0.8), source="assumed")
+    conduct_gain: float = fields.share(0.5, plausible=(0.1, 0.8), source="assumed")
 
 
 @mechanism

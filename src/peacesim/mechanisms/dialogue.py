@@ -32,24 +32,30 @@ class DialogueParams(Programme):
 
     Attributes:
         frequency: Sessions per cell-year where the programme runs. Assumed 0.5 in the
-            baseline (IMRAP's phase 2 held about 70 sessions with 2,000+ people).
-        reach: People reached by one session: participants and those they talk to. Assumed 300.
-        women_participation: Share of women among those reached. Assumed 0.3.
-        youth_participation: Share of young people among those reached. Assumed 0.3.
+            baseline (IMRAP's phase 2 held about 70 sessions with 2,000+ people). Plausible 0-2.
+        reach: People reached by one session: participants and those they talk to. Assumed 300
+            (plausible 50-1000).
+        women_participation: Share of women among those reached. Assumed 0.3 (plausible 0.1-0.6).
+        youth_participation: Share of young people among those reached. Assumed 0.3 (plausible
+            0.1-0.6).
         forces_participation: Share of sessions the forces attend; trust in the forces moves
-            only through those. Assumed 0.5.
+            only through those. Assumed 0.5 (plausible 0.1-0.9).
         trust_gain: Gain in trust in the forces of a person reached by a session with forces
-            (share of the gap to 1), before the women's effect. Assumed 0.1.
-        women_effect: Relative increase of that gain per unit share of women. Assumed 1.
-        cohesion_gain: Gain in trust between communities of a person reached. Assumed 0.1.
+            (share of the gap to 1), before the women's effect. Assumed 0.1 (plausible 0.02-0.3).
+        women_effect: Relative increase of that gain per unit share of women. Assumed 1 (plausible
+            0-3).
+        cohesion_gain: Gain in trust between communities of a person reached. Assumed 0.1 (plausible
+            0.02-0.3).
         youth_voice: Share of a young participant's grievance from harm that is heard and
-            eased. Assumed 0.3.
-        eps: Bounded-confidence threshold between participants (Deffuant 2000). Assumed 0.3.
-        mu: Convergence rate between participants. Assumed 0.3.
+            eased. Assumed 0.3 (plausible 0-0.6).
+        eps: Bounded-confidence threshold between participants (Deffuant 2000). Assumed 0.3
+            (plausible 0.1-0.5).
+        mu: Convergence rate between participants. Assumed 0.3 (plausible 0.05-0.5).
         sdf_gain: Gain in the forces' trust in the community per session they attend.
-            Assumed 0.05.
+            Assumed 0.05 (plausible 0.01-0.15).
         cross_border: Whether sessions on an international border reach across it.
-        cross_border_share: Share of a border session's reach on the other side. Assumed 0.5.
+        cross_border_share: Share of a border session's reach on the other side. Assumed 0.5
+            (plausible 0.2-0.8).
         after_abuse: How strongly recent abuses by the forces in the cell (abuse_memory) turn
             a session's effect on trust down, and past zero into a backlash. Assumed 1.5
             (0-3): one recent abuse leaves about a twentieth of the gain, two or more reverse
@@ -57,21 +63,23 @@ class DialogueParams(Programme):
         start, end, regions: When and where the programme runs.
     """
 
-    frequency: float = nonneg(0.5)
-    reach: float = positive(300.0)
-    women_participation: float = share(0.3)
-    youth_participation: float = share(0.3)
-    forces_participation: float = share(0.5)
-    trust_gain: float = share(0.1)
-    women_effect: float = nonneg(1.0)
-    cohesion_gain: float = share(0.1)
-    youth_voice: float = share(0.3)
-    eps: float = share(0.3)
-    mu: float = share(0.3)
-    sdf_gain: float = share(0.05)
+    frequency: float = nonneg(0.5, plausible=(0.0, 2.0),
+                              source="programme lever; the baseline's 0.5 assumed from IMRAP's "
+                                     "phase 2")
+    reach: float = positive(300.0, plausible=(50.0, 1000.0), source="assumed")
+    women_participation: float = share(0.3, plausible=(0.1, 0.6), source="assumed")
+    youth_participation: float = share(0.3, plausible=(0.1, 0.6), source="assumed")
+    forces_participation: float = share(0.5, plausible=(0.1, 0.9), source="assumed")
+    trust_gain: float = share(0.1, plausible=(0.02, 0.3), source="assumed")
+    women_effect: float = nonneg(1.0, plausible=(0.0, 3.0), source="assumed")
+    cohesion_gain: float = share(0.1, plausible=(0.02, 0.3), source="assumed")
+    youth_voice: float = share(0.3, plausible=(0.0, 0.6), source="assumed")
+    eps: float = share(0.3, plausible=(0.1, 0.5), source="assumed")
+    mu: float = share(0.3, plausible=(0.05, 0.5), source="assumed")
+    sdf_gain: float = share(0.05, plausible=(0.01, 0.15), source="assumed")
     cross_border: bool = False
-    cross_border_share: float = share(0.5)
-    after_abuse: float = nonneg(1.5, hi=100.0)
+    cross_border_share: float = share(0.5, plausible=(0.2, 0.8), source="assumed")
+    after_abuse: float = nonneg(1.5, hi=100.0, plausible=(0.0, 3.0), source="assumed")
 
 
 @mechanism

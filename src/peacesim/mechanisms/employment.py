@@ -25,10 +25,11 @@ class EmploymentParams(Programme):
 
     Attributes:
         youth_coverage: Share of unemployed young people the programme gives work. 0 = none.
+            Plausible 0-0.5.
         start, end, regions: When and where.
     """
 
-    youth_coverage: float = share(0.0)
+    youth_coverage: float = share(0.0, plausible=(0.0, 0.5), source="programme lever (assumed)")
 
 
 @mechanism

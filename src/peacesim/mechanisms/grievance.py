@@ -36,18 +36,23 @@ class GrievanceParams:
 
     Attributes:
         harm_gain: Share of the gap to full harm memory added when harmed by the forces.
-            Assumed 0.5.
-        violence_gain: The same when harmed by armed groups or clashes. Assumed 0.2.
-        forget: Weekly fading of harm memory. Assumed 0.01.
-        resolve: Weekly share of harm memory resolved at full justice access. Assumed 0.05.
-        job_relief: Share of hardship removed by a job for a young person. Assumed 0.5.
-        trust_weight: Restraint from trust in the forces in the support rule. Assumed 0.3.
-        threshold: Epstein's activation threshold T. 0.1 (Epstein 2002).
-        k: Epstein's arrest-probability constant. 2.3 (Epstein 2002).
+            Assumed 0.5 (plausible 0.2-0.9).
+        violence_gain: The same when harmed by armed groups or clashes. Assumed 0.2 (plausible
+            0.05-0.5).
+        forget: Weekly fading of harm memory. Assumed 0.01 (plausible 0.002-0.05).
+        resolve: Weekly share of harm memory resolved at full justice access. Assumed 0.05
+            (plausible 0.01-0.2).
+        job_relief: Share of hardship removed by a job for a young person. Assumed 0.5 (plausible
+            0.2-0.8).
+        trust_weight: Restraint from trust in the forces in the support rule. Assumed 0.3 (plausible
+            0.1-0.6).
+        threshold: Epstein's activation threshold T. 0.1 (Epstein 2002). Plausible 0.05-0.3.
+        k: Epstein's arrest-probability constant. 2.3 (Epstein 2002). Plausible 1-4.
         armed_scale: Fighters near a cell that count as one "active" in Epstein's C/A ratio
-            (people). Assumed 50.
-        abuse_decay: Weekly fading of the memory of abuses that lowers legitimacy. Assumed 0.05.
-        abuse_weight: Loss of legitimacy per unit of abuse memory. Assumed 10.
+            (people). Assumed 50 (plausible 10-200).
+        abuse_decay: Weekly fading of the memory of abuses that lowers legitimacy. Assumed 0.05
+            (plausible 0.01-0.2).
+        abuse_weight: Loss of legitimacy per unit of abuse memory. Assumed 10 (plausible 2-30).
         justice_legitimacy: Gain in legitimacy per unit of added justice resolution.
             Assumed 0.3 (0-1).
         legitimacy_rate: Weekly share of the gap to its target that legitimacy closes.
@@ -59,20 +64,22 @@ class GrievanceParams:
             module docstring and docs/ODD.md.
     """
 
-    harm_gain: float = share(0.5)
-    violence_gain: float = share(0.2)
-    forget: float = share(0.01)
-    resolve: float = share(0.05)
-    job_relief: float = share(0.5)
-    trust_weight: float = nonneg(0.3)
-    threshold: float = share(0.1)
-    k: float = positive(2.3)
-    armed_scale: float = positive(50.0)
-    abuse_decay: float = share(0.05)
-    abuse_weight: float = nonneg(10.0)
-    justice_legitimacy: float = nonneg(0.3)
-    legitimacy_rate: float = share(0.04)
-    hearsay_gain: float = share(0.15)
+    harm_gain: float = share(0.5, plausible=(0.2, 0.9), source="assumed")
+    violence_gain: float = share(0.2, plausible=(0.05, 0.5), source="assumed")
+    forget: float = share(0.01, plausible=(0.002, 0.05), source="assumed")
+    resolve: float = share(0.05, plausible=(0.01, 0.2), source="assumed")
+    job_relief: float = share(0.5, plausible=(0.2, 0.8), source="assumed")
+    trust_weight: float = nonneg(0.3, plausible=(0.1, 0.6), source="assumed")
+    threshold: float = share(0.1, plausible=(0.05, 0.3), source="Epstein 2002 (0.1); range assumed")
+    k: float = positive(2.3, plausible=(1.0, 4.0),
+                        source="Epstein 2002 (2.3: arrest probability 0.9 at C/A = 1); range "
+                               "assumed")
+    armed_scale: float = positive(50.0, plausible=(10.0, 200.0), source="assumed")
+    abuse_decay: float = share(0.05, plausible=(0.01, 0.2), source="assumed")
+    abuse_weight: float = nonneg(10.0, plausible=(2.0, 30.0), source="assumed")
+    justice_legitimacy: float = nonneg(0.3, plausible=(0.0, 1.0), source="assumed")
+    legitimacy_rate: float = share(0.04, plausible=(0.01, 0.2), source="assumed")
+    hearsay_gain: float = share(0.15, plausible=(0.0, 0.3), source="assumed")
     arrest_ratio: str = "continuous"
 
     def check(self) -> None:

@@ -26,24 +26,29 @@ class InformationParams:
 
     Attributes:
         report_rate: Share of what willing members know that reaches the forces in a week.
-            Assumed 0.5.
-        learn: Weekly gain of knowledge at full reporting where armed groups are. Assumed 0.3.
-        decay: Weekly loss of knowledge without reinforcement. Assumed 0.05.
-        unit_bonus: Extra learning where a unit is in the cell (relative). Assumed 1.
-        sdf_trust_start: Forces' trust in communities at the start. Assumed 0.5.
-        sdf_gain: Weekly gain of the forces' trust per unit of reporting. Assumed 0.05.
-        sdf_attack_loss: Share of the forces' trust lost per attack on them nearby. Assumed 0.1.
-        sdf_drift: Weekly drift of the forces' trust back to its starting level. Assumed 0.01.
+            Assumed 0.5 (plausible 0.2-0.8).
+        learn: Weekly gain of knowledge at full reporting where armed groups are. Assumed 0.3
+            (plausible 0.1-0.6).
+        decay: Weekly loss of knowledge without reinforcement. Assumed 0.05 (plausible 0.01-0.2).
+        unit_bonus: Extra learning where a unit is in the cell (relative). Assumed 1 (plausible
+            0.3-1).
+        sdf_trust_start: Forces' trust in communities at the start. Assumed 0.5 (plausible 0.3-0.7).
+        sdf_gain: Weekly gain of the forces' trust per unit of reporting. Assumed 0.05 (plausible
+            0.01-0.15).
+        sdf_attack_loss: Share of the forces' trust lost per attack on them nearby. Assumed 0.1
+            (plausible 0.02-0.3).
+        sdf_drift: Weekly drift of the forces' trust back to its starting level. Assumed 0.01
+            (plausible 0.002-0.05).
     """
 
-    report_rate: float = share(0.5)
-    learn: float = share(0.3)
-    decay: float = share(0.05)
-    unit_bonus: float = share(1.0)
-    sdf_trust_start: float = share(0.5)
-    sdf_gain: float = share(0.05)
-    sdf_attack_loss: float = share(0.1)
-    sdf_drift: float = share(0.01)
+    report_rate: float = share(0.5, plausible=(0.2, 0.8), source="assumed")
+    learn: float = share(0.3, plausible=(0.1, 0.6), source="assumed")
+    decay: float = share(0.05, plausible=(0.01, 0.2), source="assumed")
+    unit_bonus: float = share(1.0, plausible=(0.3, 1.0), source="assumed")
+    sdf_trust_start: float = share(0.5, plausible=(0.3, 0.7), source="assumed")
+    sdf_gain: float = share(0.05, plausible=(0.01, 0.15), source="assumed")
+    sdf_attack_loss: float = share(0.1, plausible=(0.02, 0.3), source="assumed")
+    sdf_drift: float = share(0.01, plausible=(0.002, 0.05), source="assumed")
 
 
 @mechanism

@@ -33,7 +33,8 @@ class JusticeParams(Programme):
     """Access-to-justice programme and the two channels.
 
     Attributes:
-        access: Share of the gap to full justice access closed by the programme. 0 = none.
+        access: Share of the gap to full justice access closed by the programme. 0 = none. Plausible
+            0-0.5.
         official_share: Share of access (the region's and the programme's) through official
             courts; the rest through traditional mechanisms (elders, religious leaders, cadis).
             Assumed 0.5 (0.2-0.8).
@@ -51,13 +52,14 @@ class JusticeParams(Programme):
         start, end, regions: When and where.
     """
 
-    access: float = share(0.0)
-    official_share: float = share(0.5)
-    official_speed: float = share(0.04)
-    traditional_speed: float = share(0.12)
-    official_trust: float = share(0.5)
-    traditional_trust: float = share(0.8)
-    sanctions: float = share(0.3)
+    access: float = share(0.0, plausible=(0.0, 0.5), source="programme lever (assumed)")
+    official_share: float = share(0.5, plausible=(0.2, 0.8), source="assumed")
+    official_speed: float = share(0.04, plausible=(0.01, 0.2), source="assumed")
+    traditional_speed: float = share(0.12, plausible=(0.04, 0.5), source="assumed")
+    official_trust: float = share(0.5, plausible=(0.2, 0.9), source="assumed")
+    traditional_trust: float = share(0.8, plausible=(0.5, 1.0),
+                                     source="assumed (direction from IMRAP's consultations)")
+    sanctions: float = share(0.3, plausible=(0.0, 1.0), source="assumed")
 
 
 @mechanism

@@ -31,19 +31,23 @@ class MixedPatrols(Programme):
     """The MOC: units of former CMA and Plateforme combatants with the army (Algiers 2015).
 
     Attributes:
-        share: Share of the units in the covered regions that are mixed patrols. 0 = none.
-        accuracy: Probability an engagement spares each exposed civilian. Assumed 0.75.
-        conduct: Probability of respectful conduct on patrol. Assumed 0.8.
+        share: Share of the units in the covered regions that are mixed patrols. 0 = none. Plausible
+            0-0.3.
+        accuracy: Probability an engagement spares each exposed civilian. Assumed 0.75 (plausible
+            0.5-0.9).
+        conduct: Probability of respectful conduct on patrol. Assumed 0.8 (plausible 0.5-0.95).
         local_knowledge: Extra information gained where a mixed patrol is (former combatants
-            know the terrain and people), as a multiplier 1 + value. Assumed 0.5.
+            know the terrain and people), as a multiplier 1 + value. Assumed 0.5 (plausible 0-1.5).
         start, end, regions: When and where (default the north: Gao, Kidal, Tombouctou, where
             the MOC was mandated to protect DDR sites; first unit in Gao).
     """
 
-    share: float = fields.share(0.0)
-    accuracy: float = fields.share(0.75)
-    conduct: float = fields.share(0.8)
-    local_knowledge: float = nonneg(0.5)
+    share: float = fields.share(0.0, plausible=(0.0, 0.3),
+                                source="programme lever (assumed: the MOC stayed a small part of "
+                                       "the forces)")
+    accuracy: float = fields.share(0.75, plausible=(0.5, 0.9), source="assumed")
+    conduct: float = fields.share(0.8, plausible=(0.5, 0.95), source="assumed")
+    local_knowledge: float = nonneg(0.5, plausible=(0.0, 1.5), source="assumed")
     regions: list[str] = listing(["gao", "kidal", "tombouctou"])
 
 
@@ -53,18 +57,23 @@ class Peacekeepers(Programme):
 
     Attributes:
         share: Share of the units that are UN. Assumed 0.2 (MINUSMA authorised 13,289 military
-            + 1,920 police from 2016, Res. 2295; the army's size is not in our sources).
-        accuracy: Assumed 0.85.
-        conduct: Assumed 0.9.
+            + 1,920 police from 2016, Res. 2295; the army's size is not in our sources). Plausible
+            0.1-0.35.
+        accuracy: Assumed 0.85 (plausible 0.7-0.95).
+        conduct: Assumed 0.9 (plausible 0.7-0.98).
         deterrence: Probability that an armed-group attack on civilians in a cell with a UN
-            unit is prevented. Assumed 0.6: local presence protects against rebel abuse much
-            more than against government abuse (Fjelde, Hultman & Nilsson 2019).
+            unit is prevented. Assumed 0.6 (plausible 0.3-0.8): local presence protects against
+            rebel abuse much more than against government abuse (Fjelde, Hultman & Nilsson 2019).
     """
 
-    share: float = fields.share(0.2)
-    accuracy: float = fields.share(0.85)
-    conduct: float = fields.share(0.9)
-    deterrence: float = fields.share(0.6)
+    share: float = fields.share(0.2, plausible=(0.1, 0.35),
+                                source="MINUSMA's authorised strength (Res. 2295) against an "
+                                       "assumed army size")
+    accuracy: float = fields.share(0.85, plausible=(0.7, 0.95), source="assumed")
+    conduct: float = fields.share(0.9, plausible=(0.7, 0.98), source="assumed")
+    deterrence: float = fields.share(0.6, plausible=(0.3, 0.8),
+                                     source="assumed (direction from Fjelde, Hultman & Nilsson "
+                                            "2019)")
 
 
 @dataclass
@@ -73,57 +82,62 @@ class PatrolParams:
 
     Attributes:
         presence: Share of the simulated cells with a security unit in a week (sets the number
-            of units). Assumed 0.25.
+            of units). Assumed 0.25 (plausible 0.1-0.5).
         army_accuracy: Accuracy of army units (1 - accuracy: chance each exposed civilian is
-            hurt in an engagement; Bennett 2008 uses 0.8). Assumed 0.7.
-        army_conduct: Probability of respectful conduct on patrol. Assumed 0.7.
+            hurt in an engagement; Bennett 2008 uses 0.8). Assumed 0.7 (plausible 0.5-0.9).
+        army_conduct: Probability of respectful conduct on patrol. Assumed 0.7 (plausible 0.4-0.9).
         army_deterrence: Probability an army unit prevents an attack on civilians in its cell.
-            Assumed 0.2.
+            Assumed 0.2 (plausible 0.05-0.5).
         moc: Mixed patrols (MOC).
         un: UN peacekeepers.
         insecurity_weight: Units per region in proportion to cells x (1 + weight x
-            insecurity). Assumed 2.
-        range_cells: How far a unit moves in a week, in cells (about 28 km each). Assumed 2.
-        candidates: Cells a unit considers each week. Assumed 6.
-        crowding: Score penalty per unit already in a cell. Assumed 0.5.
+            insecurity). Assumed 2 (plausible 0-5).
+        range_cells: How far a unit moves in a week, in cells (about 28 km each). Assumed 2
+            (plausible 1-4).
+        candidates: Cells a unit considers each week. Assumed 6 (plausible 2-12).
+        crowding: Score penalty per unit already in a cell. Assumed 0.5 (plausible 0-2).
         effectiveness: Probability that an engagement weakens the armed group (Bennett 2008:
-            0.8 for removing an insurgent). Assumed 0.6.
+            0.8 for removing an insurgent). Assumed 0.6 (plausible 0.3-0.9).
         detection: Weekly probability that a unit finds and engages an armed group in its
-            cell when the forces know everything about it. Assumed 0.3.
+            cell when the forces know everything about it. Assumed 0.3 (plausible 0.1-0.6).
         info_floor: Share of that probability reached with no information: without
             intelligence, force alone contains but does not eradicate (Kress & Szechtman
-            2009). Assumed 0.15.
-        info_accuracy: How much information closes the gap to perfect accuracy. Assumed 0.5.
+            2009). Assumed 0.15 (plausible 0.05-0.4).
+        info_accuracy: How much information closes the gap to perfect accuracy. Assumed 0.5
+            (plausible 0.1-0.9).
         loss_fraction: Share of a group's fighters removed by a successful engagement. Assumed
-            0.04.
+            0.04 (plausible 0.01-0.1).
         exposed: Civilians exposed to an engagement, each hurt with probability 1 - accuracy
-            (people; Bennett 2008 exposes every civilian in range). Assumed 5.
+            (people; Bennett 2008 exposes every civilian in range). Assumed 5 (plausible 1-20).
         protected: Civilians who feel protected after a successful engagement (people).
-            Assumed 300.
+            Assumed 300 (plausible 50-1000).
         retaliation_window: Weeks after an attack on a unit during which it is less accurate.
-            Assumed 4.
-        retaliation_penalty: Relative loss of accuracy in that window. Assumed 0.3.
+            Assumed 4 (plausible 0-12).
+        retaliation_penalty: Relative loss of accuracy in that window. Assumed 0.3 (plausible
+            0-0.6).
     """
 
-    presence: float = fields.share(0.25)
-    army_accuracy: float = fields.share(0.7)
-    army_conduct: float = fields.share(0.7)
-    army_deterrence: float = fields.share(0.2)
+    presence: float = fields.share(0.25, plausible=(0.1, 0.5), source="assumed")
+    army_accuracy: float = fields.share(0.7, plausible=(0.5, 0.9),
+                                        source="assumed (Bennett 2008 uses 0.8)")
+    army_conduct: float = fields.share(0.7, plausible=(0.4, 0.9), source="assumed")
+    army_deterrence: float = fields.share(0.2, plausible=(0.05, 0.5), source="assumed")
     moc: MixedPatrols = field(default_factory=MixedPatrols)
     un: Peacekeepers = field(default_factory=Peacekeepers)
-    insecurity_weight: float = nonneg(2.0)
-    range_cells: int = bounded(2, 1, 50)
-    candidates: int = bounded(6, 1, 100)
-    crowding: float = nonneg(0.5)
-    effectiveness: float = fields.share(0.6)
-    detection: float = fields.share(0.3)
-    info_floor: float = fields.share(0.15)
-    info_accuracy: float = fields.share(0.5)
-    loss_fraction: float = fields.share(0.04)
-    exposed: float = nonneg(5.0)
-    protected: float = nonneg(300.0)
-    retaliation_window: int = bounded(4, 0)
-    retaliation_penalty: float = fields.share(0.3)
+    insecurity_weight: float = nonneg(2.0, plausible=(0.0, 5.0), source="assumed")
+    range_cells: int = bounded(2, 1, 50, plausible=(1, 4), source="assumed")
+    candidates: int = bounded(6, 1, 100, plausible=(2, 12), source="assumed")
+    crowding: float = nonneg(0.5, plausible=(0.0, 2.0), source="assumed")
+    effectiveness: float = fields.share(0.6, plausible=(0.3, 0.9),
+                                        source="assumed (Bennett 2008 uses 0.8)")
+    detection: float = fields.share(0.3, plausible=(0.1, 0.6), source="assumed")
+    info_floor: float = fields.share(0.15, plausible=(0.05, 0.4), source="assumed")
+    info_accuracy: float = fields.share(0.5, plausible=(0.1, 0.9), source="assumed")
+    loss_fraction: float = fields.share(0.04, plausible=(0.01, 0.1), source="assumed")
+    exposed: float = nonneg(5.0, plausible=(1.0, 20.0), source="assumed")
+    protected: float = nonneg(300.0, plausible=(50.0, 1000.0), source="assumed")
+    retaliation_window: int = bounded(4, 0, plausible=(0, 12), source="assumed")
+    retaliation_penalty: float = fields.share(0.3, plausible=(0.0, 0.6), source="assumed")
 
     def check(self) -> None:
         """Cross-field rules."""

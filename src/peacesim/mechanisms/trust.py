@@ -93,28 +93,31 @@ class TrustParams:
             0.3 (0-1).
     """
 
-    gain: float = share(0.05)
-    loss: float = share(0.3)
-    fail_loss: float = share(0.1)
-    drift: float = share(0.01)
-    spread: float = share(0.1)
-    neighbour_eps: float = share(0.2)
-    neighbour_mu: float = share(0.02)
-    encounters: float = nonneg(0.5, hi=100.0)  # run time grows with it; 100 a week is plenty
-    eps: float = share(0.2)
-    mu: float = bounded(0.1, 0.0, 0.5)
-    abuse_reach: float = nonneg(3000.0)
-    harm_reach: float = nonneg(1000.0)
-    protect_reach: float = nonneg(20.0)
-    news_local: float = share(0.5)
-    news_decay: float = bounded(0.7, 0.0, 0.999)
-    hear_loss: float = share(0.05)
-    hear_gain: float = share(0.01)
-    accountability_repair: float = share(0.5)
-    prior: float = positive(52.0)
-    memory: float = bounded(0.99, 0.0, 0.9999)
-    negative_weight: float = nonneg(6.0)
-    hearsay_weight: float = share(0.3)
+    gain: float = share(0.05, plausible=(0.01, 0.1), source="assumed")
+    loss: float = share(0.3, plausible=(0.1, 0.6),
+                        source="assumed (asymmetry: Slovic 1993; Jøsang & Ismail 2002)")
+    fail_loss: float = share(0.1, plausible=(0.02, 0.3), source="assumed")
+    drift: float = share(0.01, plausible=(0.002, 0.05), source="assumed")
+    spread: float = share(0.1, plausible=(0.02, 0.3), source="assumed")
+    neighbour_eps: float = share(0.2, plausible=(0.05, 0.5), source="assumed")
+    neighbour_mu: float = share(0.02, plausible=(0.0, 0.1), source="assumed")
+    encounters: float = nonneg(0.5, hi=100.0,  # run time grows with it; 100 a week is plenty
+                               plausible=(0.0, 5.0), source="assumed")
+    eps: float = share(0.2, plausible=(0.05, 0.5), source="assumed")
+    mu: float = bounded(0.1, 0.0, 0.5, plausible=(0.01, 0.5), source="assumed")
+    abuse_reach: float = nonneg(3000.0, plausible=(500.0, 10000.0), source="assumed")
+    harm_reach: float = nonneg(1000.0, plausible=(100.0, 3000.0), source="assumed")
+    protect_reach: float = nonneg(20.0, plausible=(0.0, 500.0), source="assumed")
+    news_local: float = share(0.5, plausible=(0.1, 0.9), source="assumed")
+    news_decay: float = bounded(0.7, 0.0, 0.999, plausible=(0.3, 0.9), source="assumed")
+    hear_loss: float = share(0.05, plausible=(0.01, 0.15), source="assumed")
+    hear_gain: float = share(0.01, plausible=(0.0, 0.05), source="assumed")
+    accountability_repair: float = share(0.5, plausible=(0.0, 1.0), source="assumed")
+    prior: float = positive(52.0, plausible=(10.0, 260.0), source="assumed")
+    memory: float = bounded(0.99, 0.0, 0.9999, plausible=(0.95, 0.998), source="assumed")
+    negative_weight: float = nonneg(6.0, plausible=(1.0, 10.0),
+                                    source="assumed (asymmetry: Jøsang & Ismail 2002)")
+    hearsay_weight: float = share(0.3, plausible=(0.0, 1.0), source="assumed")
 
 
 @mechanism

@@ -24,18 +24,20 @@ class WomensGroupParams(Programme):
     """Women's groups taking part in trust building.
 
     Attributes:
-        per_region: Groups in each covered region. Assumed 2.
-        reach: Share of the women of its cell who belong to a group. Assumed 0.3.
-        participation: Share of members who take part in dialogue. Assumed 0.5.
+        per_region: Groups in each covered region. Assumed 2 (plausible 0-10).
+        reach: Share of the women of its cell who belong to a group. Assumed 0.3 (plausible
+            0.1-0.6).
+        participation: Share of members who take part in dialogue. Assumed 0.5 (plausible 0.2-0.8).
         sessions_per_year: Sessions a group convenes itself, per year (0 = none beyond the
-            dialogue programme). Assumed 0 in the baseline.
+            dialogue programme). Assumed 0 in the baseline. Plausible 0-12.
         start, end, regions: When and where the groups are active.
     """
 
-    per_region: int = bounded(2, 0, 1000)
-    reach: float = share(0.3)
-    participation: float = share(0.5)
-    sessions_per_year: float = nonneg(0.0)
+    per_region: int = bounded(2, 0, 1000, plausible=(0, 10), source="programme lever (assumed)")
+    reach: float = share(0.3, plausible=(0.1, 0.6), source="assumed")
+    participation: float = share(0.5, plausible=(0.2, 0.8), source="assumed")
+    sessions_per_year: float = nonneg(0.0, plausible=(0.0, 12.0),
+                                      source="programme lever (assumed: up to a session a month)")
 
 
 @mechanism
