@@ -31,7 +31,8 @@ def metric_info() -> dict[str, tuple[str, str | None, str]]:
     """Every recorded metric: ``{name: (kind, weight, description)}`` from the mechanisms."""
     from peacesim.mechanisms.base import registered
 
-    return {name: spec for m in registered() for name, spec in m.results.items()}
+    return {m.name: (m.kind, m.weight, m.description)
+            for mech in registered() for m in mech.metrics}
 
 
 def compare(scenario: str | Callable, seeds=range(10), overrides: list[str] | None = None, *,
