@@ -407,7 +407,7 @@ def test_heat_map_colours_span_the_quantity_not_the_values(sweep_table):
     labels = load_metrics(SWEEP / "0")
     args = (sweep_table, "dialogue.frequency", "patrol.presence")
     values = sweep_table["social_cohesion_mean"]
-    assert values.max() - values.min() < 0.01  # a tiny effect ...
+    assert values.max() - values.min() < 0.03  # a small effect (below the threshold) ...
     image = heatmap(*args, "social_cohesion_mean", labels=labels).axes[0].images[0]
     assert image.get_clim() == (0.0, 1.0)  # ... on the whole 0-1 scale
     image = heatmap(*args, "armed_group_support_final", labels=labels).axes[0].images[0]

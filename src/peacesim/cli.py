@@ -531,7 +531,7 @@ def format_summary(summary: dict) -> str:
             scale, unit = labels.get(n, (1.0, ""))
             final, mean = summary[n + "_final"] * scale, summary[n + "_mean"] * scale
             lines.append(f"{n:32s} {final:12.4g} {mean:12.4g}  {unit}".rstrip())
-    done = {n + s for n in paired for s in ("_final", "_mean")}
+    done = {n + s for n in paired for s in ("_final", "_mean", "_mean_run")}
     for key, value in summary.items():
         if key not in done:
             lines.append(f"{key:32s} {value!s:>12s}" if not isinstance(value, float)
@@ -540,12 +540,16 @@ def format_summary(summary: dict) -> str:
 
 
 def _metric_labels() -> dict[str, tuple[float, str]]:
-    """``{metric: (scale, unit)}`` as the reports show them (shares of people in per cent)."""
-    try:
-        from peacesim.plots.labels import METRICS
-    except ImportError:
-        return {}
-    return {name: (m.scale, m.unit) for name, m in METRICS.items()}
+    """``{metric: (scale, unit)}`` as the reports show them (shares of people in per cent).
+
+    From the mechanisms' own Metric declarations (and the published models').
+    """
+    from peacesim.mechanisms.base import registered
+    from peacesim.published import METRICS as PUBLISHED
+
+    declared = [m for metrics in PUBLISHED.values() for m in metrics]
+    declared += [m for mech in registered() for m in mech.metrics]  # the main model's win
+    return {m.name: (m.scale, m.unit) for m in declared}
 
 
 class SweepCallback(Callback):
