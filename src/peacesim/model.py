@@ -80,8 +80,8 @@ class PeaceModel(mesa.Model):
             POPULATION_TRAITS, *SHARED_STREAMS,
             *(s for m in self.mechanisms.values() for s in m.stream_names())])
         self.columns: dict[tuple[str, str], Column] = {}
+        self._draw_traits()  # before the other columns exist: its temporaries set the peak
         self._allocate()
-        self._draw_traits()
         self.tables: dict[str, Table] = {"people": self.people, "cells": self.cells}
         for mech in setup_order(list(self.mechanisms.values())):
             mech.setup()
