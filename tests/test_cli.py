@@ -1,5 +1,7 @@
-"""Command-line behaviour not covered by the sweep tests: scenarios of one's own, defaults,
-the packaged configs."""
+"""Command-line behaviour not covered by the sweep tests.
+
+Scenarios of one's own, defaults, the packaged configs.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ def test_no_scenario_runs_baseline_and_scenario_without_plus_works(tmp_path):
                   "output.figures=false", f"hydra.run.dir={tmp_path / 'b'}", cwd=tmp_path)
     assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
     assert json.loads((tmp_path / "a" / "manifest.json").read_text())["scenario"] == "baseline"
-    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["scenario"] == "justice_access"
+    manifest_b = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest_b["scenario"] == "justice_access"
     assert "national outcome" in a.stdout and "results in" in a.stdout
 
 

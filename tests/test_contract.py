@@ -107,14 +107,16 @@ def test_a_table_under_any_attribute_is_checkpointed_and_resumes_bit_identical(r
 
 
 def _run_script(folder: Path, extra: str = "") -> list[str]:
+    overrides = [*SMALL, "steps=60", "output.figures=false", *extra.split()]
     code = (
         "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('peacesim_example_radio', {str(EXAMPLE)!r})\n"
+        "spec = importlib.util.spec_from_file_location("
+        f"'peacesim_example_radio', {str(EXAMPLE)!r})\n"
         "m = importlib.util.module_from_spec(spec); sys.modules[spec.name] = m\n"
         "spec.loader.exec_module(m)\n"
         "import peacesim\n"
         "from peacesim.runner import run_to_dir\n"
-        f"cfg = peacesim.load_config('baseline', {SMALL + ['steps=60', 'output.figures=false', *extra.split()]!r})\n"
+        f"cfg = peacesim.load_config('baseline', {overrides!r})\n"
         f"run_to_dir(cfg, {str(folder)!r})\n"
     )
     return [sys.executable, "-c", code]

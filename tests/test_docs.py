@@ -70,8 +70,9 @@ def test_readme_library_example_runs_as_written(capsys):
     assert "trust_in_sdf" in out
 
 
-@pytest.mark.parametrize("command", ["python -m pip install . && python -m peacesim run +scenario=baseline",
-                                     'python -m pip install -e ".[test]" && python -m pytest -q'])
+@pytest.mark.parametrize("command", [
+    "python -m pip install . && python -m peacesim run +scenario=baseline",
+    'python -m pip install -e ".[test]" && python -m pytest -q'])
 def test_readme_holds_the_two_setup_commands(command):
     assert command in (ROOT / "README.md").read_text()
     if "pytest" in command:

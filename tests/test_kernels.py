@@ -215,8 +215,11 @@ def _grievance_inputs(d: Cells):
 
 
 def _run_grievance(fn, d: Cells, status, harm_memory, cell_args, rates, step, trust=None):
-    """Run a grievance kernel; ``rates`` = (harm_gain, violence_gain, forget, resolve,
-    job_relief, trust_weight, threshold); ``hearsay_gain`` comes with the cell inputs."""
+    """Run a grievance kernel.
+
+    ``rates`` = (harm_gain, violence_gain, forget, resolve, job_relief, trust_weight,
+    threshold); ``hearsay_gain`` comes with the cell inputs.
+    """
     symp = np.full(d.n_cells, -7, dtype=np.int64)
     gsum = np.full(d.n_cells, np.nan)
     harm_gain, violence_gain, *rest = rates

@@ -381,8 +381,10 @@ def test_timeseries_layout_and_regions():
 
 
 def test_programme_period_means_start_at_the_intervention():
-    """``_mean`` covers the programme period (from the counterfactual's programmes), and
-    ``_mean_run`` the whole run."""
+    """``_mean`` covers the programme period, ``_mean_run`` the whole run.
+
+    The programme period starts with the programmes the counterfactual switches off.
+    """
     cfg = peacesim.load_config("justice_access", ["steps=30", "population.size=3000",
                                                   "justice.start=12",
                                                   "population.agent_objects=none"])
@@ -471,7 +473,7 @@ def test_frozen_seed_baseline():
 
 
 
-# ----------------------------------------------------------------------------- step counter, threads
+# ------------------------------------------------------------------ step counter, threads
 
 
 def test_a_refused_step_leaves_the_step_counter():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "experiments" / "validation" / "baseline_face_validity.py"
+SCRIPT = (Path(__file__).resolve().parent.parent / "experiments" / "validation"
+          / "baseline_face_validity.py")
 
 
 def _script():

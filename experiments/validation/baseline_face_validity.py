@@ -56,7 +56,8 @@ def run(seeds: int, size: int, steps: int) -> tuple[pd.DataFrame, dict]:
             "trust_start": float(nat["trust_in_sdf"].iloc[0]),
             "trust_end": float(nat["trust_in_sdf"].iloc[-1]),
             "armed_events_per_week": float(armed.iloc[1:].mean()),
-            "share_on_forces": float(nat["attacks_on_forces"].iloc[1:].sum() / max(armed.iloc[1:].sum(), 1)),
+            "share_on_forces": float(nat["attacks_on_forces"].iloc[1:].sum()
+                                     / max(armed.iloc[1:].sum(), 1)),
             "events_per_week": float(nat["attacks"].iloc[1:].mean()),
         })
     table = pd.concat(rows, ignore_index=True)
@@ -109,6 +110,7 @@ def figure(table: pd.DataFrame, checks: dict, path: Path) -> None:
 
 
 def main() -> None:
+    """Run the checks and write the table, the JSON and the figure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--size", type=int, default=100_000)

@@ -192,6 +192,7 @@ def main() -> None:
                 zip(
                     acc.loc[acc["n_civilians"] == n, "accuracy"].map(lambda a: f"{a:.2f}"),
                     acc.loc[acc["n_civilians"] == n, "duration_mean"],
+                    strict=True,
                 )
             )
             for n in CIVILIANS

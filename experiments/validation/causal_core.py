@@ -93,7 +93,7 @@ def _figure_accuracy(table: pd.DataFrame) -> None:
                                        ("armed_group_support", "share supporting armed groups"),
                                        ("harm_by_forces", "people harmed by forces / week")),
                                 strict=True):
-        for seed, g in table.groupby("seed"):
+        for _, g in table.groupby("seed"):
             ax.plot(g["army_accuracy"], g[col], color="0.75", lw=0.8)
         m = table.groupby("army_accuracy")[col].mean()
         ax.plot(m.index, m.values, "o-", color="C3", lw=2, label="mean of seeds")

@@ -86,7 +86,8 @@ def run_one(eps: float, seed: int) -> dict:
         "minor_clusters": int((~major).sum()),
         "agents_in_minor": int(sizes[~major].sum()),
         "largest_share": float(sizes.max() / N),
-        "major_positions": " ".join(f"{p.mean():.3f}" for p, m in zip(parts, major) if m),
+        "major_positions": " ".join(f"{p.mean():.3f}" for p, m in zip(parts, major, strict=True)
+                                    if m),
         "predicted": math.floor(1.0 / (2.0 * eps)) if eps <= 0.5 else 1,
     }
 
