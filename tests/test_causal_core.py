@@ -85,3 +85,18 @@ def test_epstein_floor_rule_is_an_option():
     assert cont["armed_group_support_mean"] != floor["armed_group_support_mean"]
     with pytest.raises(peacesim.ConfigError, match="arrest_ratio"):
         peacesim.load_config("baseline", ["grievance.arrest_ratio=round"])
+
+
+def test_validation_section_is_generated_from_the_committed_results():
+    """docs/VALIDATION.md's causal-core section is what the JSON results say."""
+    import importlib.util
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parent.parent / "experiments" / "validation"
+              / "causal_core.py")
+    spec = importlib.util.spec_from_file_location("causal_core", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.DOC.read_text()
+    block = text.split(module.BEGIN, 1)[1].split(module.END, 1)[0]
+    assert block == "\n" + module.render(), "run: python experiments/validation/causal_core.py doc"
