@@ -34,8 +34,9 @@ Reported per combination:
 With ``--repeats R`` each combination runs R times (each in a fresh process) and the run with
 the lowest time is kept (the machine may be shared; the best run is the least disturbed one).
 
-``--serial-kernels`` adds a diagnostic row per size: the same run with every parallel kernel the
-model calls swapped for a serial compilation of the same Python function (``njit`` without
+``--serial-kernels`` adds a diagnostic row per size: the same run with every cell kernel held
+on its serial compilation (:mod:`peacesim.kernels.dispatch`; by default runs below
+``SERIAL_BELOW`` members use it anyway, larger ones the parallel one) (``njit`` without
 ``parallel``; results are identical, as the kernels are deterministic for any thread count).
 It shows what the parallel launches cost: with Numba's workqueue layer each launch hands the
 work to worker threads and waits for them.
@@ -84,23 +85,17 @@ def _reset_peak() -> bool:
 
 
 def _serial_kernels() -> list[str]:
-    """Swap every parallel kernel the model's modules call for a serial compilation."""
+    """Hold every cell kernel on its serial compilation (peacesim.kernels.dispatch.force)."""
     import importlib
 
-    import numba
-    from numba.core.registry import CPUDispatcher
-
+    from peacesim.kernels import dispatch
     from peacesim.mechanisms.base import registered
 
+    dispatch.force(False)
     names = ["peacesim.model", "peacesim.world"] + [m.__module__ for m in registered()]
-    swapped = []
-    for name in names:
-        module = importlib.import_module(name)
-        for attr, obj in list(vars(module).items()):
-            if isinstance(obj, CPUDispatcher) and obj.targetoptions.get("parallel"):
-                setattr(module, attr, numba.njit(cache=False)(obj.py_func))
-                swapped.append(f"{name}.{attr}")
-    return swapped
+    return [f"{name}.{attr}" for name in names
+            for attr, obj in vars(importlib.import_module(name)).items()
+            if isinstance(obj, dispatch.CellKernel)]
 
 
 def worker(size: int, threads: int, steps: int, serial: bool = False) -> dict:

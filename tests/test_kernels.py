@@ -893,3 +893,40 @@ def test_trait_bits_are_distinct():
     bits = [int(YOUTH), int(FEMALE), int(HERDER)]
     assert len(set(bits)) == 3 and all(b & (b - 1) == 0 for b in bits)
     assert int(EMPLOYED) != int(SYMPATHISER)
+
+
+# ----------------------------------------------------------------------------- dispatch
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_serial_and_parallel_compilations_give_the_same_model(threads):
+    """Every cell kernel's two compilations give bit-identical runs (only speed differs)."""
+    import peacesim
+    from peacesim.kernels import dispatch
+
+    cfg = peacesim.load_config("baseline", ["steps=12", "population.size=4000", "seed=5",
+                                            f"threads={threads}", "population.agent_objects=none",
+                                            "abuse.rate=0.02"])
+    runs = []
+    try:
+        for flag in (True, False):
+            dispatch.force(flag)
+            runs.append(peacesim.PeaceModel(cfg).run().national())
+    finally:
+        dispatch.force(None)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(runs[0], runs[1], check_exact=True)
+
+
+def test_small_runs_use_the_serial_kernels_and_large_the_parallel():
+    from peacesim.kernels import dispatch
+
+    assert not dispatch.parallel_for(10_000, 2)
+    assert not dispatch.parallel_for(10_000_000, 1)
+    assert dispatch.parallel_for(dispatch.SERIAL_BELOW, 2)
+    from peacesim.kernels.trust import trust_step
+
+    assert isinstance(trust_step, dispatch.CellKernel)
+    assert trust_step.serial.py_func.__qualname__ == "trust_step_serial"
+    assert trust_step.parallel.targetoptions.get("parallel")

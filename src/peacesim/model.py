@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from peacesim.config import to_config
+from peacesim.kernels import dispatch
 from peacesim.mechanisms.base import (
     SHARED_TABLES,
     START_PHASES,
@@ -95,6 +96,7 @@ class PeaceModel(mesa.Model):
         self.recorder = Recorder([m for mech in mechs for m in mech.metrics], config.steps,
                                  self.region_names, [w for mech in mechs for w in mech.weights])
         # Step 0: the phases that set the starting state (programmes in force, support...).
+        self._choose_kernels()
         for phase, mech, method in self.plan:
             if phase in START_PHASES:
                 getattr(mech, method)(0)
@@ -175,6 +177,7 @@ class PeaceModel(mesa.Model):
             raise RuntimeError(f"the run has {self.config.steps} steps; step {t} is past the end")
         for column, fill in self._weekly:
             column[:] = fill
+        self._choose_kernels()
         check = self.config.check
         for phase, mech, method in self.plan:
             start = time.perf_counter()
@@ -187,6 +190,13 @@ class PeaceModel(mesa.Model):
         self.timings["record:model.results"] += time.perf_counter() - start
         if check:
             self.check_invariants(t, "record")
+
+    def _choose_kernels(self) -> None:
+        """Serial kernels for small runs, parallel ones for large (same results either way)."""
+        import numba
+
+        _set_threads(self.config.threads)
+        dispatch.use_parallel(dispatch.parallel_for(self.people.size, numba.get_num_threads()))
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> PeaceModel:
         """Run to ``config.steps``.

@@ -497,6 +497,8 @@ def uncached_kernels(model: str = "peace") -> list[str]:
     try:
         from numba.core.dispatcher import Dispatcher
 
+        from peacesim.kernels.dispatch import CellKernel
+
         if model == "peace":
             from peacesim.mechanisms.base import registered
 
@@ -507,9 +509,11 @@ def uncached_kernels(model: str = "peace") -> list[str]:
         for name in names:
             module = sys.modules.get(name) or importlib.import_module(name)
             for obj in vars(module).values():
-                cache = getattr(obj, "_cache", None)
-                if isinstance(obj, Dispatcher) and hasattr(cache, "_cache_file"):
-                    kernels[f"{obj.__module__}.{obj.__name__}"] = cache
+                compiled = obj.dispatchers() if isinstance(obj, CellKernel) else (obj,)
+                for fn in compiled:
+                    cache = getattr(fn, "_cache", None)
+                    if isinstance(fn, Dispatcher) and hasattr(cache, "_cache_file"):
+                        kernels[f"{fn.py_func.__module__}.{fn.py_func.__qualname__}"] = cache
         return sorted(k for k, cache in kernels.items() if not cache._cache_file._load_index())
     except Exception:  # private Numba API: never let a progress message break a run
         return []

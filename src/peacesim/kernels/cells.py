@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from peacesim.kernels.dispatch import cell_kernel
 from peacesim.population import EMPLOYED, SYMPATHISER, YOUTH
 from peacesim.random import uniform, uniform_numpy
 
 _NOT_EMPLOYED = np.uint8(255 - EMPLOYED)
 
 
-@njit(parallel=True, cache=True)
+@cell_kernel
 def employment_step(offsets, traits, status, p_job, key, employed):
     """Set the EMPLOYED bit of young members: employed iff their fixed job draw < p_job[c].
 
@@ -42,7 +43,7 @@ def employment_step_numpy(offsets, traits, status, p_job, key, employed):
     employed[:] = np.bincount(cell[working], minlength=n_cells)
 
 
-@njit(parallel=True, cache=True)
+@cell_kernel
 def cohesion_step(offsets, cohesion, shock, baseline, drift):
     """Trust between communities: a clash shock then drift to baseline, in place.
 
@@ -68,7 +69,7 @@ def cohesion_step_numpy(offsets, cohesion, shock, baseline, drift):
     cohesion[:] = np.clip(z, 0.0, 1.0).astype(np.float32)
 
 
-@njit(parallel=True, cache=True)
+@cell_kernel
 def census(offsets, traits, status, affiliation, trust, cohesion, members, trust_sum,
            cohesion_sum, report_sum, youth, youth_recruited, trust_sum_all):
     """Per-cell sums over members, written into the output arrays.

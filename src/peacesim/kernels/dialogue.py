@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from peacesim.kernels.dispatch import cell_kernel
 from peacesim.population import FEMALE, YOUTH
 from peacesim.random import uniform, uniform_numpy
 
@@ -25,7 +26,7 @@ def _reach(traits_i, c, p_reach, female_factor, male_factor, youth_factor, elder
     return p_reach[c] * f * y
 
 
-@njit(parallel=True, cache=True)
+@cell_kernel
 def dialogue_step(offsets, traits, trust, cohesion, harm_memory, p_reach, female_factor,
                   male_factor, youth_factor, elder_factor, trust_gain, cohesion_gain, voice, eps,
                   mu, key, step, participants):

@@ -18,15 +18,16 @@ Per member and week:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from peacesim.kernels.dispatch import cell_kernel
 from peacesim.population import EMPLOYED, SYMPATHISER, YOUTH
 from peacesim.random import uniform, uniform_numpy
 
 _NOT_SYMPATHISER = np.uint8(255 - SYMPATHISER)
 
 
-@njit(parallel=True, cache=True)
+@cell_kernel
 def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm_memory,
                    legitimacy, justice, risk, p_harm_forces, p_harm_violence, p_hear_bad,
                    harm_gain, violence_gain, hearsay_gain, forget, resolve, job_relief,

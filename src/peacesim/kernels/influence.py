@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from peacesim.kernels.dispatch import cell_kernel
 from peacesim.random import below, uniform_numpy
 
 __all__ = [
@@ -115,7 +116,7 @@ def _check_deffuant(eps, mu):
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True, parallel=True)
+@cell_kernel
 def deffuant_in_groups(opinion, offsets, n_pairs, eps, mu, key, step):
     """Deffuant bounded-confidence encounters within contiguous groups, in place.
 
@@ -227,7 +228,7 @@ def deffuant_members_sequential(opinion, session_offsets, members, n_pairs, eps,
     return changed
 
 
-@njit(cache=True, parallel=True)
+@cell_kernel
 def deffuant_members_parallel(opinion, session_offsets, members, n_pairs, eps, mu, key, step):
     """Parallel :func:`deffuant_members_sequential`; requires sessions that share no row.
 
@@ -321,7 +322,7 @@ def deffuant_members_numpy(opinion, session_offsets, members, n_pairs, eps, mu, 
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True, parallel=True)
+@cell_kernel
 def hegselmann_krause_step(opinion, eps):
     """One synchronous Hegselmann-Krause update on the complete graph, O(N log N).
 
@@ -394,7 +395,7 @@ def hegselmann_krause_step_numpy(opinion: np.ndarray, eps: float) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True, parallel=True)
+@cell_kernel
 def pull_toward_neighbour_mean(opinion, row_cell, cell_mean_of_neighbours, eps, mu):
     """Pull each row toward the mean opinion of its cell's neighbours when within eps.
 

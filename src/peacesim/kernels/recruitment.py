@@ -10,13 +10,14 @@ accuracy matter, Bennett 2008), times ``employed_factor`` if employed, at most 1
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from peacesim.kernels.dispatch import cell_kernel
 from peacesim.population import EMPLOYED, SYMPATHISER, YOUTH
 from peacesim.random import uniform, uniform_numpy
 
 
-@njit(parallel=True, cache=True)
+@cell_kernel
 def recruitment_step(offsets, traits, status, affiliation, harm_memory, group_at_cell, p_join,
                      p_return, employed_factor, revenge, key, step, joined, returned):
     """Update ``affiliation`` in place (-1 = not recruited); count per cell.

@@ -24,12 +24,13 @@ shared streams, so the grievance kernel sees the same events.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from peacesim.kernels.dispatch import cell_kernel
 from peacesim.random import uniform, uniform_numpy
 
 
-@njit(parallel=True, cache=True)
+@cell_kernel
 def trust_step(offsets, trust, p_good, p_harm_forces, p_harm_violence, unprotected,
                p_hear_bad, p_hear_good, hear_loss, reputation, nbr_mean, gain, loss, fail_loss,
                hear_gain, drift, nbr_eps, nbr_mu, key_good, key_harm_forces,
