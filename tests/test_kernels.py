@@ -558,6 +558,20 @@ def test_candidate_cell_matches_python_and_stays_in_region():
     assert found > 0
 
 
+def test_candidate_cell_crosses_regions_only_when_allowed():
+    g = Grid(1)
+    crossed = 0
+    for cell in range(g.n_cells):
+        for step in range(4):
+            args = (cell, 3, 2, *g.geometry, KEY_A, step, 1)
+            c = candidate_cell(*args, True)
+            assert c == candidate_cell.py_func(*args, True)
+            kept = candidate_cell(*args)
+            assert kept in (-1, c)  # same draws: the region rule only refuses
+            crossed += c >= 0 and g.region[c] != g.region[cell]
+    assert crossed > 0
+
+
 def _deploy_args(g: Grid, n_units: int = 25):
     unit_cell = g.rng.integers(0, g.n_cells, n_units).astype(np.int64)
     active = g.rng.random(n_units) < 0.8
@@ -572,10 +586,13 @@ def test_deploy_units_matches_python(n_candidates):
     a, b = unit_cell.copy(), unit_cell.copy()
     ua = np.full(g.n_cells, -3, dtype=np.int64)
     ub = ua.copy()
+    home = g.region[unit_cell].astype(np.int64)
     for step in (0, 1, 2, 50):
-        deploy_units(a, active, score, 0.5, 2, n_candidates, *g.geometry, KEY_A, step, ua)
-        deploy_units.py_func(b, active, score, 0.5, 2, n_candidates, *g.geometry, KEY_A, step,
-                             ub)
+        crowding = np.full(g.n_cells, 0.5)
+        deploy_units(a, active, score, crowding, 2, n_candidates, *g.geometry, KEY_A, step, ua,
+                     home, 0.0, False)
+        deploy_units.py_func(b, active, score, crowding, 2, n_candidates, *g.geometry, KEY_A,
+                             step, ub, home, 0.0, False)
         assert np.array_equal(a, b) and np.array_equal(ua, ub)
         assert ua.sum() == active.sum()
         assert np.array_equal(ua, np.bincount(a[active], minlength=g.n_cells))
@@ -585,6 +602,24 @@ def test_deploy_units_matches_python(n_candidates):
         assert np.array_equal(a, unit_cell)
     else:
         assert np.any(a != unit_cell)
+
+
+def test_deploy_units_cross_regions_unless_held_home():
+    g = Grid(2)
+    unit_cell, active, score = _deploy_args(g)
+    home = g.region[unit_cell].astype(np.int64)
+    for pull, left_home in ((0.0, True), (100.0, False)):
+        a, b = unit_cell.copy(), unit_cell.copy()
+        ua = np.zeros(g.n_cells, dtype=np.int64)
+        ub = ua.copy()
+        for step in range(6):
+            crowding = np.full(g.n_cells, 0.5)
+            deploy_units(a, active, score, crowding, 2, 6, *g.geometry, KEY_A, step, ua, home,
+                         pull, True)
+            deploy_units.py_func(b, active, score, crowding, 2, 6, *g.geometry, KEY_A, step, ub,
+                                 home, pull, True)
+            assert np.array_equal(a, b) and np.array_equal(ua, ub)
+        assert np.any(g.region[a] != home) == left_home
 
 
 def _groups_args(g: Grid, n_groups: int = 12):
@@ -598,11 +633,11 @@ def _groups_args(g: Grid, n_groups: int = 12):
 
 
 def _act(fn, g, group_cell, strength, units_near, deterrence, score, step, attack_rate=0.6,
-         move_rate=0.3):
+         move_rate=0.3, cross=False):
     forces = np.zeros(g.n_cells, dtype=np.int64)
     civilians = np.zeros(g.n_cells, dtype=np.int64)
     fn(group_cell, strength, 5.0, attack_rate, 150.0, 283 / 415, units_near, deterrence,
-       move_rate, 2, 6, score, *g.geometry, KEY_B, step, forces, civilians)
+       move_rate, 2, 6, score, *g.geometry, KEY_B, step, forces, civilians, cross)
     return forces, civilians
 
 
@@ -623,6 +658,20 @@ def test_armed_groups_act_matches_python():
     assert attacks > 0
     assert a[0] == group_cell[0]  # the dormant group neither attacks nor moves
     assert np.array_equal(g.region[a], g.region[group_cell])
+
+
+def test_armed_groups_cross_regions_when_allowed():
+    g = Grid(3)
+    group_cell, strength, units_near, deterrence, score = _groups_args(g)
+    a, b = group_cell.copy(), group_cell.copy()
+    for step in range(20):
+        fa = _act(armed_groups_act, g, a, strength, units_near, deterrence, score, step, 0.9,
+                  0.9, True)
+        fb = _act(armed_groups_act.py_func, g, b, strength, units_near, deterrence, score, step,
+                  0.9, 0.9, True)
+        assert np.array_equal(a, b)
+        assert np.array_equal(fa[0], fb[0]) and np.array_equal(fa[1], fb[1])
+    assert np.any(g.region[a] != g.region[group_cell])
 
 
 def test_armed_groups_idle_at_zero_rates():

@@ -6,6 +6,7 @@ Commands:
     scenarios  List the scenarios with their descriptions.
     collect    Gather a sweep folder into ``sweep.parquet``; exit 1 if jobs are missing/failed.
     report     Redraw the figures and ``report.html`` of a run or sweep folder from its tables.
+    validate   Set a run's annual results against a targets table (:mod:`peacesim.validate`).
 
 Config errors stop the run before anything is written, with one line naming the key and what
 is allowed, and exit status 2. Hydra is used only here: the library needs no Hydra app.
@@ -33,6 +34,8 @@ commands:
         gather the sweep folder DIR into DIR/sweep.parquet (exit 1 if jobs are missing/failed)
   report DIR
         redraw figures/ and report.html of a run or sweep folder from its saved tables
+  validate RUN_DIR --targets FILE
+        print the run's annual results beside every row of FILE; draw validation.png
 
 examples:
   python -m peacesim run +scenario=central_mali patrol.presence=0.6 seed=3 steps=260
@@ -58,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     command, rest = argv[0], argv[1:]
-    commands = {"run": _run, "scenarios": _scenarios, "collect": _collect, "report": _report}
+    commands = {"run": _run, "scenarios": _scenarios, "collect": _collect, "report": _report,
+                "validate": _validate}
     if command not in commands:
         print(f"peacesim: error: unknown command {command!r}; commands: "
               f"{', '.join(commands)}", file=sys.stderr)
@@ -304,6 +308,15 @@ def _sweep_report(sweep_dir: Path) -> None:
     except Exception as err:  # figures are derived: say so, keep the table
         print(f"peacesim: warning: sweep figures failed: {type(err).__name__}: {err}",
               file=sys.stderr)
+
+
+def _validate(args: list[str]) -> int:
+    from peacesim.validate import ValidationInputError, main
+
+    try:
+        return main(args)
+    except ValidationInputError as err:
+        raise CommandError(str(err)) from None
 
 
 def _report(args: list[str]) -> int:

@@ -223,6 +223,18 @@ class PeaceModel(mesa.Model):
         """National outcomes: ``<metric>_final`` and ``<metric>_mean`` for every metric."""
         return self.recorder.summary()
 
+    def annual(self) -> pd.DataFrame:
+        """Annual results in the targets' terms (:mod:`peacesim.annual`).
+
+        Returns:
+            Columns ``year``, ``region`` (the targets' ids and ``national``), ``metric``,
+            ``value``; full years only.
+        """
+        from peacesim.annual import annual_table
+
+        calendar = getattr(self.config, "calendar", None)
+        return annual_table(self.timeseries(), getattr(calendar, "start_year", 2017))
+
     def metrics(self) -> dict[str, Metric]:
         """The recorded metrics with their label, unit, kind, weight and description."""
         return dict(self.recorder.metrics)

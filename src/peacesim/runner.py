@@ -50,7 +50,7 @@ from peacesim.io import (
 log = logging.getLogger("peacesim")
 
 RESULT_FILES = ("config.yaml", "timeseries.parquet", "national.parquet", "cells.parquet",
-                "summary.json", "metrics.json")
+                "summary.json", "metrics.json", "annual.parquet")
 
 #: The checkpoint of a run in progress (deleted when the run completes).
 CHECKPOINT = "checkpoint.npz"
@@ -158,6 +158,8 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
         summary = model.summary()
         tables = {"timeseries.parquet": model.timeseries(), "national.parquet": model.national(),
                   "cells.parquet": _cells_table(model, start_cells)}
+        if hasattr(model, "annual"):  # the published special cases have no calendar
+            tables["annual.parquet"] = model.annual()
         if config.model == "peace":  # the published models mark undefined values as NaN
             for name, table in tables.items():
                 check_finite(table, name)
@@ -192,7 +194,7 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None) 
             "git_commit": git_commit(),
             "host": socket.gethostname(),
             "platform": platform.platform(),
-            "files": list(RESULT_FILES),
+            "files": [n for n in RESULT_FILES if (run_dir / n).is_file()],
             "figures": "pending" if config.output.figures else "off",
         }
         if hasattr(model, "step_plan"):

@@ -16,6 +16,7 @@ from peacesim.dtypes import ACC, INDEX
 from peacesim.geography import REGION_IDS, REGION_NAMES, load_raster
 from peacesim.kernels.cells import neighbour_sum as _neighbour_sum
 from peacesim.kernels.cells import region_sum as _region_sum
+from peacesim.population import apportion
 
 MALI_REGIONS = ("kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao",
                 "kidal", "bamako")
@@ -244,6 +245,70 @@ class World:
         grid = np.full(self.shape[0] * self.shape[1], fill, dtype=ACC)
         grid[self.raster_index] = values
         return grid.reshape(self.shape)
+
+
+@dataclass(frozen=True)
+class RegionFacts:
+    """What the raster says about one region, whether it is simulated or not.
+
+    Attributes:
+        cells: Raster cells of the region.
+        km2: Area of those cells, km2.
+        people: Adults the region's cells represent (census population x adult share).
+    """
+
+    cells: int
+    km2: float
+    people: float
+
+
+def region_facts(adult_share: float) -> dict[str, RegionFacts]:
+    """Cells, area and adults of every region of the raster, by region id.
+
+    The national set-up (armed groups, forces) is shared out with these figures, so that a
+    sub-national scenario gives each of its regions what the national run gives it.
+    """
+    raster = load_raster()
+    population = _region_population(raster)
+    flat = raster.region.ravel()
+    km2 = raster.cell_km2.ravel()
+    out = {}
+    for k, rid in enumerate(REGION_IDS):
+        mask = flat == k
+        out[rid] = RegionFacts(int(mask.sum()), float(km2[mask].sum()),
+                               population[rid] * adult_share)
+    return out
+
+
+def nested_counts(total: int, weights: dict[str, float], simulated,
+                  abroad: bool = True) -> np.ndarray:
+    """Share ``total`` actors out over Mali's nine regions; return the simulated regions' counts.
+
+    The national split is made over :data:`MALI_REGIONS` whatever the scenario simulates, so
+    a region gets the same number in a sub-national scenario as in the national run. A
+    simulated region outside Mali (Hauts-Bassins) gets ``round(total x its weight / Mali's
+    total weight)`` if ``abroad``, as if it were a tenth region of the same country, else 0.
+
+    Args:
+        total: Actors in the national set-up.
+        weights: Non-negative weight of every region id (at least Mali's nine).
+        simulated: Region ids of the world, in its order.
+        abroad: Give regions outside Mali their share too.
+
+    Returns:
+        int64 counts aligned with ``simulated``.
+    """
+    national = np.array([weights[r] for r in MALI_REGIONS], dtype=ACC)
+    whole = national.sum()
+    split = apportion(total, national) if total and whole > 0 else \
+        np.zeros(len(MALI_REGIONS), dtype=np.int64)
+    out = []
+    for r in simulated:
+        if r in MALI_REGIONS:
+            out.append(int(split[MALI_REGIONS.index(r)]))
+        else:
+            out.append(int(round(total * weights[r] / whole)) if whole > 0 and abroad else 0)
+    return np.array(out, dtype=np.int64)
 
 
 def _region_population(raster) -> dict[int, float]:

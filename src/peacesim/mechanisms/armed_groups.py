@@ -1,11 +1,14 @@
 """Armed groups: attack forces and civilians, move toward weak protection, recruit youth.
 
-Groups start in each region in proportion to its insecurity. Each week a group attacks with a
-probability that rises with its strength; where units are near, most attacks target them
-(ACLED Mali 2017: 283 of 415 events were battles or remote violence, the rest violence
-against civilians), otherwise civilians, unless a unit prevents it. Groups then move toward
-cells where support is high and protection weak, and recruit young sympathisers in and
-around their cell.
+Groups start in each region in proportion to its insecurity, shared out over Mali's nine
+regions whatever the scenario simulates (so a region starts with the same groups in a
+sub-national scenario as in the national run; a scenario may add groups with ``added``).
+Each week a group attacks with a probability that rises with its strength; where units are
+near, most attacks target them (ACLED Mali 2017: 283 of 415 events were battles or remote
+violence, the rest violence against civilians), otherwise civilians, unless a unit prevents
+it. Groups then move toward cells where support is high, protection weak and people within
+reach (also into other regions and, where simulated, Burkina Faso), and recruit young
+sympathisers in and around their cell.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from peacesim.agents import ArmedGroup
-from peacesim.config.fields import bounded, nonneg, positive, share
+from peacesim.config.fields import bounded, listing, nonneg, positive, share
 from peacesim.dtypes import ACC
 from peacesim.kernels.actors import armed_groups_act, recruiting_groups
 from peacesim.kernels.recruitment import recruitment_step
 from peacesim.mechanisms.base import AgentView, Column, MapLayer, Mechanism, mechanism
-from peacesim.population import YOUTH, Table, apportion
+from peacesim.population import YOUTH, Table
 from peacesim.results import Metric
+from peacesim.world import MALI_REGIONS, nested_counts
 
 
 @dataclass
@@ -29,8 +33,15 @@ class ArmedGroupParams:
     """Armed groups' numbers, violence, movement and recruitment.
 
     Attributes:
-        groups: Number of groups at the start, shared among regions in proportion to
-            insecurity (at least one where insecurity > 0.3). Assumed 30.
+        groups: Number of groups in Mali at the start, shared among Mali's nine regions in
+            proportion to insecurity (at least one where insecurity > 0.3), whichever regions
+            are simulated. A region outside Mali (Hauts-Bassins) starts with none: the
+            national run has none there, and a scenario adds them with ``added``. Assumed 30.
+        added: Extra groups a scenario adds, one per entry, in the named region (repeat an id
+            for several; ids not simulated are ignored). Default none.
+        cross_regions: Groups may move into other regions and countries that are simulated
+            (the spread to the centre after 2015 and into Burkina Faso; ACLED country report
+            Jan 2015). Default true; false keeps each group in its region.
         fighters: Fighters of a group in a region of insecurity 1 at the start (people).
             Assumed 400.
         min_strength: Groups with fewer fighters are dormant (people). Assumed 5.
@@ -43,10 +54,26 @@ class ArmedGroupParams:
         civilian_harm: People harmed by one attack on civilians. Assumed 30 (ACLED Mali
             2017: 238 fatalities in 132 events of violence against civilians, about 2 killed
             per event; the injured, abducted and robbed are assumed to be several times more).
+        deaths_forces: People killed by an attack on forces (fighters, soldiers, bystanders).
+            Fitted by hand to ACLED Mali 2017 (946 fatalities in 473 events, about 2 an event,
+            and 2.4 for events outside violence against civilians); range 1-5. Default 2.4.
+        deaths_civilians: People killed by an attack on civilians. ACLED Mali 2017: about
+            1.8 (238 killed in 132 events, ACCORD); range 1-5. Default 1.8.
         move_rate: Weekly probability that a group moves. Assumed 0.3.
         range_cells: How far it moves, in cells. Assumed 2.
         candidates: Cells considered when moving. Assumed 6.
         protection_aversion: Weight of forces nearby in a cell's score for a group. Assumed 1.
+        opportunity: Weight of the people within reach in a cell's score for a group (people
+            to recruit, tax and attack), beside its support for armed groups (weight 1). The
+            opportunity of a cell is ``min(0, ln(P / P_full))``, with ``P`` the adults of all
+            cells weighted by ``exp(-distance / reach_cells)`` and ``P_full`` that sum for a
+            land of ``opportunity_people`` adults in every cell: groups leave empty land for
+            inhabited land (the gradient is ``1 / reach_cells`` per cell in the desert) and
+            among inhabited cells support and protection decide. Assumed 0.3 (range 0-1);
+            0 keeps groups where support is.
+        opportunity_people: Adults per cell at which the opportunity is full. Assumed 10,000
+            (about a Mopti or Ségou cell; range 2,000-50,000).
+        reach_cells: Distance scale of that pull, in cells (about 28 km each). Assumed 4.
         join_rate: Weekly probability that a young sympathiser joins a group at full local
             presence. Assumed 0.005 (keeps the baseline near its starting strength).
         presence_half: Fighters in and around a cell at which recruitment is at half its
@@ -62,22 +89,43 @@ class ArmedGroupParams:
     """
 
     groups: int = bounded(30, 0, 10_000)
+    added: list[str] = listing([])
+    cross_regions: bool = True
     fighters: float = nonneg(400.0)
     min_strength: float = nonneg(5.0)
     attack_rate: float = share(0.6)
     half_strength: float = positive(150.0)
     forces_share: float = share(283 / 415)
     civilian_harm: float = nonneg(30.0)
+    deaths_forces: float = nonneg(2.4, 1000.0)
+    deaths_civilians: float = nonneg(1.8, 1000.0)
     move_rate: float = share(0.3)
     range_cells: int = bounded(2, 1, 50)
     candidates: int = bounded(6, 1, 100)
     protection_aversion: float = nonneg(1.0)
+    opportunity: float = nonneg(0.3, 10.0)
+    opportunity_people: float = positive(10_000.0)
+    reach_cells: float = positive(4.0, 100.0)
     join_rate: float = share(0.005)
     presence_half: float = positive(100.0)
     employed_factor: float = share(0.3)
     return_rate: float = share(0.01)
     attrition: float = share(0.008)
     external_support: float = nonneg(2.0)
+
+
+def opportunity(world, full_people: float, reach: float) -> np.ndarray:
+    """``min(0, ln(P / P_full))`` per cell (see ``ArmedGroupParams.opportunity``)."""
+    rows = world.cell_row.astype(ACC)
+    cols = world.cell_col.astype(ACC)
+    near = np.empty(world.n_cells)
+    for start in range(0, world.n_cells, 512):  # blocks of rows: at most 512 x n_cells floats
+        stop = min(start + 512, world.n_cells)
+        d = np.hypot(rows[start:stop, None] - rows[None, :], cols[start:stop, None] - cols[None, :])
+        near[start:stop] = np.exp(-d / reach) @ world.people
+    dr, dc = np.meshgrid(np.arange(-60, 61), np.arange(-60, 61))
+    full = full_people * np.exp(-np.hypot(dr, dc) / reach).sum()
+    return np.minimum(0.0, np.log(np.maximum(near, 1e-9) / full))
 
 
 @mechanism
@@ -121,6 +169,12 @@ class ArmedGroups(Mechanism):
                "armed-group attacks on security forces in the week"),
         Metric("attacks_on_civilians", "count", None, "Attacks on civilians", "events per week",
                "armed-group attacks on civilians in the week"),
+        Metric("attack_deaths", "count", None, "Killed in armed-group attacks",
+               "people per week", "people killed in armed-group attacks on forces and "
+               "civilians in the week (expected, from the deaths per attack)"),
+        Metric("civilians_killed", "count", None, "Civilians killed by armed groups",
+               "people per week", "people killed in armed-group attacks on civilians in the "
+               "week (expected)"),
         Metric("new_recruits", "count", None, "New armed-group recruits", "people per week",
                "young people who joined an armed group in the week (people)", event=True),
         Metric("youth_recruited", "share", "youth", "Young people in armed groups",
@@ -135,12 +189,17 @@ class ArmedGroups(Mechanism):
     def setup(self) -> None:
         """Place the groups."""
         p, model, world = self.params, self.model, self.model.world
-        insecurity = np.array([model.config.regions[r].insecurity for r in world.region_ids])
+        regions = model.config.regions
+        insecurity = np.array([regions[r].insecurity for r in world.region_ids])
         self.insecurity = insecurity
-        per_region = apportion(p.groups, insecurity) if p.groups and insecurity.sum() > 0 else \
-            np.zeros(world.n_regions, dtype=np.int64)
-        per_region = np.maximum(per_region, (insecurity > 0.3).astype(np.int64)) \
+        per_region = nested_counts(p.groups, {r: v.insecurity for r, v in regions.items()},
+                                   world.region_ids, abroad=False)
+        in_mali = np.isin(world.region_ids, MALI_REGIONS)
+        per_region = np.maximum(per_region, ((insecurity > 0.3) & in_mali).astype(np.int64)) \
             if p.groups else per_region
+        for r in p.added:
+            if r in world.region_ids:
+                per_region[world.region_ids.index(r)] += 1
         n = int(per_region.sum())
         groups = Table(n, "armed_groups")
         self.groups = groups
@@ -151,6 +210,7 @@ class ArmedGroups(Mechanism):
         cell[:] = world.place(region, world.weight, rng)
         groups.add("strength", ACC)[:] = p.fighters * insecurity[region] * (
             0.5 + rng.random(n))
+        self.opportunity = opportunity(world, p.opportunity_people, p.reach_cells)
         self._presence()
 
     def _presence(self) -> None:
@@ -171,13 +231,15 @@ class ArmedGroups(Mechanism):
         cells["attacks_on_forces"][:] = 0
         cells["attacks_on_civilians"][:] = 0
         support = cells["sympathisers"] / np.maximum(model.people.counts, 1)
-        score = support - p.protection_aversion * np.minimum(1.0, cells["units_near"])
+        score = (support - p.protection_aversion * np.minimum(1.0, cells["units_near"])
+                 + p.opportunity * self.opportunity)
         armed_groups_act(self.groups["cell"], self.groups["strength"], p.min_strength,
                          p.attack_rate, p.half_strength, p.forces_share, cells["units_near"],
                          cells["deterrence"], p.move_rate, p.range_cells, p.candidates, score,
                          world.cell_row, world.cell_col, world.cell_at, world.shape[1],
                          world.shape[0], world.region, self.stream("act"), t,
-                         cells["attacks_on_forces"], cells["attacks_on_civilians"])
+                         cells["attacks_on_forces"], cells["attacks_on_civilians"],
+                         p.cross_regions)
         cells["p_harm_violence"][:] = np.minimum(1.0, cells["p_harm_violence"] + p.civilian_harm
                                                  * cells["attacks_on_civilians"]
                                                  / np.maximum(world.people, 1.0))
@@ -218,6 +280,9 @@ class ArmedGroups(Mechanism):
         out["attacks"] = world.region_sum(cells["attacks"].astype(ACC))
         out["attacks_on_forces"] = world.region_sum(cells["attacks_on_forces"].astype(ACC))
         out["attacks_on_civilians"] = world.region_sum(cells["attacks_on_civilians"].astype(ACC))
+        out["civilians_killed"] = out["attacks_on_civilians"] * self.params.deaths_civilians
+        out["attack_deaths"] = (out["attacks_on_forces"] * self.params.deaths_forces
+                                + out["civilians_killed"])
         out["new_recruits"] = world.region_sum(cells["recruits"].astype(ACC)) * self.model.people_per_agent
         youth = np.maximum(world.region_sum(cells["youth"].astype(ACC)), 1)
         out["youth_recruited"] = world.region_sum(cells["youth_recruited"].astype(ACC)) / youth
