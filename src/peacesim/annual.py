@@ -99,3 +99,9 @@ def annual_table(ts: pd.DataFrame, start_year: int) -> pd.DataFrame:
     table["year"] = table["year"].astype(np.int64)
     table["value"] = table["value"].astype(np.float64)
     return table.sort_values(["year", "region", "metric"], ignore_index=True)
+
+
+def annual_of_run(config, ts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`annual_table` of a run, from the year its config's ``calendar`` starts in."""
+    calendar = getattr(config, "calendar", None)
+    return annual_table(ts, int(getattr(calendar, "start_year", 2017)))

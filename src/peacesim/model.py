@@ -230,10 +230,9 @@ class PeaceModel(mesa.Model):
             Columns ``year``, ``region`` (the targets' ids and ``national``), ``metric``,
             ``value``; full years only.
         """
-        from peacesim.annual import annual_table
+        from peacesim.annual import annual_of_run
 
-        calendar = getattr(self.config, "calendar", None)
-        return annual_table(self.timeseries(), getattr(calendar, "start_year", 2017))
+        return annual_of_run(self.config, self.timeseries())
 
     def metrics(self) -> dict[str, Metric]:
         """The recorded metrics with their label, unit, kind, weight and description."""

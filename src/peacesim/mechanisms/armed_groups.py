@@ -37,8 +37,8 @@ class ArmedGroupParams:
             proportion to insecurity (at least one where insecurity > 0.3), whichever regions
             are simulated. A region outside Mali (Hauts-Bassins) starts with none: the
             national run has none there, and a scenario adds them with ``added``. Assumed 30.
-        added: Extra groups a scenario adds, one per entry, in the named region (repeat an id
-            for several; ids not simulated are ignored). Default none.
+        added: Region ids where a scenario adds a group, one per entry (repeat an id for
+            several; ids not simulated are ignored). Default none.
         cross_regions: Groups may move into other regions and countries that are simulated
             (the spread to the centre after 2015 and into Burkina Faso; ACLED country report
             Jan 2015). Default true; false keeps each group in its region.

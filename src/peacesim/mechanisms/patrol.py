@@ -97,7 +97,8 @@ class PatrolParams:
         presence: Units in Mali, as a share of Mali's 1,682 raster cells (0.25: 420 units).
             Assumed 0.25.
         deployment: How those units are shared out over the regions.
-        cross_regions: Units may move into other simulated regions. Default true.
+        cross_regions: Whether units may move into other simulated regions (a switch of the
+            model, not a fact). Default true.
         home_pull: Score penalty of a cell outside a unit's home region (in units of the
             score: about one week of memory of an attack is 1). Assumed 2.
         army_accuracy: Accuracy of army units (1 - accuracy: chance each exposed civilian is
