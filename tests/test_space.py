@@ -154,3 +154,31 @@ def test_regional_counts_do_not_depend_on_the_number_of_members():
     small, large = outcome(3000), outcome(12_000)
     assert small["attacks"] == pytest.approx(large["attacks"], rel=0.35)
     assert small["idps"] == pytest.approx(large["idps"], rel=0.35)
+
+
+def test_validate_command_prints_model_beside_data(tmp_path, capsys):
+    """``validate`` sets every target row beside the run; bad input is one line, exit 2."""
+    from peacesim.cli import main
+    from peacesim.runner import run_to_dir
+
+    run = tmp_path / "run"
+    run_to_dir(peacesim.load_config("baseline", [
+        "steps=52", "population.size=2000", "population.agent_objects=none",
+        "output.figures=false"]), run)
+    assert (run / "annual.parquet").is_file()
+    targets = tmp_path / "targets.csv"
+    pd.DataFrame({"year": [2017, 2017, 2018], "region": ["mopti", "national", "gao"],
+                  "metric": ["events", "idps", "events"], "value": [134, 38172, 178]}
+                 ).to_csv(targets, index=False)
+    assert main(["validate", str(run), "--targets", str(targets)]) == 0
+    out = capsys.readouterr().out
+    lines = [ln for ln in out.splitlines() if ln.strip().startswith(("2017", "2018"))]
+    assert len(lines) == 3
+    assert "nan" in lines[-1].lower()  # 2018 is not in a one-year run
+    assert (run / "validation.png").stat().st_size > 0
+    assert main(["validate", str(run), "--targets", str(tmp_path / "none.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such file" in err[0]
+    (tmp_path / "bad.csv").write_text("year,region\n2017,mopti\n")
+    assert main(["validate", str(run), "--targets", str(tmp_path / "bad.csv")]) == 2
+    assert "no column 'metric'" in capsys.readouterr().err

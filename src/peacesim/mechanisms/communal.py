@@ -96,7 +96,8 @@ class Communal(Mechanism):
         Metric("communal_clashes", "count", None, "Communal clashes", "events per week",
                "clashes between communities in the week"),
         Metric("cohesion_farming", "share", "members", "Farmers' trust in herders",
-               "mean score, 0-1", "farming members' mean trust in the herding community"),
+               "mean score, 0-1", "farming members' mean trust in the herding community "
+               "(members not in armed groups)"),
         Metric("cohesion_herding", "share", "members", "Herders' trust in farmers",
                "mean score, 0-1", "herding members' mean trust in the farming community"),
         Metric("clash_deaths", "count", None, "Killed in communal clashes", "people per week",
@@ -117,6 +118,10 @@ class Communal(Mechanism):
                        * model.config.population.herder_share_scale)
         self.mix = 4.0 * h * (1.0 - h)
         herder = (model.people.traits & HERDER) > 0
+        self.herder_rows = np.flatnonzero(herder)
+        self.herder_region = np.asarray(world.region[model.people.cell[self.herder_rows]],
+                                        dtype=np.intp)
+        self.herders = np.bincount(self.herder_region, minlength=world.n_regions)
         stigma = self.params.stigma
         mean = 1.0 + stigma * h[model.people.cell]
         model.people["forces_exposure"][:] = np.where(herder, 1.0 + stigma, 1.0) / mean
@@ -149,11 +154,13 @@ class Communal(Mechanism):
         out["clash_deaths"] = out["communal_clashes"] * self.params.clash_deaths
         members = np.maximum(world.region_sum(cells["members"].astype(float)), 1)
         out["social_cohesion"] = world.region_sum(cells["cohesion_sum"]) / members
-        people = self.model.people
-        region = world.region[people.cell]
-        herder = (people.traits & HERDER) > 0
-        for name, side in (("cohesion_farming", ~herder), ("cohesion_herding", herder)):
-            n = np.bincount(region[side], minlength=world.n_regions)
-            total = np.bincount(region[side], weights=people["cohesion"][side],
-                                minlength=world.n_regions)
-            out[name] = np.where(n > 0, total / np.maximum(n, 1), 0.0)
+        # Herders are a quarter of the members: sum over them only, and take the farmers'
+        # sum as the census's (members not in armed groups) less the herders' (recruited
+        # herders, a fraction of a per cent, are counted among herders only).
+        herd = np.bincount(self.herder_region, weights=self.model.people["cohesion"][
+            self.herder_rows], minlength=world.n_regions)
+        n_herd = self.herders
+        farm = world.region_sum(cells["cohesion_sum"]) - herd
+        n_farm = members - n_herd
+        out["cohesion_herding"] = np.where(n_herd > 0, herd / np.maximum(n_herd, 1), 0.0)
+        out["cohesion_farming"] = np.where(n_farm > 0, farm / np.maximum(n_farm, 1), 0.0)
