@@ -182,3 +182,55 @@ def test_validate_command_prints_model_beside_data(tmp_path, capsys):
     (tmp_path / "bad.csv").write_text("year,region\n2017,mopti\n")
     assert main(["validate", str(run), "--targets", str(tmp_path / "bad.csv")]) == 2
     assert "no column 'metric'" in capsys.readouterr().err
+
+
+def _model(overrides):
+    return peacesim.PeaceModel(peacesim.load_config("baseline", [
+        "population.size=4000", "population.agent_objects=none", *overrides]))
+
+
+def test_stigma_weights_herders_and_keeps_the_forces_total():
+    """Herders weigh 1 + stigma times farmers; the expected weight over a region is 1."""
+    from peacesim.population import HERDER
+
+    model = _model(["steps=1", "communal.stigma=2"])
+    people, world = model.people, model.world
+    w = people["forces_exposure"].astype(float)
+    herder = (people.traits & HERDER) > 0
+    h = world.per_cell(model.config.regions, "herder_share")[people.cell]
+    farmer_weight = 1.0 / (1.0 + 2.0 * h)
+    assert np.allclose(w[~herder], farmer_weight[~herder], rtol=1e-6)
+    assert np.allclose(w[herder], 3.0 * farmer_weight[herder], rtol=1e-6)
+    assert np.allclose((1 - h) * farmer_weight + h * 3.0 * farmer_weight, 1.0)
+    assert herder.any() and (~herder).any()
+    assert np.allclose(_model(["steps=1"]).people["forces_exposure"], 1.0)  # default: none
+
+
+def test_militias_form_from_harm_and_strike_the_other_community():
+    """No harm, no militia; harm raises militias that attack; mobilisation 0: none."""
+    model = _model(["steps=60", "seed=3"])
+    model.run()
+    ts = model.timeseries()
+    assert ts["militia_strength"].iloc[:model.world.n_regions].sum() == 0  # step 0
+    assert ts["militia_strength"].sum() > 0 and ts["militia_attacks"].sum() > 0
+    off = _model(["steps=60", "seed=3", "militias.mobilisation=0"])
+    off.run()
+    assert off.timeseries()["militia_attacks"].sum() == 0
+
+
+def test_displaced_return_when_violence_stops():
+    """With violence, people flee; with none afterwards, the displaced fall at return_rate."""
+    model = _model(["steps=40"])
+    for _ in range(20):
+        model.step()
+    cells = model.cells
+    before = cells["displaced"].sum()
+    assert before > 0
+    quiet = cells["attacks"] <= 0
+    shown = cells["displaced"].copy()
+    model.mechanisms["displacement"].flee(21)  # one more pass over this week's harm
+    # Cells with no violence and no harm this week only lose return_rate of their displaced.
+    harm = cells["p_harm_violence"] + cells["p_harm_forces"]
+    calm = quiet & (harm == 0)
+    rate = model.config.displacement.return_rate
+    assert np.allclose(cells["displaced"][calm], shown[calm] * (1 - rate))
