@@ -531,6 +531,7 @@ class Grid:
         self.cell_at = np.full(self.n_rows * self.n_cols, -1, dtype=np.int64)
         self.cell_at[flat] = np.arange(self.n_cells)
         self.region = (self.cell_col >= 4).astype(np.int32)  # west 0, east 1
+        self.n_sub = np.ones(self.n_cells, dtype=np.int64)
         self.rng = rng
 
     @property
@@ -556,6 +557,30 @@ def test_candidate_cell_matches_python_and_stays_in_region():
                     assert abs(g.cell_row[c] - g.cell_row[cell]) <= radius
                     assert abs(g.cell_col[c] - g.cell_col[cell]) <= radius
     assert found > 0
+
+
+def test_candidate_cell_draws_among_sub_cells():
+    g = Grid(1)
+    # Split the raster cell of position 5 into 3 sub-cells: positions 5, 6, 7 share it.
+    n_sub = np.ones(g.n_cells + 2, dtype=np.int64)
+    n_sub[5:8] = 3
+    flat = g.cell_row * g.n_cols + g.cell_col
+    raster = np.concatenate([flat[:5], np.repeat(flat[5], 3), flat[6:]])
+    rows, cols = raster // g.n_cols, raster % g.n_cols
+    cell_at = np.full(g.n_rows * g.n_cols, -1, dtype=np.int64)
+    cell_at[raster[::-1]] = np.arange(len(raster))[::-1]
+    region = (cols >= 4).astype(np.int32)
+    hits = set()
+    for cell in range(len(raster)):
+        for step in range(10):
+            for actor in range(10):
+                args = (cell, 2, 2, rows, cols, cell_at, g.n_cols, g.n_rows, region, KEY_A, step,
+                        actor, True, n_sub)
+                c = candidate_cell(*args)
+                assert c == candidate_cell.py_func(*args)
+                if c >= 0 and raster[c] == raster[5]:
+                    hits.add(int(c))
+    assert hits == {5, 6, 7}
 
 
 def test_candidate_cell_crosses_regions_only_when_allowed():
@@ -590,9 +615,9 @@ def test_deploy_units_matches_python(n_candidates):
     for step in (0, 1, 2, 50):
         crowding = np.full(g.n_cells, 0.5)
         deploy_units(a, active, score, crowding, 2, n_candidates, *g.geometry, KEY_A, step, ua,
-                     home, 0.0, False)
+                     home, 0.0, False, g.n_sub)
         deploy_units.py_func(b, active, score, crowding, 2, n_candidates, *g.geometry, KEY_A,
-                             step, ub, home, 0.0, False)
+                             step, ub, home, 0.0, False, g.n_sub)
         assert np.array_equal(a, b) and np.array_equal(ua, ub)
         assert ua.sum() == active.sum()
         assert np.array_equal(ua, np.bincount(a[active], minlength=g.n_cells))
@@ -615,9 +640,9 @@ def test_deploy_units_cross_regions_unless_held_home():
         for step in range(6):
             crowding = np.full(g.n_cells, 0.5)
             deploy_units(a, active, score, crowding, 2, 6, *g.geometry, KEY_A, step, ua, home,
-                         pull, True)
+                         pull, True, g.n_sub)
             deploy_units.py_func(b, active, score, crowding, 2, 6, *g.geometry, KEY_A, step, ub,
-                                 home, pull, True)
+                                 home, pull, True, g.n_sub)
             assert np.array_equal(a, b) and np.array_equal(ua, ub)
         assert np.any(g.region[a] != home) == left_home
 
@@ -637,7 +662,7 @@ def _act(fn, g, group_cell, strength, units_near, deterrence, score, step, attac
     forces = np.zeros(g.n_cells, dtype=np.int64)
     civilians = np.zeros(g.n_cells, dtype=np.int64)
     fn(group_cell, strength, 5.0, attack_rate, 150.0, 283 / 415, units_near, deterrence,
-       move_rate, 2, 6, score, *g.geometry, KEY_B, step, forces, civilians, cross)
+       move_rate, 2, 6, score, *g.geometry, KEY_B, step, forces, civilians, cross, g.n_sub)
     return forces, civilians
 
 

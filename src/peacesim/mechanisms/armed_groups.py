@@ -239,7 +239,7 @@ class ArmedGroups(Mechanism):
                          world.cell_row, world.cell_col, world.cell_at, world.shape[1],
                          world.shape[0], world.region, self.stream("act"), t,
                          cells["attacks_on_forces"], cells["attacks_on_civilians"],
-                         p.cross_regions)
+                         p.cross_regions, world.n_sub)
         cells["p_harm_violence"][:] = np.minimum(1.0, cells["p_harm_violence"] + p.civilian_harm
                                                  * cells["attacks_on_civilians"]
                                                  / np.maximum(world.people, 1.0))

@@ -299,7 +299,8 @@ class Patrol(Mechanism):
         deploy_units(u["cell"], u["active"], score, self.crowding, p.range_cells, p.candidates,
                      world.cell_row, world.cell_col, world.cell_at, world.shape[1],
                      world.shape[0], world.region, self.stream("move"), t,
-                     cells["units_in_cell"], u["region"], p.home_pull, p.cross_regions)
+                     cells["units_in_cell"], u["region"], p.home_pull, p.cross_regions,
+                     world.n_sub)
         self._resolve_kinds(t)
         self._near()
         # An attack on civilians gets through only if no unit in the cell prevents it.
