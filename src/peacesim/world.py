@@ -338,9 +338,12 @@ def nested_counts(total: int, weights: dict[str, float], simulated,
 
 
 def _split_cell(pos, k, cells, region, people, offsets, targets):
-    """Split the cell at position ``pos`` into ``k`` consecutive sub-cells (positions
-    ``pos .. pos + k - 1``), each with 1/k of its people; they neighbour each other and every
-    neighbour of the cell. Returns the new cells, region, people, CSR neighbours and n_sub."""
+    """Split the cell at position ``pos`` into ``k`` consecutive sub-cells.
+
+    The sub-cells (positions ``pos .. pos + k - 1``) each get 1/k of its people; they
+    neighbour each other and every neighbour of the cell. Returns the new cells, region,
+    people, CSR neighbours and ``n_sub``.
+    """
     n = len(cells)
     # New position of each old position: cells after ``pos`` shift by k - 1.
     shift = np.arange(n) + np.where(np.arange(n) > pos, k - 1, 0)
