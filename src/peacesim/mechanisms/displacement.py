@@ -64,14 +64,14 @@ class Displacement(Mechanism):
                      "people displaced from the cell (all ages)", when=("end",)),)
 
     def setup(self) -> None:
-        """Nobody displaced at the start; people of all ages per adult."""
-        self.all_ages = 1.0 / self.model.config.geography.adult_share
+        """Nobody displaced at the start."""
+        self.adult_share = self.model.config.geography.adult_share
 
     def flee(self, t: int) -> None:
         """This week's flight and returns."""
         p, cells, world = self.params, self.model.cells, self.model.world
         shown = cells["displaced"]
-        home = np.maximum(world.people * self.all_ages - shown, 0.0)
+        home = np.maximum(world.people / self.adult_share - shown, 0.0)  # people of all ages
         harm = cells["p_harm_violence"] + p.forces_factor * cells["p_harm_forces"]
         new = np.minimum(home, p.per_harmed * harm * home)
         quiet = cells["attacks"] <= 0
