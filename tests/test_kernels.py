@@ -602,6 +602,7 @@ class Grid:
         self.cell_at = np.full(self.n_rows * self.n_cols, -1, dtype=np.int64)
         self.cell_at[flat] = np.arange(self.n_cells)
         self.region = (self.cell_col >= 4).astype(np.int32)  # west 0, east 1
+        self.n_sub = np.ones(self.n_cells, dtype=np.int64)
         self.rng = rng
 
     @property
@@ -629,6 +630,44 @@ def test_candidate_cell_matches_python_and_stays_in_region():
     assert found > 0
 
 
+def test_candidate_cell_draws_among_sub_cells():
+    g = Grid(1)
+    # Split the raster cell of position 5 into 3 sub-cells: positions 5, 6, 7 share it.
+    n_sub = np.ones(g.n_cells + 2, dtype=np.int64)
+    n_sub[5:8] = 3
+    flat = g.cell_row * g.n_cols + g.cell_col
+    raster = np.concatenate([flat[:5], np.repeat(flat[5], 3), flat[6:]])
+    rows, cols = raster // g.n_cols, raster % g.n_cols
+    cell_at = np.full(g.n_rows * g.n_cols, -1, dtype=np.int64)
+    cell_at[raster[::-1]] = np.arange(len(raster))[::-1]
+    region = (cols >= 4).astype(np.int32)
+    hits = set()
+    for cell in range(len(raster)):
+        for step in range(10):
+            for actor in range(10):
+                args = (cell, 2, 2, rows, cols, cell_at, g.n_cols, g.n_rows, region, KEY_A, step,
+                        actor, True, n_sub)
+                c = candidate_cell(*args)
+                assert c == candidate_cell.py_func(*args)
+                if c >= 0 and raster[c] == raster[5]:
+                    hits.add(int(c))
+    assert hits == {5, 6, 7}
+
+
+def test_candidate_cell_crosses_regions_only_when_allowed():
+    g = Grid(1)
+    crossed = 0
+    for cell in range(g.n_cells):
+        for step in range(4):
+            args = (cell, 3, 2, *g.geometry, KEY_A, step, 1)
+            c = candidate_cell(*args, True)
+            assert c == candidate_cell.py_func(*args, True)
+            kept = candidate_cell(*args)
+            assert kept in (-1, c)  # same draws: the region rule only refuses
+            crossed += c >= 0 and g.region[c] != g.region[cell]
+    assert crossed > 0
+
+
 def _deploy_args(g: Grid, n_units: int = 25):
     unit_cell = g.rng.integers(0, g.n_cells, n_units).astype(np.int64)
     active = g.rng.random(n_units) < 0.8
@@ -643,10 +682,13 @@ def test_deploy_units_matches_python(n_candidates):
     a, b = unit_cell.copy(), unit_cell.copy()
     ua = np.full(g.n_cells, -3, dtype=np.int64)
     ub = ua.copy()
+    home = g.region[unit_cell].astype(np.int64)
     for step in (0, 1, 2, 50):
-        deploy_units(a, active, score, 0.5, 2, n_candidates, *g.geometry, KEY_A, step, ua)
-        deploy_units.py_func(b, active, score, 0.5, 2, n_candidates, *g.geometry, KEY_A, step,
-                             ub)
+        crowding = np.full(g.n_cells, 0.5)
+        deploy_units(a, active, score, crowding, 2, n_candidates, *g.geometry, KEY_A, step, ua,
+                     home, 0.0, False, g.n_sub)
+        deploy_units.py_func(b, active, score, crowding, 2, n_candidates, *g.geometry, KEY_A,
+                             step, ub, home, 0.0, False, g.n_sub)
         assert np.array_equal(a, b) and np.array_equal(ua, ub)
         assert ua.sum() == active.sum()
         assert np.array_equal(ua, np.bincount(a[active], minlength=g.n_cells))
@@ -656,6 +698,24 @@ def test_deploy_units_matches_python(n_candidates):
         assert np.array_equal(a, unit_cell)
     else:
         assert np.any(a != unit_cell)
+
+
+def test_deploy_units_cross_regions_unless_held_home():
+    g = Grid(2)
+    unit_cell, active, score = _deploy_args(g)
+    home = g.region[unit_cell].astype(np.int64)
+    for pull, left_home in ((0.0, True), (100.0, False)):
+        a, b = unit_cell.copy(), unit_cell.copy()
+        ua = np.zeros(g.n_cells, dtype=np.int64)
+        ub = ua.copy()
+        for step in range(6):
+            crowding = np.full(g.n_cells, 0.5)
+            deploy_units(a, active, score, crowding, 2, 6, *g.geometry, KEY_A, step, ua, home,
+                         pull, True, g.n_sub)
+            deploy_units.py_func(b, active, score, crowding, 2, 6, *g.geometry, KEY_A, step, ub,
+                                 home, pull, True, g.n_sub)
+            assert np.array_equal(a, b) and np.array_equal(ua, ub)
+        assert np.any(g.region[a] != home) == left_home
 
 
 def _groups_args(g: Grid, n_groups: int = 12):
@@ -669,11 +729,11 @@ def _groups_args(g: Grid, n_groups: int = 12):
 
 
 def _act(fn, g, group_cell, strength, units_near, deterrence, score, step, attack_rate=0.6,
-         move_rate=0.3):
+         move_rate=0.3, cross=False):
     forces = np.zeros(g.n_cells, dtype=np.int64)
     civilians = np.zeros(g.n_cells, dtype=np.int64)
     fn(group_cell, strength, 5.0, attack_rate, 150.0, 283 / 415, units_near, deterrence,
-       move_rate, 2, 6, score, *g.geometry, KEY_B, step, forces, civilians)
+       move_rate, 2, 6, score, *g.geometry, KEY_B, step, forces, civilians, cross, g.n_sub)
     return forces, civilians
 
 
@@ -694,6 +754,20 @@ def test_armed_groups_act_matches_python():
     assert attacks > 0
     assert a[0] == group_cell[0]  # the dormant group neither attacks nor moves
     assert np.array_equal(g.region[a], g.region[group_cell])
+
+
+def test_armed_groups_cross_regions_when_allowed():
+    g = Grid(3)
+    group_cell, strength, units_near, deterrence, score = _groups_args(g)
+    a, b = group_cell.copy(), group_cell.copy()
+    for step in range(20):
+        fa = _act(armed_groups_act, g, a, strength, units_near, deterrence, score, step, 0.9,
+                  0.9, True)
+        fb = _act(armed_groups_act.py_func, g, b, strength, units_near, deterrence, score, step,
+                  0.9, 0.9, True)
+        assert np.array_equal(a, b)
+        assert np.array_equal(fa[0], fb[0]) and np.array_equal(fa[1], fb[1])
+    assert np.any(g.region[a] != g.region[group_cell])
 
 
 def test_armed_groups_idle_at_zero_rates():

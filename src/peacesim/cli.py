@@ -8,6 +8,10 @@ Commands:
     new-scenario  Write a commented template of a scenario of one's own.
     collect       Gather a sweep folder into ``sweep.parquet``; exit 1 if jobs are missing/failed.
     report        Redraw the figures and ``report.html`` of a run or sweep folder from its tables.
+    validate      Set a run's annual results against a targets table (:mod:`peacesim.validate`).
+    dashboard     Serve the analyst's dashboard on 127.0.0.1 (:mod:`peacesim.dashboard`).
+    ensemble, sensitivity, compare, calibrate
+                  The uncertainty instruments (:mod:`peacesim.uq`).
 
 Bad input (a config error, a YAML file that does not parse, an output folder that cannot be
 written, a launcher this machine cannot run) stops the command before anything is written,
@@ -50,6 +54,8 @@ commands:
 {uq}
   dashboard [--port 8765] [scenario=NAME] [--config-dir DIR] [KEY=VALUE ...]
         serve the analyst's dashboard on 127.0.0.1 (needs: pip install ".[dashboard]")
+  validate RUN_DIR --targets FILE
+        print the run's annual results beside every row of FILE; draw validation.png
 
 examples:
   python -m peacesim run scenario=central_mali patrol.presence=0.6 seed=3 steps=260
@@ -643,6 +649,13 @@ def _dashboard(args: list[str]) -> int:
     from peacesim.dashboard import main as dashboard_main
 
     return dashboard_main(args)
+def _validate(args: list[str]) -> int:
+    from peacesim.validate import ValidationInputError, main
+
+    try:
+        return main(args)
+    except ValidationInputError as err:
+        raise CommandError(str(err)) from None
 
 
 def _report(args: list[str]) -> int:
@@ -741,6 +754,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "collect": _collect,
     "report": _report,
     "dashboard": _dashboard,
+    "validate": _validate,
 }
 
 

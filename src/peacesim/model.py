@@ -246,6 +246,17 @@ class PeaceModel(mesa.Model):
         """
         return programme_start(self.config)
 
+    def annual(self) -> pd.DataFrame:
+        """Annual results in the targets' terms (:mod:`peacesim.annual`).
+
+        Returns:
+            Columns ``year``, ``region`` (the targets' ids and ``national``), ``metric``,
+            ``value``; full years only.
+        """
+        from peacesim.annual import annual_of_run
+
+        return annual_of_run(self.config, self.timeseries())
+
     def metrics(self) -> dict[str, Metric]:
         """The recorded metrics with their label, unit, kind, weight and description."""
         return dict(self.recorder.metrics)

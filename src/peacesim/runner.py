@@ -51,7 +51,7 @@ from peacesim.results import metrics_document
 log = logging.getLogger("peacesim")
 
 RESULT_FILES = ("config.yaml", "timeseries.parquet", "national.parquet", "cells.parquet",
-                "summary.json", "metrics.json")
+                "summary.json", "metrics.json", "annual.parquet")
 
 #: The folder of a run's figures and its HTML report (derived from the tables).
 FIGURES = "figures"
@@ -204,7 +204,7 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None,
             "platform": platform.platform(),
             "build": build_info(),
             "warnings": programme_warnings(config),
-            "files": list(RESULT_FILES),
+            "files": [n for n in RESULT_FILES if (run_dir / n).is_file()],
             "figures": "pending" if draw else "off",
         }
         if hasattr(model, "step_plan"):
@@ -230,7 +230,8 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None,
             except Exception as err:
                 manifest["figures"] = f"failed: {type(err).__name__}: {err}".splitlines()[0]
                 log.error("figures %s", manifest["figures"])
-            manifest["files"] = [*RESULT_FILES, *derived_files(run_dir)]
+            manifest["files"] = [*(n for n in RESULT_FILES if (run_dir / n).is_file()),
+                                 *derived_files(run_dir)]
             write_json(run_dir / "manifest.json", manifest)
         return summary
     except BaseException as err:
@@ -263,6 +264,8 @@ def write_tables(model, run_dir: Path, start_cells=None) -> dict:
     summary = model.summary()
     tables = {"timeseries.parquet": model.timeseries(), "national.parquet": model.national(),
               "cells.parquet": _cells_table(model, start_cells)}
+    if hasattr(model, "annual"):  # the published special cases have no calendar
+        tables["annual.parquet"] = model.annual()
     if model.config.model == "peace":  # the published models mark undefined values as NaN
         for name, table in tables.items():
             check_finite(table, name)

@@ -16,6 +16,7 @@ from peacesim.dtypes import ACC, INDEX
 from peacesim.geography import REGION_IDS, REGION_NAMES, load_raster
 from peacesim.kernels.cells import neighbour_sum as _neighbour_sum
 from peacesim.kernels.cells import region_sum as _region_sum
+from peacesim.population import apportion
 
 MALI_REGIONS = ("kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao",
                 "kidal", "bamako")
@@ -30,12 +31,19 @@ class GeographyParams:
             ``hauts_bassins`` for cross-border scenarios.
         adult_share: Share of the population aged 15 and over, whom community members
             represent: 1 - 0.472 (RGPH5 2022: 47.2 % under 15). Plausible 0.5-0.56.
+        bamako_cells: Cells the Bamako district is split into. The raster has one cell for
+            it (754 km2; the district is 252 km2) holding 12 % of Mali's adults; the district
+            has six communes (Commune I to VI), so it is simulated as 6 sub-cells of that
+            raster cell, each with a sixth of its people (the communes' populations are not
+            in our sources: equal shares assumed). Sub-cells neighbour each other and every
+            neighbour of the raster cell; maps show their mean. 1 = one cell.
     """
 
     regions: list[str] = listing(list(MALI_REGIONS))
     adult_share: float = bounded(0.528, 0.0, 1.0, lo_open=True,  # 0: nobody to simulate
                                  plausible=(0.5, 0.56),
                                  source="RGPH5 2022 (47.2 % under 15); range assumed")
+    bamako_cells: int = bounded(6, 1, 64)
 
     def check(self) -> None:
         """At least one region, each once."""
@@ -66,6 +74,9 @@ class World:
         cell_at: Cell position of each flat raster index, -1 outside the world (int64).
         cross_source, cross_target: Neighbour links that cross an international border, as
             (cell, neighbour in the other country) pairs (int64).
+        n_sub: Simulated cells sharing each cell's raster cell (1, or
+            ``geography.bamako_cells`` for Bamako's sub-cells), which are consecutive
+            positions starting at ``cell_at`` of their raster cell (int64 [n_cells]).
     """
 
     raster_index: np.ndarray
@@ -86,6 +97,7 @@ class World:
     cell_at: np.ndarray
     cross_source: np.ndarray
     cross_target: np.ndarray
+    n_sub: np.ndarray = None
     _region_cells: dict = field(default_factory=dict, repr=False)
     _region_masks: dict = field(default_factory=dict, repr=False)
     _region_index: np.ndarray = field(init=False, repr=False)
@@ -93,6 +105,8 @@ class World:
     def __post_init__(self) -> None:
         # Region of each cell as intp, for the region_sum kernel (one type, one compilation).
         self._region_index = np.asarray(self.region, dtype=np.intp)
+        if self.n_sub is None:
+            self.n_sub = np.ones(len(self.raster_index), dtype=np.int64)
 
     @property
     def n_cells(self) -> int:
@@ -135,8 +149,13 @@ class World:
         within = raster.weight.ravel()[cells].astype(ACC)
         totals = np.array([population[r] for r in order], dtype=ACC)
         people = totals[region] * within * geography.adult_share
-        weight = people / people.sum()
         offsets, targets = raster.neighbours(cells)
+        n_sub = np.ones(len(cells), dtype=np.int64)
+        if "bamako" in order and geography.bamako_cells > 1:
+            cells, region, people, offsets, targets, n_sub = _split_cell(
+                int(np.flatnonzero(region == order.index("bamako"))[0]),
+                geography.bamako_cells, cells, region, people, offsets, targets)
+        weight = people / people.sum()
         country = raster.country.ravel()[cells].astype(INDEX)
         source = np.repeat(np.arange(len(cells)), np.diff(offsets))
         across = country[source] != country[targets]
@@ -144,7 +163,7 @@ class World:
         border[source[across]] = True
         rows, cols = raster.region.shape
         cell_at = np.full(rows * cols, -1, dtype=np.int64)
-        cell_at[cells] = np.arange(len(cells))
+        cell_at[cells[::-1]] = np.arange(len(cells))[::-1]  # a split cell: its first sub-cell
         return cls(
             raster_index=cells,
             region=region,
@@ -164,6 +183,7 @@ class World:
             cell_at=cell_at,
             cross_source=source[across].astype(np.int64),
             cross_target=np.asarray(targets, dtype=np.int64)[across],
+            n_sub=n_sub,
         )
 
     def region_cells(self, region_id: str) -> np.ndarray:
@@ -242,10 +262,117 @@ class World:
         return cell
 
     def to_raster(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
-        """Place per-cell values back on the raster grid (for maps)."""
+        """Place per-cell values back on the raster grid (for maps); sub-cells: their mean."""
         grid = np.full(self.shape[0] * self.shape[1], fill, dtype=ACC)
+        values = np.asarray(values, dtype=ACC)
         grid[self.raster_index] = values
+        split = self.n_sub > 1
+        if split.any():
+            total = np.zeros_like(grid)
+            np.add.at(total, self.raster_index[split], values[split])
+            where = np.unique(self.raster_index[split])
+            grid[where] = total[where] / np.bincount(self.raster_index[split])[where]
         return grid.reshape(self.shape)
+
+
+@dataclass(frozen=True)
+class RegionFacts:
+    """What the raster says about one region, whether it is simulated or not.
+
+    Attributes:
+        cells: Raster cells of the region.
+        km2: Area of those cells, km2.
+        people: Adults the region's cells represent (census population x adult share).
+    """
+
+    cells: int
+    km2: float
+    people: float
+
+
+def region_facts(adult_share: float) -> dict[str, RegionFacts]:
+    """Cells, area and adults of every region of the raster, by region id.
+
+    The national set-up (armed groups, forces) is shared out with these figures, so that a
+    sub-national scenario gives each of its regions what the national run gives it.
+    """
+    raster = load_raster()
+    population = _region_population(raster)
+    flat = raster.region.ravel()
+    km2 = raster.cell_km2.ravel()
+    out = {}
+    for k, rid in enumerate(REGION_IDS):
+        mask = flat == k
+        out[rid] = RegionFacts(int(mask.sum()), float(km2[mask].sum()),
+                               population[rid] * adult_share)
+    return out
+
+
+def nested_counts(total: int, weights: dict[str, float], simulated,
+                  abroad: bool = True) -> np.ndarray:
+    """Share ``total`` actors out over Mali's nine regions; return the simulated regions' counts.
+
+    The national split is made over :data:`MALI_REGIONS` whatever the scenario simulates, so
+    a region gets the same number in a sub-national scenario as in the national run. A
+    simulated region outside Mali (Hauts-Bassins) gets ``round(total x its weight / Mali's
+    total weight)`` if ``abroad``, as if it were a tenth region of the same country, else 0.
+
+    Args:
+        total: Actors in the national set-up.
+        weights: Non-negative weight of every region id (at least Mali's nine).
+        simulated: Region ids of the world, in its order.
+        abroad: Give regions outside Mali their share too.
+
+    Returns:
+        int64 counts aligned with ``simulated``.
+    """
+    national = np.array([weights[r] for r in MALI_REGIONS], dtype=ACC)
+    whole = national.sum()
+    split = apportion(total, national) if total and whole > 0 else \
+        np.zeros(len(MALI_REGIONS), dtype=np.int64)
+    out = []
+    for r in simulated:
+        if r in MALI_REGIONS:
+            out.append(int(split[MALI_REGIONS.index(r)]))
+        else:
+            out.append(int(round(total * weights[r] / whole)) if whole > 0 and abroad else 0)
+    return np.array(out, dtype=np.int64)
+
+
+def _split_cell(pos, k, cells, region, people, offsets, targets):
+    """Split the cell at position ``pos`` into ``k`` consecutive sub-cells.
+
+    The sub-cells (positions ``pos .. pos + k - 1``) each get 1/k of its people; they
+    neighbour each other and every neighbour of the cell. Returns the new cells, region,
+    people, CSR neighbours and ``n_sub``.
+    """
+    n = len(cells)
+    # New position of each old position: cells after ``pos`` shift by k - 1.
+    shift = np.arange(n) + np.where(np.arange(n) > pos, k - 1, 0)
+    subs = list(range(pos, pos + k))
+    lists = []
+    for i in range(n):
+        nb = [int(shift[j]) for j in targets[offsets[i]:offsets[i + 1]]]
+        if i == pos:
+            base = nb
+            continue
+        if pos in targets[offsets[i]:offsets[i + 1]]:
+            nb = [j for j in nb if j != pos] + subs
+        lists.append((int(shift[i]), sorted(nb)))
+    for s in subs:
+        lists.append((s, sorted(base + [t for t in subs if t != s])))
+    lists.sort()
+    new_offsets = np.zeros(n + k, dtype=np.int64)
+    np.cumsum([len(nb) for _, nb in lists], out=new_offsets[1:])
+    new_targets = np.array([j for _, nb in lists for j in nb], dtype=np.int64)
+    def spread(a, value=None):
+        return np.concatenate([a[:pos], np.repeat(a[pos:pos + 1] if value is None else
+                                                  np.array([value], dtype=a.dtype), k),
+                               a[pos + 1:]])
+    n_sub = np.ones(n + k - 1, dtype=np.int64)
+    n_sub[pos:pos + k] = k
+    return (spread(cells), spread(region), spread(people, people[pos] / k), new_offsets,
+            new_targets, n_sub)
 
 
 def _region_population(raster) -> dict[int, float]:

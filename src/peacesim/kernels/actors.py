@@ -14,8 +14,10 @@ from peacesim.random import below, uniform
 
 @njit(cache=True)
 def candidate_cell(cell, radius, draw_base, cell_row, cell_col, cell_at, n_cols, n_rows, region,
-                   key, step, actor):
-    """A random cell within ``radius`` raster steps of ``cell`` in the same region, or -1.
+                   key, step, actor, cross=False, n_sub=None):
+    """A random cell within ``radius`` raster steps of ``cell``, or -1.
+
+    The cell must be simulated and, unless ``cross``, in the same region as ``cell``.
 
     Args:
         cell: Current cell position.
@@ -26,6 +28,10 @@ def candidate_cell(cell, radius, draw_base, cell_row, cell_col, cell_at, n_cols,
         n_cols, n_rows: Raster shape.
         region: int32 [n_cells].
         key, step, actor: Counter of the draw.
+        cross: Accept cells of other regions (and, where simulated, other countries).
+        n_sub: int64 [n_cells], simulated cells sharing each cell's raster cell (Bamako's
+            sub-cells, consecutive from ``cell_at``); one of them is drawn (draw
+            ``draw_base + 1000``). None: one cell per raster cell.
     """
     width = 2 * radius + 1
     r = cell_row[cell] + below(key, step, actor, draw_base, width) - radius
@@ -33,18 +39,23 @@ def candidate_cell(cell, radius, draw_base, cell_row, cell_col, cell_at, n_cols,
     if r < 0 or q < 0 or r >= n_rows or q >= n_cols:
         return -1
     target = cell_at[r * n_cols + q]
-    if target < 0 or region[target] != region[cell]:
+    if target < 0 or (not cross and region[target] != region[cell]):
         return -1
+    if n_sub is not None and n_sub[target] > 1:
+        target += below(key, step, actor, draw_base + 1000, n_sub[target])
     return target
 
 
 @njit(cache=True)
 def deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_row, cell_col,
-                 cell_at, n_cols, n_rows, region, key, step, units_in_cell):
+                 cell_at, n_cols, n_rows, region, key, step, units_in_cell, home, home_pull,
+                 cross, n_sub):
     """Move each active unit to the best of a few candidate cells near it, in place.
 
-    Score of a cell: ``score[c] - crowding * (units already there) + 0.05 * noise``; the unit's
-    current cell is always a candidate. ``units_in_cell`` is rewritten.
+    Score of a cell: ``score[c] - crowding[c] * (units already there) + 0.05 * noise``, less
+    ``home_pull`` outside the unit's home region ``home[u]``; the unit's current cell is always
+    a candidate, and with ``cross`` the candidates may lie in other regions.
+    ``units_in_cell`` is rewritten.
     """
     units_in_cell[:] = 0
     for u in range(len(unit_cell)):
@@ -52,13 +63,15 @@ def deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_
             continue
         here = unit_cell[u]
         best = here
-        best_score = score[here] - crowding * units_in_cell[here] + 0.05 * uniform(key, step, u, 0)
+        best_score = (score[here] - crowding[here] * units_in_cell[here] + 0.05 * uniform(key, step, u, 0)
+                      - home_pull * (region[here] != home[u]))
         for k in range(n_candidates):
             c = candidate_cell(here, radius, 2 + 3 * k, cell_row, cell_col, cell_at, n_cols,
-                               n_rows, region, key, step, u)
+                               n_rows, region, key, step, u, cross, n_sub)
             if c < 0:
                 continue
-            s = score[c] - crowding * units_in_cell[c] + 0.05 * uniform(key, step, u, 4 + 3 * k)
+            s = (score[c] - crowding[c] * units_in_cell[c] + 0.05 * uniform(key, step, u, 4 + 3 * k)
+                 - home_pull * (region[c] != home[u]))
             if s > best_score:
                 best = c
                 best_score = s
@@ -70,7 +83,7 @@ def deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_
 def armed_groups_act(group_cell, strength, min_strength, attack_rate, half_strength,
                      forces_share, units_near, deterrence, move_rate, radius, n_candidates,
                      score, cell_row, cell_col, cell_at, n_cols, n_rows, region, key, step,
-                     attacks_on_forces, attacks_on_civilians):
+                     attacks_on_forces, attacks_on_civilians, cross, n_sub):
     """Each armed group may attack (forces near it, or civilians), then may move.
 
     Args:
@@ -85,6 +98,8 @@ def armed_groups_act(group_cell, strength, min_strength, attack_rate, half_stren
         move_rate, radius, n_candidates: Movement toward the best-scoring nearby cell.
         score: float64 [n_cells], attractiveness of a cell to armed groups.
         attacks_on_forces, attacks_on_civilians: int64 [n_cells], incremented.
+        cross: Groups may move into other regions and, where simulated, other countries.
+        n_sub: int64 [n_cells], sub-cells per raster cell (see :func:`candidate_cell`).
     """
     for g in range(len(group_cell)):
         s = strength[g]
@@ -101,7 +116,7 @@ def armed_groups_act(group_cell, strength, min_strength, attack_rate, half_stren
             best_score = score[c] + 0.05 * uniform(key, step, g, 4)
             for k in range(n_candidates):
                 t = candidate_cell(c, radius, 5 + 3 * k, cell_row, cell_col, cell_at, n_cols,
-                                   n_rows, region, key, step, g)
+                                   n_rows, region, key, step, g, cross, n_sub)
                 if t < 0:
                     continue
                 sc = score[t] + 0.05 * uniform(key, step, g, 7 + 3 * k)

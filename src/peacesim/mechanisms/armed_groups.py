@@ -1,11 +1,14 @@
 """Armed groups: attack forces and civilians, move toward weak protection, recruit youth.
 
-Groups start in each region in proportion to its insecurity. Each week a group attacks with a
-probability that rises with its strength; where units are near, most attacks target them
-(ACLED Mali 2017: 283 of 415 events were battles or remote violence, the rest violence
-against civilians), otherwise civilians, unless a unit prevents it. Groups then move toward
-cells where support is high and protection weak, and recruit young sympathisers in and
-around their cell.
+Groups start in each region in proportion to its insecurity, shared out over Mali's nine
+regions whatever the scenario simulates (so a region starts with the same groups in a
+sub-national scenario as in the national run; a scenario may add groups with ``added``).
+Each week a group attacks with a probability that rises with its strength; where units are
+near, most attacks target them (ACLED Mali 2017: 283 of 415 events were battles or remote
+violence, the rest violence against civilians), otherwise civilians, unless a unit prevents
+it. Groups then move toward cells where support is high, protection weak and people within
+reach (also into other regions and, where simulated, Burkina Faso), and recruit young
+sympathisers in and around their cell.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from peacesim.agents import ArmedGroup
-from peacesim.config.fields import bounded, nonneg, positive, share
+from peacesim.config.fields import bounded, listing, nonneg, positive, share
 from peacesim.dtypes import ACC
 from peacesim.kernels.actors import armed_groups_act, recruiting_groups
 from peacesim.kernels.recruitment import recruitment_step
 from peacesim.mechanisms.base import AgentView, Column, MapLayer, Mechanism, mechanism
-from peacesim.population import YOUTH, Table, apportion
+from peacesim.population import YOUTH, Table
 from peacesim.results import Metric
+from peacesim.world import MALI_REGIONS, nested_counts
 
 
 @dataclass
@@ -29,8 +33,16 @@ class ArmedGroupParams:
     """Armed groups' numbers, violence, movement and recruitment.
 
     Attributes:
-        groups: Number of groups at the start, shared among regions in proportion to
-            insecurity (at least one where insecurity > 0.3). Assumed 30 (plausible 10-60).
+        groups: Number of groups in Mali at the start, shared among Mali's nine regions in
+            proportion to insecurity (at least one where insecurity > 0.3), whichever regions
+            are simulated. A region outside Mali (Hauts-Bassins) starts with none: the
+            national run has none there, and a scenario adds them with ``added``. Assumed 30
+            (plausible 10-60).
+        added: Region ids where a scenario adds a group, one per entry (repeat an id for
+            several; ids not simulated are ignored). Default none.
+        cross_regions: Groups may move into other regions and countries that are simulated
+            (the spread to the centre after 2015 and into Burkina Faso; ACLED country report
+            Jan 2015). Default true; false keeps each group in its region.
         fighters: Fighters of a group in a region of insecurity 1 at the start (people).
             Assumed 400 (plausible 100-1000).
         min_strength: Groups with fewer fighters are dormant (people). Assumed 5 (plausible 1-20).
@@ -46,11 +58,28 @@ class ArmedGroupParams:
             2017: 238 fatalities in 132 events of violence against civilians, about 2 killed
             per event; the injured, abducted and robbed are assumed to be several times more).
             Plausible 5-60.
+        deaths_forces: People killed by an attack on forces (fighters, soldiers, bystanders).
+            Fitted by hand to ACLED Mali 2017 (946 fatalities in 473 events, about 2 an event,
+            and 2.4 for events outside violence against civilians); plausible 1-5. Default 2.4.
+        deaths_civilians: People killed by an attack on civilians. ACLED Mali 2017: about
+            1.8 (238 killed in 132 events, ACCORD); plausible 1-5. Default 1.8.
         move_rate: Weekly probability that a group moves. Assumed 0.3 (plausible 0.1-0.6).
         range_cells: How far it moves, in cells. Assumed 2 (plausible 1-5).
         candidates: Cells considered when moving. Assumed 6 (plausible 2-12).
         protection_aversion: Weight of forces nearby in a cell's score for a group. Assumed 1
             (plausible 0-3).
+        opportunity: Weight of the people within reach in a cell's score for a group (people
+            to recruit, tax and attack), beside its support for armed groups (weight 1). The
+            opportunity of a cell is ``min(0, ln(P / P_full))``, with ``P`` the adults of all
+            cells weighted by ``exp(-distance / reach_cells)`` and ``P_full`` that sum for a
+            land of ``opportunity_people`` adults in every cell: groups leave empty land for
+            inhabited land (the gradient is ``1 / reach_cells`` per cell in the desert) and
+            among inhabited cells support and protection decide. Assumed 0.3 (plausible 0-1);
+            0 keeps groups where support is.
+        opportunity_people: Adults per cell at which the opportunity is full. Assumed 10,000
+            (about a Mopti or Ségou cell; plausible 2,000-50,000).
+        reach_cells: Distance scale of that pull, in cells (about 28 km each). Assumed 4
+            (plausible 2-8).
         join_rate: Weekly probability that a young sympathiser with no memory of harm joins a
             group at full local presence. 0.001, set by hand with the other defaults so that
             the baseline keeps about its starting strength (about 8,000 fighters over five
@@ -73,6 +102,8 @@ class ArmedGroupParams:
     """
 
     groups: int = bounded(30, 0, 10_000, plausible=(10, 60), source="assumed")
+    added: list[str] = listing([])
+    cross_regions: bool = True
     fighters: float = nonneg(400.0, plausible=(100.0, 1000.0), source="assumed")
     min_strength: float = nonneg(5.0, plausible=(1.0, 20.0), source="assumed")
     attack_rate: float = share(0.6, plausible=(0.3, 0.9),
@@ -85,10 +116,19 @@ class ArmedGroupParams:
     civilian_harm: float = nonneg(30.0, plausible=(5.0, 60.0),
                                   source="ACLED Mali 2017 (about 2 killed per event) times an "
                                          "assumed multiple for the injured, abducted and robbed")
+    deaths_forces: float = nonneg(2.4, 1000.0, plausible=(1.0, 5.0),
+                                  source="fitted by hand to ACLED Mali 2017 fatalities")
+    deaths_civilians: float = nonneg(1.8, 1000.0, plausible=(1.0, 5.0),
+                                     source="ACLED Mali 2017 via ACCORD (238 killed in 132 "
+                                            "events)")
     move_rate: float = share(0.3, plausible=(0.1, 0.6), source="assumed")
     range_cells: int = bounded(2, 1, 50, plausible=(1, 5), source="assumed")
     candidates: int = bounded(6, 1, 100, plausible=(2, 12), source="assumed")
     protection_aversion: float = nonneg(1.0, plausible=(0.0, 3.0), source="assumed")
+    opportunity: float = nonneg(0.3, 10.0, plausible=(0.0, 1.0), source="assumed")
+    opportunity_people: float = positive(10_000.0, plausible=(2000.0, 50000.0),
+                                         source="assumed")
+    reach_cells: float = positive(4.0, 100.0, plausible=(2.0, 8.0), source="assumed")
     join_rate: float = share(0.001, plausible=(0.0002, 0.005),
                              source="calibrated by hand to keep the baseline's starting strength "
                                     "(circular for that check)")
@@ -98,6 +138,20 @@ class ArmedGroupParams:
     return_rate: float = share(0.01, plausible=(0.002, 0.03), source="assumed")
     attrition: float = share(0.008, plausible=(0.002, 0.02), source="assumed")
     external_support: float = nonneg(2.0, plausible=(0.0, 10.0), source="assumed")
+
+
+def opportunity(world, full_people: float, reach: float) -> np.ndarray:
+    """``min(0, ln(P / P_full))`` per cell (see ``ArmedGroupParams.opportunity``)."""
+    rows = world.cell_row.astype(ACC)
+    cols = world.cell_col.astype(ACC)
+    near = np.empty(world.n_cells)
+    for start in range(0, world.n_cells, 512):  # blocks of rows: at most 512 x n_cells floats
+        stop = min(start + 512, world.n_cells)
+        d = np.hypot(rows[start:stop, None] - rows[None, :], cols[start:stop, None] - cols[None, :])
+        near[start:stop] = np.exp(-d / reach) @ world.people
+    dr, dc = np.meshgrid(np.arange(-60, 61), np.arange(-60, 61))
+    full = full_people * np.exp(-np.hypot(dr, dc) / reach).sum()
+    return np.minimum(0.0, np.log(np.maximum(near, 1e-9) / full))
 
 
 @mechanism
@@ -141,6 +195,12 @@ class ArmedGroups(Mechanism):
                "armed-group attacks on security forces in the week"),
         Metric("attacks_on_civilians", "count", None, "Attacks on civilians", "events per week",
                "armed-group attacks on civilians in the week"),
+        Metric("attack_deaths", "count", None, "Killed in armed-group attacks",
+               "people per week", "people killed in armed-group attacks on forces and "
+               "civilians in the week (expected, from the deaths per attack)"),
+        Metric("civilians_killed", "count", None, "Civilians killed by armed groups",
+               "people per week", "people killed in armed-group attacks on civilians in the "
+               "week (expected)"),
         Metric("new_recruits", "count", None, "New armed-group recruits", "people per week",
                "young people who joined an armed group in the week (people)", event=True),
         Metric("youth_recruited", "share", "youth", "Young people in armed groups",
@@ -155,12 +215,17 @@ class ArmedGroups(Mechanism):
     def setup(self) -> None:
         """Place the groups."""
         p, model, world = self.params, self.model, self.model.world
-        insecurity = np.array([model.config.regions[r].insecurity for r in world.region_ids])
+        regions = model.config.regions
+        insecurity = np.array([regions[r].insecurity for r in world.region_ids])
         self.insecurity = insecurity
-        per_region = apportion(p.groups, insecurity) if p.groups and insecurity.sum() > 0 else \
-            np.zeros(world.n_regions, dtype=np.int64)
-        per_region = np.maximum(per_region, (insecurity > 0.3).astype(np.int64)) \
+        per_region = nested_counts(p.groups, {r: v.insecurity for r, v in regions.items()},
+                                   world.region_ids, abroad=False)
+        in_mali = np.isin(world.region_ids, MALI_REGIONS)
+        per_region = np.maximum(per_region, ((insecurity > 0.3) & in_mali).astype(np.int64)) \
             if p.groups else per_region
+        for r in p.added:
+            if r in world.region_ids:
+                per_region[world.region_ids.index(r)] += 1
         n = int(per_region.sum())
         groups = Table(n, "armed_groups")
         self.groups = groups
@@ -171,6 +236,7 @@ class ArmedGroups(Mechanism):
         cell[:] = world.place(region, world.weight, rng)
         groups.add("strength", ACC)[:] = p.fighters * insecurity[region] * (
             0.5 + rng.random(n))
+        self.opportunity = opportunity(world, p.opportunity_people, p.reach_cells)
         self._presence()
 
     def _presence(self) -> None:
@@ -191,13 +257,15 @@ class ArmedGroups(Mechanism):
         cells["attacks_on_forces"][:] = 0
         cells["attacks_on_civilians"][:] = 0
         support = cells["sympathisers"] / np.maximum(model.people.counts, 1)
-        score = support - p.protection_aversion * np.minimum(1.0, cells["units_near"])
+        score = (support - p.protection_aversion * np.minimum(1.0, cells["units_near"])
+                 + p.opportunity * self.opportunity)
         armed_groups_act(self.groups["cell"], self.groups["strength"], p.min_strength,
                          p.attack_rate, p.half_strength, p.forces_share, cells["units_near"],
                          cells["deterrence"], p.move_rate, p.range_cells, p.candidates, score,
                          world.cell_row, world.cell_col, world.cell_at, world.shape[1],
                          world.shape[0], world.region, self.stream("act"), t,
-                         cells["attacks_on_forces"], cells["attacks_on_civilians"])
+                         cells["attacks_on_forces"], cells["attacks_on_civilians"],
+                         p.cross_regions, world.n_sub)
         cells["p_harm_violence"][:] = np.minimum(1.0, cells["p_harm_violence"] + p.civilian_harm
                                                  * cells["attacks_on_civilians"]
                                                  / np.maximum(world.people, 1.0))
@@ -239,6 +307,9 @@ class ArmedGroups(Mechanism):
         out["attacks"] = world.region_sum(cells["attacks"].astype(ACC))
         out["attacks_on_forces"] = world.region_sum(cells["attacks_on_forces"].astype(ACC))
         out["attacks_on_civilians"] = world.region_sum(cells["attacks_on_civilians"].astype(ACC))
+        out["civilians_killed"] = out["attacks_on_civilians"] * self.params.deaths_civilians
+        out["attack_deaths"] = (out["attacks_on_forces"] * self.params.deaths_forces
+                                + out["civilians_killed"])
         out["new_recruits"] = world.region_sum(cells["recruits"].astype(ACC)) * self.model.people_per_agent
         youth = np.maximum(world.region_sum(cells["youth"].astype(ACC)), 1)
         out["youth_recruited"] = world.region_sum(cells["youth_recruited"].astype(ACC)) / youth

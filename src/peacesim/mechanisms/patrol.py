@@ -19,8 +19,9 @@ from peacesim.config.fields import bounded, listing, nonneg
 from peacesim.dtypes import ACC
 from peacesim.kernels.actors import deploy_units, operations
 from peacesim.mechanisms.base import AgentView, Column, Mechanism, Programme, mechanism
-from peacesim.population import Table, apportion
+from peacesim.population import Table
 from peacesim.results import Metric
+from peacesim.world import MALI_REGIONS, RegionFacts, nested_counts, region_facts
 
 ARMY, MOC, UN = 0, 1, 2
 KIND_NAMES = ("army", "MOC", "UN")
@@ -77,12 +78,40 @@ class Peacekeepers(Programme):
 
 
 @dataclass
+class Deployment:
+    """How the national forces are shared out over the regions.
+
+    A region's share of the units is ``people x (its share of Mali's adults) + insecurity x
+    (its share of the regions' summed insecurity) + area x (its share of Mali's area)``, over
+    the sum of the three weights. The old rule (cells x (1 + 2 insecurity)) was nearly all
+    area: Tombouctou had 180 units for 356,000 adults and Bamako none for 960,000.
+
+    Attributes:
+        people: Weight of the population (policing and protection of towns). Assumed 0.4
+            (plausible 0-1).
+        insecurity: Weight of insecurity (military operations; MINUSMA's sector headquarters
+            are in the north and centre: Kidal, Gao, Timbuktu, Mopti, second-hand). Assumed 0.4
+            (plausible 0-1).
+        area: Weight of the area (posts along roads and borders). Assumed 0.2 (plausible 0-1).
+    """
+
+    people: float = nonneg(0.4, plausible=(0.0, 1.0), source="assumed")
+    insecurity: float = nonneg(0.4, plausible=(0.0, 1.0), source="assumed")
+    area: float = nonneg(0.2, plausible=(0.0, 1.0), source="assumed")
+
+
+@dataclass
 class PatrolParams:
     """Security forces' presence, composition and conduct.
 
     Attributes:
-        presence: Share of the simulated cells with a security unit in a week (sets the number
-            of units). Assumed 0.25 (plausible 0.1-0.5).
+        presence: Units in Mali, as a share of Mali's 1,682 raster cells (0.25: 420 units).
+            Assumed 0.25 (plausible 0.1-0.5).
+        deployment: How those units are shared out over the regions.
+        cross_regions: Whether units may move into other simulated regions (a switch of the
+            model, not a fact). Default true.
+        home_pull: Score penalty of a cell outside a unit's home region (in units of the
+            score: about one week of memory of an attack is 1). Assumed 2 (plausible 0-5).
         army_accuracy: Accuracy of army units (1 - accuracy: chance each exposed civilian is
             hurt in an engagement; Bennett 2008 uses 0.8). Assumed 0.7 (plausible 0.5-0.9).
         army_conduct: Probability of respectful conduct on patrol. Assumed 0.7 (plausible 0.4-0.9).
@@ -90,12 +119,15 @@ class PatrolParams:
             Assumed 0.2 (plausible 0.05-0.5).
         moc: Mixed patrols (MOC).
         un: UN peacekeepers.
-        insecurity_weight: Units per region in proportion to cells x (1 + weight x
-            insecurity). Assumed 2 (plausible 0-5).
+        insecurity_weight: Within its region, a unit starts in a cell with probability in
+            proportion to people x (1 + weight x insecurity). Assumed 2 (plausible 0-5).
         range_cells: How far a unit moves in a week, in cells (about 28 km each). Assumed 2
             (plausible 1-4).
         candidates: Cells a unit considers each week. Assumed 6 (plausible 2-12).
-        crowding: Score penalty per unit already in a cell. Assumed 0.5 (plausible 0-2).
+        crowding: Score penalty per unit already in a cell, divided in a cell with more
+            adults than one unit's share of Mali's adults by how many times more (a city cell
+            holds many units: Bamako's one cell has 47 units' share). Assumed 0.5 (plausible
+            0-2).
         effectiveness: Probability that an engagement weakens the armed group (Bennett 2008:
             0.8 for removing an insurgent). Assumed 0.6 (plausible 0.3-0.9).
         detection: Weekly probability that a unit finds and engages an armed group in its
@@ -118,6 +150,9 @@ class PatrolParams:
     """
 
     presence: float = fields.share(0.25, plausible=(0.1, 0.5), source="assumed")
+    deployment: Deployment = field(default_factory=Deployment)
+    cross_regions: bool = True
+    home_pull: float = nonneg(2.0, plausible=(0.0, 5.0), source="assumed")
     army_accuracy: float = fields.share(0.7, plausible=(0.5, 0.9),
                                         source="assumed (Bennett 2008 uses 0.8)")
     army_conduct: float = fields.share(0.7, plausible=(0.4, 0.9), source="assumed")
@@ -141,11 +176,29 @@ class PatrolParams:
 
     def check(self) -> None:
         """Cross-field rules."""
+        d = self.deployment
+        if d.people + d.insecurity + d.area <= 0:
+            raise ValueError("patrol.deployment: people + insecurity + area is 0; give at "
+                             "least one of them a positive weight")
         if self.moc.share + self.un.share > 1.0 + 1e-12:
             raise ValueError(
                 f"patrol.moc.share + patrol.un.share = {self.moc.share + self.un.share:g} "
                 "must be at most 1"
             )
+
+
+def deployment_weights(rule: Deployment, facts: dict[str, RegionFacts],
+                       regions: dict) -> dict[str, float]:
+    """Weight of each region id in the national deployment (see :class:`Deployment`)."""
+    total = rule.people + rule.insecurity + rule.area
+    if total <= 0:
+        raise ValueError("patrol.deployment: people + insecurity + area must be above 0")
+    people = sum(facts[r].people for r in MALI_REGIONS)
+    area = sum(facts[r].km2 for r in MALI_REGIONS)
+    danger = sum(regions[r].insecurity for r in MALI_REGIONS) or 1.0
+    return {r: (rule.people * facts[r].people / people + rule.area * facts[r].km2 / area
+                + rule.insecurity * regions[r].insecurity / danger) / total
+            for r in facts if r in regions}
 
 
 @mechanism
@@ -181,6 +234,8 @@ class Patrol(Mechanism):
     metrics = (
         Metric("patrol_units", "count", None, "Security units deployed", "units",
                "security units deployed in the region (units)"),
+        Metric("engagements", "count", None, "Engagements", "engagements per week",
+               "engagements of security units with armed groups in the week"),
         Metric("operations_success", "count", None, "Successful operations",
                "engagements per week", "engagements that weakened an armed group in the week"),
     )
@@ -189,11 +244,15 @@ class Patrol(Mechanism):
     def setup(self) -> None:
         """Create the units: count, region, designated kind, starting cell."""
         p, world, model = self.params, self.model.world, self.model
-        n_units = int(round(p.presence * world.n_cells))
+        facts = region_facts(model.config.geography.adult_share)
+        national_units = int(round(p.presence * sum(facts[r].cells for r in MALI_REGIONS)))
+        by_region = nested_counts(national_units, deployment_weights(
+            p.deployment, facts, model.config.regions), world.region_ids)
+        n_units = int(by_region.sum())
         insecurity = world.per_cell(model.config.regions, "insecurity")
         per_cell_weight = 1.0 + p.insecurity_weight * insecurity
-        by_region = apportion(n_units, world.region_sum(per_cell_weight)) if n_units else \
-            np.zeros(world.n_regions, dtype=np.int64)
+        share = sum(facts[r].people for r in MALI_REGIONS) / max(national_units, 1)
+        self.crowding = p.crowding / np.maximum(1.0, world.people / share)
         units = Table(n_units, "units")
         self.units = units
         region = units.add("region", np.int64)
@@ -249,10 +308,11 @@ class Patrol(Mechanism):
         memory = cells["attack_memory"]
         memory *= 0.8  # weeks-long memory of attacks on forces (assumed)
         score = cells["info"] * (cells["armed_near"] > 0) + memory
-        deploy_units(u["cell"], u["active"], score, p.crowding, p.range_cells, p.candidates,
+        deploy_units(u["cell"], u["active"], score, self.crowding, p.range_cells, p.candidates,
                      world.cell_row, world.cell_col, world.cell_at, world.shape[1],
                      world.shape[0], world.region, self.stream("move"), t,
-                     cells["units_in_cell"])
+                     cells["units_in_cell"], u["region"], p.home_pull, p.cross_regions,
+                     world.n_sub)
         self._resolve_kinds(t)
         self._near()
         # An attack on civilians gets through only if no unit in the cell prevents it.
@@ -286,4 +346,5 @@ class Patrol(Mechanism):
         """Units per region and successful engagements."""
         world, cells = self.model.world, self.model.cells
         out["patrol_units"] = world.region_sum(cells["units_in_cell"].astype(ACC))
+        out["engagements"] = world.region_sum(cells["engagements"].astype(ACC))
         out["operations_success"] = world.region_sum(cells["successes"].astype(ACC))

@@ -1,0 +1,108 @@
+"""The 2017-2020 replay against ACLED and IOM (issue 13; docs/VALIDATION.md).
+
+Runs the ``mali_2017_2020`` scenario for several seeds, averages ``model.annual()`` over them,
+sets it against every row of the targets file (2017-2018) and writes:
+
+* ``results/mali_2017_2020.csv``: year, region, metric, data (NaN for 2019-2020), model mean,
+  lowest and highest seed;
+* ``results/mali_2017_2020.png``: by region, model (bars, 2017-2020; 2019-2020 hatched, the
+  prediction) against the data (black marks, 2017-2018), for events, fatalities, violence
+  against civilians by the forces, and displaced people (national).
+
+    python experiments/validation/mali_2017_2020.py --size 50000 --seeds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import peacesim
+
+TARGETS = Path("/work/shared/data/mali_targets.csv")
+RESULTS = Path(__file__).with_name("results")
+REGIONS = ("kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao", "kidal",
+           "bamako", "national")
+PANELS = ("events", "fatalities", "vac_events", "vac_by_forces_events")
+
+
+def replay(size: int, seeds: int) -> pd.DataFrame:
+    """Annual results of each seed, stacked (column ``seed``)."""
+    frames = []
+    for seed in range(1, seeds + 1):
+        model = peacesim.PeaceModel(peacesim.load_config("mali_2017_2020", [
+            f"population.size={size}", f"seed={seed}", "population.agent_objects=none"]))
+        model.run()
+        frames.append(model.annual().assign(seed=seed))
+    return pd.concat(frames, ignore_index=True)
+
+
+def figure(table: pd.DataFrame, path: Path) -> None:
+    """Bars of the model by region and year, marks of the data."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(PANELS) + 1, 1, figsize=(10, 2.6 * (len(PANELS) + 1)))
+    years = (2017, 2018, 2019, 2020)
+    width = 0.2
+    x = np.arange(len(REGIONS))
+    for ax, metric in zip(axes, PANELS, strict=False):
+        part = table[table["metric"] == metric]
+        for i, year in enumerate(years):
+            rows = part[part["year"] == year].set_index("region").reindex(REGIONS)
+            ax.bar(x + (i - 1.5) * width, rows["model"], width, yerr=[
+                rows["model"] - rows["low"], rows["high"] - rows["model"]],
+                hatch="//" if year > 2018 else None, alpha=0.8, label=f"model {year}",
+                error_kw={"lw": 0.6})
+            if year <= 2018:
+                ax.scatter(x + (i - 1.5) * width, rows["data"], color="black",
+                           marker="_" if year == 2017 else "x", s=60, zorder=3,
+                           label=f"ACLED {year}")
+        ax.set_yscale("symlog", linthresh=10)
+        ax.set_xticks(x, REGIONS, fontsize=8)
+        ax.set_title(metric, fontsize=10)
+        ax.legend(fontsize=6, ncol=6)
+    ax = axes[-1]
+    part = table[(table["metric"] == "idps") & (table["region"] == "national")]
+    part = part.set_index("year").reindex(years)
+    ax.bar(years, part["model"], color=["C0", "C0", "C1", "C1"])
+    ax.scatter(years, part["data"], color="black", marker="x", s=60, zorder=3,
+               label="IOM (end of year)")
+    ax.set_title("internally displaced people, national, end of year (model: orange = "
+                 "prediction)", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main() -> None:
+    """Run the seeds, write the table and the figure, print the comparison."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=50_000)
+    parser.add_argument("--seeds", type=int, default=3)
+    args = parser.parse_args()
+    runs = replay(args.size, args.seeds)
+    stats = runs.groupby(["year", "region", "metric"])["value"].agg(
+        model="mean", low="min", high="max").reset_index()
+    targets = pd.read_csv(TARGETS)[["year", "region", "metric", "value"]]
+    table = stats.merge(targets.rename(columns={"value": "data"}),
+                        on=["year", "region", "metric"], how="left")
+    RESULTS.mkdir(exist_ok=True)
+    table.to_csv(RESULTS / "mali_2017_2020.csv", index=False)
+    figure(table, RESULTS / "mali_2017_2020.png")
+    pd.set_option("display.width", 200)
+    for metric in (*PANELS, "state_events", "idps"):
+        part = table[table["metric"] == metric].pivot(index="region", columns="year",
+                                                       values=["data", "model"])
+        print(metric)
+        print(part.reindex(REGIONS).dropna(how="all").round(0).to_string())
+
+
+if __name__ == "__main__":
+    main()
