@@ -110,6 +110,7 @@ def _run_trust(fn, d: Cells, trust, cell_args, rates, step, heard=False):
     hf, hv, hb = _ints(d.n_cells, 3)
     gain, loss, fail_loss, drift, nbr_eps, nbr_mu = rates
     fn(d.offsets, trust, cell_args["p_protect"], cell_args["p_harm_forces"],
+       cell_args.get("exposure", np.ones(len(trust), dtype=np.float32)),
        cell_args["p_harm_violence"], cell_args["unprotected"], cell_args["p_hear_bad"],
        cell_args["p_hear_good"], cell_args["hear_loss"], cell_args["baseline"],
        cell_args["nbr_mean"], gain, loss, fail_loss, cell_args["hear_gain"], drift, nbr_eps,
@@ -129,6 +130,7 @@ TRUST_RATES = [
 def test_trust_step_matches_twin(seed, rates):
     d = Cells(seed)
     args = _trust_inputs(d)
+    args["exposure"] = (0.5 + 1.5 * d.rng.random(d.n)).astype(np.float32)  # stigma weights
     a, b = d.trust.copy(), d.trust.copy()
     harmed = 0
     for step in STEPS:
@@ -186,6 +188,22 @@ def test_trust_step_hearing_bad_news_lowers_trust_by_hear_loss():
     assert np.array_equal(trust, np.clip(x - loss * x, 0, 1).astype(np.float32))
 
 
+def test_trust_step_members_with_no_exposure_are_never_harmed_by_the_forces():
+    """Stigmatisation: the forces' harm falls on members by their exposure weight."""
+    d = Cells(10)
+    args = _trust_inputs(d)
+    args["p_harm_forces"] = np.ones(d.n_cells)
+    exposure = np.where(d.rng.random(d.n) < 0.5, 0.0, 1.0).astype(np.float32)
+    args["exposure"] = exposure
+    for name in ("p_protect", "p_harm_violence", "p_hear_bad", "p_hear_good"):
+        args[name] = np.zeros(d.n_cells)
+    trust = d.trust.copy()
+    hf, _ = _run_trust(trust_step, d, trust, args, (0.05, 0.3, 0.1, 0.0, 0.2, 0.0), 1)
+    spared = exposure == 0.0
+    assert same_bits(trust[spared], d.trust[spared])
+    assert hf.sum() == int((~spared).sum())
+
+
 def test_trust_step_more_harm_never_raises_trust():
     """Common random numbers: more harm never leaves a member with more trust.
 
@@ -226,6 +244,7 @@ def _run_grievance(fn, d: Cells, status, harm_memory, cell_args, rates, step, tr
     fn(d.offsets, d.traits, status, d.hardship, d.risk_aversion,
        d.trust if trust is None else trust, harm_memory, cell_args["legitimacy"],
        cell_args["justice"], cell_args["risk"], cell_args["p_harm_forces"],
+       cell_args.get("exposure", np.ones(len(harm_memory), dtype=np.float32)),
        cell_args["p_harm_violence"], cell_args["p_hear_bad"], harm_gain, violence_gain,
        cell_args["hearsay_gain"], *rest, KEY_B, KEY_C, KEY_D, step, symp, gsum)
     return symp, gsum
@@ -244,6 +263,7 @@ GRIEVANCE_RATES = [
 def test_grievance_step_matches_twin(seed, rates):
     d = Cells(seed)
     args = _grievance_inputs(d)
+    args["exposure"] = (0.5 + 1.5 * d.rng.random(d.n)).astype(np.float32)  # stigma weights
     sa, sb = d.status.copy(), d.status.copy()
     ga, gb = d.harm_memory.copy(), d.harm_memory.copy()
     for step in STEPS:

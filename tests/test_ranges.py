@@ -12,9 +12,10 @@ from peacesim.config.regions import RegionParams
 from peacesim.config.schema import attribute_docs, schema
 
 #: Not behaviour: run settings, output, the published models (their own published values),
-#: the population's size (a resolution, not a property of Mali) and programme timing.
+#: the population's size and Bamako's sub-cells (resolutions, not properties of Mali), the
+#: calendar (a date) and programme timing.
 NOT_BEHAVIOURAL_TOP = {"steps", "seed", "threads", "output", "epstein", "bennett"}
-NOT_BEHAVIOURAL_KEYS = {"population.size"}
+NOT_BEHAVIOURAL_KEYS = {"population.size", "geography.bamako_cells", "calendar.start_year"}
 TIMING = ("start", "end")
 
 

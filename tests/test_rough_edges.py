@@ -286,7 +286,7 @@ def test_run_help_describes_every_key_in_one_line(capsys):
     missing = [k for k in leaves if k not in rows]
     assert not missing, missing
     presence = rows["patrol.presence"]
-    assert "[0, 1]" in presence and "share 0-1" in presence and "Share of the simulated" in presence
+    assert "[0, 1]" in presence and "share 0-1" in presence and "Units in Mali" in presence
     assert "weeks" in rows["steps"] and "weeks" in rows["dialogue.start"]
     assert "regions.<id>.trust_in_sdf" in rows
     assert len(text.splitlines()) < len(leaves) + 30  # one line a key, not a config dump

@@ -92,8 +92,10 @@ def test_distance_mixes_counts_on_log_scale_and_shares_relatively():
 
 
 def test_targets_the_model_does_not_produce_are_refused_in_one_line():
-    acled = pd.DataFrame({"year": [2017], "region": ["gao"], "metric": ["events"],
-                          "value": [121.0]})
+    # The model has no protests (model.annual() gives ACLED's events, fatalities, violence
+    # against civilians and IOM's displaced people, not its protests).
+    acled = pd.DataFrame({"year": [2017], "region": ["national"], "metric": ["protests_events"],
+                          "value": [22.0]})
     with pytest.raises(ConfigError, match="no target is produced by the adapter"):
         peacesim.calibrate("baseline", acled, {"patrol.presence": (0.1, 0.5)},
                            overrides=["population.size=1000", "steps=52"], progress=False)

@@ -22,7 +22,8 @@ import pandas as pd
 
 import peacesim
 
-TARGETS = Path("/work/shared/data/mali_targets.csv")
+#: The targets table, in the shared folder beside the repository.
+TARGETS = Path(__file__).resolve().parents[3] / "shared" / "data" / "mali_targets.csv"
 RESULTS = Path(__file__).with_name("results")
 REGIONS = ("kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao", "kidal",
            "bamako", "national")

@@ -1,7 +1,7 @@
 """Annual results in the targets file's terms: one row per year, region and metric.
 
 ``annual_table`` turns the weekly results of a run into the metrics of
-``/work/shared/data/mali_targets.csv`` (ACLED counts and IOM's displaced people), so that a
+``../shared/data/mali_targets.csv`` (ACLED counts and IOM's displaced people), so that a
 run can be set against the data row by row (:mod:`peacesim.validate`). Each target metric is
 a sum of weekly metrics, named here, with fallbacks where a mechanism is absent:
 

@@ -1,7 +1,7 @@
 """Model against data: ``python -m peacesim validate RUN_DIR --targets FILE``.
 
 Reads a run folder's ``annual.parquet`` and a targets table (``year, region, metric, value``
-and optional ``unit``, ``source``, ``tag``; for instance ``/work/shared/data/mali_targets.csv``)
+and optional ``unit``, ``source``, ``tag``; for instance ``../shared/data/mali_targets.csv``)
 and prints, for every target row, the model's value beside it (missing where the run does not
 cover that year or metric), then draws ``validation.png`` in the run folder: model against
 data, one panel per metric, one point per region and year, on log axes.

@@ -130,7 +130,8 @@ class World:
         unknown = [r for r in wanted if r not in REGION_IDS]
         if unknown:
             raise ValueError(
-                f"geography.regions: unknown region {unknown[0]!r}; allowed: {', '.join(REGION_IDS)}"
+                f"geography.regions: unknown region {unknown[0]!r}; allowed: "
+                f"{', '.join(REGION_IDS)}"
             )
         if len(set(wanted)) != len(wanted) or not wanted:
             raise ValueError("geography.regions must list at least one region, each once")
@@ -379,5 +380,6 @@ def _region_population(raster) -> dict[int, float]:
     """Population per region id, whatever container the raster uses."""
     pop = raster.population_2009
     if isinstance(pop, dict):
-        return {rid if isinstance(rid, str) else REGION_IDS[rid]: float(v) for rid, v in pop.items()}
+        return {rid if isinstance(rid, str) else REGION_IDS[rid]: float(v)
+                for rid, v in pop.items()}
     return {rid: float(v) for rid, v in zip(REGION_IDS, pop, strict=True)}

@@ -63,7 +63,8 @@ def deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_
             continue
         here = unit_cell[u]
         best = here
-        best_score = (score[here] - crowding[here] * units_in_cell[here] + 0.05 * uniform(key, step, u, 0)
+        best_score = (score[here] - crowding[here] * units_in_cell[here]
+                      + 0.05 * uniform(key, step, u, 0)
                       - home_pull * (region[here] != home[u]))
         for k in range(n_candidates):
             c = candidate_cell(here, radius, 2 + 3 * k, cell_row, cell_col, cell_at, n_cols,

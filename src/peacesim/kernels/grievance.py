@@ -29,8 +29,8 @@ _NOT_SYMPATHISER = np.uint8(255 - SYMPATHISER)
 
 @cell_kernel
 def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm_memory,
-                   legitimacy, justice, risk, p_harm_forces, p_harm_violence, p_hear_bad,
-                   harm_gain, violence_gain, hearsay_gain, forget, resolve, job_relief,
+                   legitimacy, justice, risk, p_harm_forces, exposure, p_harm_violence,
+                   p_hear_bad, harm_gain, violence_gain, hearsay_gain, forget, resolve, job_relief,
                    trust_weight, threshold, key_harm_forces, key_harm_violence, key_hear, step,
                    sympathisers, grievance_sum):
     """Update harm memory and the sympathiser bit in place; sum per cell.
@@ -42,6 +42,8 @@ def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm
         harm_memory: float32 [n], grievance from harm in [0, 1] (updated).
         legitimacy, justice, risk: float64 [n_cells]: L, justice access, perceived risk P.
         p_harm_forces, p_harm_violence: float64 [n_cells], weekly harm probabilities.
+        exposure: float32 [n], each member's weight of exposure to the forces' harm
+            (stigmatisation of a community; 1 without it).
         p_hear_bad: float64 [n_cells], weekly probability of hearing of the forces' harm.
         harm_gain, violence_gain, hearsay_gain, forget, resolve, job_relief, trust_weight,
             threshold: floats.
@@ -62,7 +64,7 @@ def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm
         g_sum = 0.0
         for i in range(offsets[c], offsets[c + 1]):
             g = np.float64(harm_memory[i])
-            if uniform(key_harm_forces, step, i, 0) < pf:
+            if uniform(key_harm_forces, step, i, 0) < pf * exposure[i]:
                 g += harm_gain * (1.0 - g)
             if uniform(key_harm_violence, step, i, 0) < pv:
                 g += violence_gain * (1.0 - g)
@@ -87,16 +89,16 @@ def grievance_step(offsets, traits, status, hardship, risk_aversion, trust, harm
 
 
 def grievance_step_numpy(offsets, traits, status, hardship, risk_aversion, trust, harm_memory,
-                         legitimacy, justice, risk, p_harm_forces, p_harm_violence, p_hear_bad,
-                         harm_gain, violence_gain, hearsay_gain, forget, resolve, job_relief,
-                         trust_weight, threshold, key_harm_forces, key_harm_violence, key_hear,
-                         step, sympathisers, grievance_sum):
+                         legitimacy, justice, risk, p_harm_forces, exposure, p_harm_violence,
+                         p_hear_bad, harm_gain, violence_gain, hearsay_gain, forget, resolve,
+                         job_relief, trust_weight, threshold, key_harm_forces, key_harm_violence,
+                         key_hear, step, sympathisers, grievance_sum):
     """NumPy twin of :func:`grievance_step`; grievance sums agree to float rounding."""
     n_cells = len(offsets) - 1
     rows = np.arange(len(trust))
     cell = np.repeat(np.arange(n_cells), np.diff(offsets))
     g = harm_memory.astype(np.float64)
-    hf = uniform_numpy(key_harm_forces, step, rows, 0) < p_harm_forces[cell]
+    hf = uniform_numpy(key_harm_forces, step, rows, 0) < p_harm_forces[cell] * exposure
     g = np.where(hf, g + harm_gain * (1.0 - g), g)
     hv = uniform_numpy(key_harm_violence, step, rows, 0) < p_harm_violence[cell]
     g = np.where(hv, g + violence_gain * (1.0 - g), g)

@@ -5,8 +5,9 @@ One weekly update per member, in this order:
 1. a good experience of the forces (protection, a respectful contact) with probability
    ``p_good[c]``: ``x += gain * (1 - x)``;
 2. harm by the forces (abuse or an engagement's collateral harm) with probability
-   ``p_harm_forces[c]``: ``x -= loss * x``, where ``loss > gain`` expresses that trust is
-   destroyed faster than it is built (Slovic 1993);
+   ``p_harm_forces[c] * exposure[i]`` (``exposure``: how much more the forces' harm falls on
+   the member's community, 1 without stigmatisation): ``x -= loss * x``, where
+   ``loss > gain`` expresses that trust is destroyed faster than it is built (Slovic 1993);
 3. harm by armed groups or communal violence with probability ``p_harm_violence[c]``, which
    the forces failed to prevent: ``x -= fail_loss * unprotected[c] * x``;
 4. word of mouth: hearing of the forces' harm or abuse (probability ``p_hear_bad[c]``):
@@ -31,7 +32,7 @@ from peacesim.random import uniform, uniform_numpy
 
 
 @cell_kernel
-def trust_step(offsets, trust, p_good, p_harm_forces, p_harm_violence, unprotected,
+def trust_step(offsets, trust, p_good, p_harm_forces, exposure, p_harm_violence, unprotected,
                p_hear_bad, p_hear_good, hear_loss, reputation, nbr_mean, gain, loss, fail_loss,
                hear_gain, drift, nbr_eps, nbr_mu, key_good, key_harm_forces,
                key_harm_violence, key_hear, step, harmed_forces, harmed_violence, heard_bad):
@@ -41,6 +42,7 @@ def trust_step(offsets, trust, p_good, p_harm_forces, p_harm_violence, unprotect
         offsets: int64 [n_cells + 1], rows of each cell.
         trust: float32 [n], trust in the SDF in [0, 1] (updated in place).
         p_good, p_harm_forces, p_harm_violence: float64 [n_cells], weekly probabilities.
+        exposure: float32 [n], each member's weight of exposure to the forces' harm.
         unprotected: float64 [n_cells], 1 where no unit was near, less where some were.
         p_hear_bad, p_hear_good: float64 [n_cells], weekly probabilities of hearing news.
         hear_loss: float64 [n_cells], share of trust lost on hearing bad news.
@@ -69,7 +71,7 @@ def trust_step(offsets, trust, p_good, p_harm_forces, p_harm_violence, unprotect
             x = np.float64(trust[i])
             if uniform(key_good, step, i, 0) < pp:
                 x += gain * (1.0 - x)
-            if uniform(key_harm_forces, step, i, 0) < pf:
+            if uniform(key_harm_forces, step, i, 0) < pf * exposure[i]:
                 x -= loss * x
                 hf += 1
             if uniform(key_harm_violence, step, i, 0) < pv:
@@ -90,7 +92,8 @@ def trust_step(offsets, trust, p_good, p_harm_forces, p_harm_violence, unprotect
         heard_bad[c] = hb
 
 
-def trust_step_numpy(offsets, trust, p_good, p_harm_forces, p_harm_violence, unprotected,
+def trust_step_numpy(offsets, trust, p_good, p_harm_forces, exposure, p_harm_violence,
+                     unprotected,
                      p_hear_bad, p_hear_good, hear_loss, reputation, nbr_mean, gain, loss,
                      fail_loss, hear_gain, drift, nbr_eps, nbr_mu, key_good, key_harm_forces,
                      key_harm_violence, key_hear, step, harmed_forces, harmed_violence,
@@ -103,7 +106,7 @@ def trust_step_numpy(offsets, trust, p_good, p_harm_forces, p_harm_violence, unp
     x = trust.astype(np.float64)
     good = uniform_numpy(key_good, step, rows, 0) < p_good[cell]
     x = np.where(good, x + gain * (1.0 - x), x)
-    hf = uniform_numpy(key_harm_forces, step, rows, 0) < p_harm_forces[cell]
+    hf = uniform_numpy(key_harm_forces, step, rows, 0) < p_harm_forces[cell] * exposure
     x = np.where(hf, x - loss * x, x)
     hv = uniform_numpy(key_harm_violence, step, rows, 0) < p_harm_violence[cell]
     x = np.where(hv, x - (fail_loss * unprotected[cell]) * x, x)

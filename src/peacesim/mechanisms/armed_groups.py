@@ -293,8 +293,8 @@ class ArmedGroups(Mechanism):
             has_group = cells["group_at_cell"] >= 0
             np.add.at(joined, cells["group_at_cell"][has_group],
                       cells["recruits"][has_group].astype(ACC))
-            g["strength"][:] = (g["strength"] * (1.0 - p.attrition) + joined * model.people_per_agent
-                                + inflow)
+            g["strength"][:] = (g["strength"] * (1.0 - p.attrition)
+                                + joined * model.people_per_agent + inflow)
         self._presence()
 
     def record(self, out: dict) -> None:
@@ -310,7 +310,8 @@ class ArmedGroups(Mechanism):
         out["civilians_killed"] = out["attacks_on_civilians"] * self.params.deaths_civilians
         out["attack_deaths"] = (out["attacks_on_forces"] * self.params.deaths_forces
                                 + out["civilians_killed"])
-        out["new_recruits"] = world.region_sum(cells["recruits"].astype(ACC)) * self.model.people_per_agent
+        recruits = world.region_sum(cells["recruits"].astype(ACC))
+        out["new_recruits"] = recruits * self.model.people_per_agent
         youth = np.maximum(world.region_sum(cells["youth"].astype(ACC)), 1)
         out["youth_recruited"] = world.region_sum(cells["youth_recruited"].astype(ACC)) / youth
 

@@ -39,7 +39,7 @@ class CommunalParams:
 
     Attributes:
         clash_rate: Weekly clash probability per 10,000 adults of a cell at stress 1 and
-            cohesion 0. Assumed 0.01 (plausible 0.001-0.1; about 1 clash a week nationally at
+            cohesion 0. Assumed 0.01 (plausible 0.001-0.1; about 1.4 clashes a week nationally at
             baseline cohesion, next to about 9 events a week in ACLED Mali 2017).
         clash_harm: People harmed by a clash. Assumed 10 (plausible 2-30).
         clash_deaths: People killed in a clash. Assumed 2 (ACLED Mali 2017: about 2 killed

@@ -29,17 +29,19 @@ class DisplacementParams:
         per_harmed: People who flee their homes for each person harmed in the cell (all ages,
             the displaced are families). Fitted by hand to IOM's 38,172 internally displaced
             people at the end of 2017 and 120,298 at the end of 2018 (mali_2017_2020);
-            plausible range 1-50. Default 6.
+            plausible 1-50. Default 6.
         forces_factor: Flight for a person harmed by the forces, relative to one harmed by
-            armed groups. Assumed 1 (range 0-2).
+            armed groups. Assumed 1 (plausible 0-2).
         return_rate: Weekly share of a cell's displaced who return in a week without
             violence there. 0.025: IOM counted 283,726 displaced in October 2013 and 61,621 in
-            December 2014, a fall of 78 % in about 60 weeks (range 0.005-0.05).
+            December 2014, a fall of 78 % in about 60 weeks (plausible 0.005-0.05).
     """
 
-    per_harmed: float = nonneg(6.0, 1000.0)
-    forces_factor: float = nonneg(1.0, 10.0)
-    return_rate: float = share(0.025)
+    per_harmed: float = nonneg(6.0, 1000.0, plausible=(1.0, 50.0),
+                               source="fitted by hand to IOM 2017-2018 (circular for those rows)")
+    forces_factor: float = nonneg(1.0, 10.0, plausible=(0.0, 2.0), source="assumed")
+    return_rate: float = share(0.025, plausible=(0.005, 0.05),
+                               source="IOM DTM Oct 2013 - Dec 2014 (283,726 to 61,621)")
 
 
 @mechanism

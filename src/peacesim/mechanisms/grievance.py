@@ -115,7 +115,7 @@ class Grievance(Mechanism):
     )
     reads = ("people.trust", "people.traits", "cells.justice_boost", "cells.justice",
              "cells.armed_near", "cells.units_near", "cells.p_harm_forces",
-             "cells.p_harm_violence", "cells.p_hear_bad")
+             "cells.p_harm_violence", "cells.p_hear_bad", "people.forces_exposure")
     metrics = (
         Metric("armed_group_support", "share", "everyone", "Support for armed groups",
                "% of members", "share of community members who support armed groups",
@@ -158,9 +158,9 @@ class Grievance(Mechanism):
         grievance_step(people.offsets, people.traits, people["status"], people["hardship"],
                        people["risk_aversion"], people["trust"], people["harm_memory"],
                        cells["legitimacy"], cells["justice"], cells["risk"], cells["p_harm_forces"],
-                       cells["p_harm_violence"], cells["p_hear_bad"], p.harm_gain,
-                       p.violence_gain, p.hearsay_gain, p.forget, p.resolve, p.job_relief,
-                       p.trust_weight, p.threshold, streams[HARMED_BY_FORCES],
+                       people["forces_exposure"], cells["p_harm_violence"], cells["p_hear_bad"],
+                       p.harm_gain, p.violence_gain, p.hearsay_gain, p.forget, p.resolve,
+                       p.job_relief, p.trust_weight, p.threshold, streams[HARMED_BY_FORCES],
                        streams[HARMED_BY_VIOLENCE], streams[HEARD], t, cells["sympathisers"],
                        cells["grievance_sum"])
 

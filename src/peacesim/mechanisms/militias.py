@@ -33,23 +33,25 @@ class MilitiaParams:
 
     Attributes:
         mobilisation: Fighters gained per person of the community harmed in the region.
-            Assumed 0.05 (range 0-1; 0 = no militias).
-        decay: Weekly share of a militia's fighters who go home. Assumed 0.02 (range
+            Assumed 0.05 (plausible 0-1; 0 = no militias).
+        decay: Weekly share of a militia's fighters who go home. Assumed 0.02 (plausible
             0.005-0.1).
-        attack_rate: Highest weekly probability that a militia attacks. Assumed 0.5.
+        attack_rate: Highest weekly probability that a militia attacks. Assumed 0.5
+            (plausible 0.1-0.9).
         half_strength: Fighters at which the attack probability is half its highest
-            (people). Assumed 100.
-        harm: People harmed by one militia attack. Assumed 20 (range 5-100).
-        deaths: People killed by one militia attack. Assumed 3 (range 1-20; ACLED Mopti 2018:
+            (people). Assumed 100 (plausible 20-500).
+        harm: People harmed by one militia attack. Assumed 20 (plausible 5-100).
+        deaths: People killed by one militia attack. Assumed 3 (plausible 1-20; ACLED Mopti 2018:
             847 fatalities in 308 events, about 2.8 an event).
     """
 
-    mobilisation: float = nonneg(0.05, 100.0)
-    decay: float = share(0.02)
-    attack_rate: float = share(0.5)
-    half_strength: float = positive(100.0)
-    harm: float = nonneg(20.0, 1e6)
-    deaths: float = nonneg(3.0, 1e6)
+    mobilisation: float = nonneg(0.05, 100.0, plausible=(0.0, 1.0), source="assumed")
+    decay: float = share(0.02, plausible=(0.005, 0.1), source="assumed")
+    attack_rate: float = share(0.5, plausible=(0.1, 0.9), source="assumed")
+    half_strength: float = positive(100.0, plausible=(20.0, 500.0), source="assumed")
+    harm: float = nonneg(20.0, 1e6, plausible=(5.0, 100.0), source="assumed")
+    deaths: float = nonneg(3.0, 1e6, plausible=(1.0, 20.0),
+                           source="ACLED Mopti 2018 (about 2.8 killed per event); range assumed")
 
 
 @mechanism

@@ -303,7 +303,7 @@ class Patrol(Mechanism):
 
     def deploy(self, t: int) -> None:
         """Move units toward what the forces know of armed groups; set kinds and deterrence."""
-        p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
+        p, cells, world = self.params, self.model.cells, self.model.world
         u = self.units
         memory = cells["attack_memory"]
         memory *= 0.8  # weeks-long memory of attacks on forces (assumed)

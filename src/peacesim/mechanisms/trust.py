@@ -150,7 +150,8 @@ class Trust(Mechanism):
     )
     reads = ("cells.trust_sum", "cells.trust_sum_all", "cells.members", "cells.units_near",
              "cells.p_protect", "cells.p_contact", "cells.p_harm_forces",
-             "cells.p_harm_violence", "cells.abuse_victims", "cells.accountability")
+             "cells.p_harm_violence", "cells.abuse_victims", "cells.accountability",
+             "people.forces_exposure")
     streams = ("encounters",)
     metrics = (
         Metric("trust_in_sdf", "share", "everyone", "Trust in the security forces",
@@ -229,9 +230,9 @@ class Trust(Mechanism):
         hear_loss = p.hear_loss * (1.0 - p.accountability_repair * cells["accountability"])
         streams = model.streams
         trust_step(people.offsets, people["trust"], p_good, cells["p_harm_forces"],
-                   cells["p_harm_violence"], unprotected, cells["p_hear_bad"],
-                   cells["p_hear_good"], hear_loss, cells["reputation"], nbr_mean, p.gain,
-                   p.loss, p.fail_loss, p.hear_gain, p.drift, p.neighbour_eps, p.neighbour_mu,
+                   people["forces_exposure"], cells["p_harm_violence"], unprotected,
+                   cells["p_hear_bad"], cells["p_hear_good"], hear_loss, cells["reputation"],
+                   nbr_mean, p.gain, p.loss, p.fail_loss, p.hear_gain, p.drift, p.neighbour_eps, p.neighbour_mu,
                    streams[PROTECTED], streams[HARMED_BY_FORCES], streams[HARMED_BY_VIOLENCE],
                    streams[HEARD], t, cells["harmed_forces"], cells["harmed_violence"],
                    cells["heard_bad"])

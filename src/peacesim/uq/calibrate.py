@@ -47,17 +47,26 @@ WEEKS_PER_YEAR = 52
 
 
 def annual_table(model, start_year: int = START_YEAR) -> pd.DataFrame:
-    """Yearly values of a run: ``model.annual()`` if the model has it, else from timeseries.
+    """Yearly values of a run: every recorded metric, and ``model.annual()``'s where it has it.
 
-    The fallback takes weeks 1-52 as ``start_year``, 53-104 as the next year and so on;
+    The recorded metrics take weeks 1-52 as ``start_year``, 53-104 as the next year and so on;
     count metrics are summed over the year's weeks, shares and levels averaged. Regions are
-    peacesim's region ids, plus ``national``.
+    peacesim's region ids, plus ``national``. ``model.annual()`` adds the targets' own metrics
+    (ACLED's events, fatalities, IOM's displaced people) and wins where both name a metric.
 
     Returns:
         Columns year, region, metric, value.
     """
-    if hasattr(model, "annual"):
-        return model.annual()
+    recorded = _recorded_by_year(model, start_year)
+    if not hasattr(model, "annual"):
+        return recorded
+    annual = model.annual()
+    keep = ~recorded.set_index(["year", "region", "metric"]).index.isin(
+        annual.set_index(["year", "region", "metric"]).index)
+    return pd.concat([annual, recorded[keep]], ignore_index=True)
+
+
+def _recorded_by_year(model, start_year: int) -> pd.DataFrame:
     from peacesim.geography import REGION_IDS, REGION_NAMES
     from peacesim.uq.compare import metric_info
 
