@@ -232,7 +232,8 @@ class Trust(Mechanism):
         trust_step(people.offsets, people["trust"], p_good, cells["p_harm_forces"],
                    people["forces_exposure"], cells["p_harm_violence"], unprotected,
                    cells["p_hear_bad"], cells["p_hear_good"], hear_loss, cells["reputation"],
-                   nbr_mean, p.gain, p.loss, p.fail_loss, p.hear_gain, p.drift, p.neighbour_eps, p.neighbour_mu,
+                   nbr_mean, p.gain, p.loss, p.fail_loss, p.hear_gain, p.drift,
+                   p.neighbour_eps, p.neighbour_mu,
                    streams[PROTECTED], streams[HARMED_BY_FORCES], streams[HARMED_BY_VIOLENCE],
                    streams[HEARD], t, cells["harmed_forces"], cells["harmed_violence"],
                    cells["heard_bad"])
