@@ -26,9 +26,6 @@ Results go to ``benchmarks/results/dashboard.json`` with the machine, versions, 
 
 from __future__ import annotations
 
-#: How long Play runs at the top speed before it is paused (seconds).
-PLAY_SECONDS = 3.0
-
 import argparse
 import datetime as dt
 import json
@@ -41,6 +38,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+#: How long Play runs at the top speed before it is paused (seconds).
+PLAY_SECONDS = 3.0
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "dashboard.json"
