@@ -194,8 +194,13 @@ def attribute_docs(cls) -> dict[str, str]:
     return docs
 
 
-def range_text(f: dataclasses.Field) -> str:
-    """The allowed range of a field as ``[lo, hi]`` (``(`` for an open bound), or ""."""
+def range_text(f: dataclasses.Field, *, compact: bool = False) -> str:
+    """The allowed range of a field as ``[lo, hi]`` (``(`` for an open bound), or "".
+
+    Args:
+        f: The dataclass field.
+        compact: Write large bounds short (``1e9``, ``2^63-1``), as ``run --help`` does.
+    """
     if RANGE not in f.metadata:
         return ""
     lo, hi, lo_open = f.metadata[RANGE]
@@ -203,6 +208,10 @@ def range_text(f: dataclasses.Field) -> str:
     def fmt(x):
         if math.isinf(x):
             return "∞"
+        if compact and x >= 2**63 - 1:
+            return "2^63-1"
+        if compact and abs(x) >= 1e6:
+            return f"{x:.0e}".replace("+0", "").replace("+", "")
         return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
     return f"{'(' if lo_open else '['}{fmt(lo)}, {fmt(hi)}{')' if math.isinf(hi) else ']'}"
@@ -244,24 +253,6 @@ def unit_of(key: str, allowed: str, default) -> str:
     return ""
 
 
-def _compact_range(f: dataclasses.Field) -> str:
-    """Like :func:`range_text`, with large bounds short (``1e9``, ``2^63-1``)."""
-    if RANGE not in f.metadata:
-        return ""
-    lo, hi, lo_open = f.metadata[RANGE]
-
-    def fmt(x):
-        if math.isinf(x):
-            return "∞"
-        if x >= 2**63 - 1:
-            return "2^63-1"
-        if abs(x) >= 1e6:
-            return f"{x:.0e}".replace("+0", "").replace("+", "")
-        return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-    return f"{'(' if lo_open else '['}{fmt(lo)}, {fmt(hi)}{')' if math.isinf(hi) else ']'}"
-
-
 #: Longest description ``run --help`` prints on a key's line (the rest is in docs/ODD.md).
 HELP_TEXT_WIDTH = 72
 
@@ -281,7 +272,7 @@ def help_rows() -> list[tuple[str, str, str, str, str]]:
         first = re.split(r"(?<=\.)\s+(?=[A-Z(])", text.strip(), maxsplit=1)[0] if text else ""
         if len(first) > HELP_TEXT_WIDTH:
             first = first[: HELP_TEXT_WIDTH - 1].rstrip() + "…"
-        allowed = _compact_range(f)
+        allowed = range_text(f, compact=True)
         shown = value if isinstance(value, str) else default_text(value)
         out.append((key, shown, allowed, unit_of(key, range_text(f), value), first))
 
