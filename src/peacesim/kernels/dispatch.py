@@ -7,8 +7,9 @@ warm-up steps, every cell kernel held on one compilation, while other work loade
 10,000 members 2.8 ms a step serial against 7.8 ms parallel, at 100,000 7.5 against 13.3, at
 one million 49.9 against 46.9 (:func:`force` holds one compilation for such comparisons).
 :func:`cell_kernel` compiles the same Python function twice, with and without ``parallel``;
-each call runs the one :func:`use_parallel` chose. The kernels' results do not depend on the order cells are visited (counter-based draws, per-cell
-sums), so the choice changes speed, never results: tests compare both with the NumPy twins.
+each call runs the one :func:`use_parallel` chose. The kernels' results do not depend on the
+order cells are visited (counter-based draws, per-cell sums), so the choice changes speed,
+never results: tests compare both with the NumPy twins.
 """
 
 from __future__ import annotations
