@@ -953,6 +953,20 @@ def test_counter_draws_numba_equals_numpy(key):
     assert len(np.unique(h)) == len(h)
 
 
+@pytest.mark.parametrize("key", [KEY_A, np.uint64(2**64 - 1), stream_key(3, "y")])
+def test_counter_draws_fast_path_equals_broadcast(key):
+    # One step and one draw number over an array of rows (or one row) takes a compiled
+    # loop; it must give the bits of the general broadcasting path.
+    from peacesim.random import _uniform_broadcast
+
+    _, rows, _ = _counters(int(key % 997))
+    for step, draw in [(0, 0), (7, 2), (2**31 - 1, 63)]:
+        for index in (rows, rows.astype(np.int32) & 0x7FFFFFFF, np.arange(10, dtype=np.uint32)):
+            assert same_bits(uniform_numpy(key, step, index, draw),
+                             _uniform_broadcast(key, step, index, draw))
+        assert uniform_numpy(key, np.int64(step), 5, draw) == _uniform_broadcast(key, step, 5, draw)
+
+
 def test_counter_draws_are_uniform_and_independent_of_order():
     steps = np.zeros(100_000, dtype=np.int64)
     rows = np.arange(100_000, dtype=np.int64)
@@ -1024,3 +1038,57 @@ def test_small_runs_use_the_serial_kernels_and_large_the_parallel():
     assert isinstance(trust_step, dispatch.CellKernel)
     assert trust_step.serial.py_func.__qualname__ == "trust_step_serial"
     assert trust_step.parallel.targetoptions.get("parallel")
+
+
+# ---------------------------------------------------------------- compiled cell loops
+# Each compiled loop over the cells must give the bits of its NumPy twin (the mechanism's
+# array formulas), on random inputs with empty cells, zeros and several regions.
+
+
+def _cell_inputs(seed: int, n_cells: int = 2000, n_regions: int = 7):
+    rng = np.random.default_rng(seed)
+    region = np.sort(rng.integers(0, n_regions, n_cells)).astype(np.intp)
+    rng.shuffle(region[: n_cells // 3])  # runs of one region and scattered cells
+    people = rng.gamma(0.5, 3000.0, n_cells)
+    people[rng.random(n_cells) < 0.1] = 0.0
+    region_people = np.bincount(region, weights=people, minlength=n_regions)
+
+    def prob(zero_share=0.3):
+        x = rng.random(n_cells) * rng.random(n_cells)
+        x[rng.random(n_cells) < zero_share] = 0.0
+        return x
+
+    return rng, region, people, region_people, prob
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_news_and_reputation_loops_equal_numpy_twins(seed):
+    from peacesim.kernels.trust import (
+        news_exposure,
+        news_exposure_numpy,
+        reputation_step,
+        reputation_step_numpy,
+    )
+
+    rng, region, people, region_people, prob = _cell_inputs(seed)
+    n = len(region)
+    p_harm, p_protect, p_contact, acc = prob(), prob(), prob(), prob()
+    victims = p_harm * people * rng.random(n) * 2.0  # sometimes more than harmed
+    units_near = rng.poisson(0.5, n).astype(float)
+    survey = rng.random(n)
+    outs = []
+    for news, rep in ((news_exposure, reputation_step),
+                      (news_exposure_numpy, reputation_step_numpy)):
+        bad, good = np.linspace(0, 50, n), np.linspace(3, 0, n)
+        minus_bad, minus_good = np.empty(n), np.empty(n)
+        news(region, people, region_people, p_harm, victims, p_protect, bad, good, 0.7, 3000.0,
+             1000.0, 20.0, 0.6, minus_bad, minus_good)
+        e_bad, e_good = np.exp(minus_bad), np.exp(minus_good)
+        good_acts, bad_acts = np.linspace(0, 9, n), np.linspace(2, 1, n)
+        cols = [np.empty(n) for _ in range(6)]
+        rep(e_bad, e_good, p_protect, p_contact, p_harm, acc, units_near, survey, 0.99, 0.5,
+            3.0, 50.0, 0.2, 0.5, good_acts, bad_acts, *cols)
+        outs.append([bad, good, minus_bad, minus_good, good_acts, bad_acts, *cols])
+    for a, b in zip(*outs):
+        assert same_bits(a, b)
+    assert np.all(outs[0][2] <= 0.0)

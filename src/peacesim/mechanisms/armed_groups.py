@@ -304,16 +304,16 @@ class ArmedGroups(Mechanism):
         if g.size:
             np.add.at(strength, world.region[g["cell"]], g["strength"])
         out["armed_group_strength"] = strength
-        out["attacks"] = world.region_sum(cells["attacks"].astype(ACC))
-        out["attacks_on_forces"] = world.region_sum(cells["attacks_on_forces"].astype(ACC))
-        out["attacks_on_civilians"] = world.region_sum(cells["attacks_on_civilians"].astype(ACC))
+        out["attacks"] = world.region_sum(cells["attacks"])
+        out["attacks_on_forces"] = world.region_sum(cells["attacks_on_forces"])
+        out["attacks_on_civilians"] = world.region_sum(cells["attacks_on_civilians"])
         out["civilians_killed"] = out["attacks_on_civilians"] * self.params.deaths_civilians
         out["attack_deaths"] = (out["attacks_on_forces"] * self.params.deaths_forces
                                 + out["civilians_killed"])
-        recruits = world.region_sum(cells["recruits"].astype(ACC))
+        recruits = world.region_sum(cells["recruits"])
         out["new_recruits"] = recruits * self.model.people_per_agent
-        youth = np.maximum(world.region_sum(cells["youth"].astype(ACC)), 1)
-        out["youth_recruited"] = world.region_sum(cells["youth_recruited"].astype(ACC)) / youth
+        youth = np.maximum(world.region_sum(cells["youth"]), 1)
+        out["youth_recruited"] = world.region_sum(cells["youth_recruited"]) / youth
 
     def map_values(self, name: str) -> np.ndarray:
         """Fighters of active groups per cell (people)."""

@@ -65,10 +65,10 @@ class Census(Mechanism):
     def record(self, out: dict) -> None:
         """The weights of national means, per region."""
         world, cells = self.model.world, self.model.cells
-        out["members"] = world.region_sum(cells["members"].astype(ACC))
-        out["everyone"] = world.region_sum(self.model.people.counts.astype(ACC))
-        out["youth"] = world.region_sum(cells["youth"].astype(ACC))
-        out["population"] = world.region_sum(world.people)
+        out["members"] = world.region_sum(cells["members"])
+        out["everyone"] = world.region_sum(self.model.people.counts)
+        out["youth"] = world.region_sum(cells["youth"])
+        out["population"] = world.region_people
 
     def invariants(self, after: str) -> list[str]:
         """Every member is in the community or in an armed group: none is lost or created.

@@ -75,4 +75,4 @@ class Conduct(Mechanism):
     def record(self, out: dict) -> None:
         """Trained units per region."""
         world = self.model.world
-        out["trained_units"] = world.region_sum(self.model.cells["trained_units"].astype(float))
+        out["trained_units"] = world.region_sum(self.model.cells["trained_units"])

@@ -75,6 +75,6 @@ class Employment(Mechanism):
     def record(self, out: dict) -> None:
         """Share of young people employed per region."""
         world, cells = self.model.world, self.model.cells
-        n_youth = world.region_sum(cells["youth"].astype(ACC))
-        employed = world.region_sum(cells["youth_employed"].astype(ACC))
+        n_youth = world.region_sum(cells["youth"])
+        employed = world.region_sum(cells["youth_employed"])
         out["youth_employed"] = employed / np.maximum(n_youth, 1)

@@ -167,9 +167,9 @@ class Grievance(Mechanism):
     def record(self, out: dict) -> None:
         """Support, grievance and legitimacy per region."""
         world, cells = self.model.world, self.model.cells
-        everyone = np.maximum(world.region_sum(self.model.people.counts.astype(ACC)), 1)
+        everyone = np.maximum(world.region_sum(self.model.people.counts), 1)
         out["armed_group_support"] = np.minimum(
-            1.0, world.region_sum(cells["sympathisers"].astype(ACC)) / everyone)
+            1.0, world.region_sum(cells["sympathisers"]) / everyone)
         out["grievance"] = world.region_sum(cells["grievance_sum"]) / everyone
         w = world.people
         out["legitimacy"] = world.region_sum(cells["legitimacy"] * w) / world.region_sum(w)

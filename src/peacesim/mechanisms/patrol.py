@@ -345,6 +345,6 @@ class Patrol(Mechanism):
     def record(self, out: dict) -> None:
         """Units per region and successful engagements."""
         world, cells = self.model.world, self.model.cells
-        out["patrol_units"] = world.region_sum(cells["units_in_cell"].astype(ACC))
-        out["engagements"] = world.region_sum(cells["engagements"].astype(ACC))
-        out["operations_success"] = world.region_sum(cells["successes"].astype(ACC))
+        out["patrol_units"] = world.region_sum(cells["units_in_cell"])
+        out["engagements"] = world.region_sum(cells["engagements"])
+        out["operations_success"] = world.region_sum(cells["successes"])

@@ -32,7 +32,7 @@ import numpy as np
 from peacesim.config.fields import bounded, nonneg, positive, share
 from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.influence import deffuant_in_groups
-from peacesim.kernels.trust import trust_step
+from peacesim.kernels.trust import news_exposure, reputation_step, trust_step
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, HEARD, PROTECTED
 from peacesim.results import Metric
@@ -188,33 +188,35 @@ class Trust(Mechanism):
         rng = self.generator()
         model.people["trust"][:] = rng.beta(mean * kappa, (1 - mean) * kappa)
         model.cells["reputation"][:] = base
+        # Weekly scratch of the cell update (recomputed each week before use: not state).
+        n = world.n_cells
+        self._minus_bad, self._minus_good = np.empty(n), np.empty(n)
+        self._p_good, self._unprotected, self._hear_loss = np.empty(n), np.empty(n), np.empty(n)
 
     def _news(self) -> None:
-        """Stories of the week, who hears them, and the reputation they build."""
-        p, cells, world = self.params, self.model.cells, self.model.world
-        people = np.maximum(world.people, 1.0)
-        harmed = cells["p_harm_forces"] * world.people
-        abused = np.minimum(cells["abuse_victims"], harmed)
-        bad = cells["bad_news"]
-        bad[:] = p.news_decay * bad + p.abuse_reach * abused + p.harm_reach * (harmed - abused)
-        good = cells["good_news"]
-        good[:] = p.news_decay * good + p.protect_reach * cells["p_protect"] * world.people
-        cells["p_hear_bad"][:] = self._hearing(bad, people)
-        cells["p_hear_good"][:] = self._hearing(good, people)
-        lived_good = 1.0 - (1.0 - cells["p_protect"]) * (1.0 - cells["p_contact"])
-        r, s = cells["reputation_good"], cells["reputation_bad"]
-        r[:] = p.memory * r + lived_good + p.hearsay_weight * cells["p_hear_good"]
-        s[:] = p.memory * s + p.negative_weight * (cells["p_harm_forces"]
-                                                   + p.hearsay_weight * cells["p_hear_bad"])
-        cells["reputation"][:] = (p.prior * self.survey + r) / (p.prior + r + s)
+        """Stories of the week, who hears them, and the reputation they build.
 
-    def _hearing(self, stories: np.ndarray, people: np.ndarray) -> np.ndarray:
-        """Probability that a member hears at least one of the stories told (Poisson)."""
-        p, world = self.params, self.model.world
-        per_region = world.region_sum(stories) / np.maximum(world.region_sum(world.people), 1.0)
-        per_person = p.news_local * stories / people + (1.0 - p.news_local) * per_region[
-            world.region]
-        return 1.0 - np.exp(-per_person)
+        Also sets the cell inputs of the members' update (``self._p_good``,
+        ``self._unprotected``, ``self._hear_loss``). Two compiled loops over the cells
+        (:func:`~peacesim.kernels.trust.news_exposure`, :func:`~peacesim.kernels.trust.
+        reputation_step`) with the exponential between them in NumPy; the NumPy twins in
+        that module are these formulas written as array operations.
+        """
+        p, cells, world = self.params, self.model.cells, self.model.world
+        minus_bad, minus_good = self._minus_bad, self._minus_good
+        news_exposure(world.region, world.people, world.region_people, cells["p_harm_forces"],
+                      cells["abuse_victims"], cells["p_protect"], cells["bad_news"],
+                      cells["good_news"], p.news_decay, p.abuse_reach, p.harm_reach,
+                      p.protect_reach, p.news_local, minus_bad, minus_good)
+        np.exp(minus_bad, out=minus_bad)
+        np.exp(minus_good, out=minus_good)
+        reputation_step(minus_bad, minus_good, cells["p_protect"], cells["p_contact"],
+                        cells["p_harm_forces"], cells["accountability"], cells["units_near"],
+                        self.survey, p.memory, p.hearsay_weight, p.negative_weight, p.prior,
+                        p.hear_loss, p.accountability_repair, cells["reputation_good"],
+                        cells["reputation_bad"], cells["reputation"], cells["p_hear_bad"],
+                        cells["p_hear_good"], self._p_good, self._unprotected,
+                        self._hear_loss)
 
     def update(self, t: int) -> None:
         """News and reputation; experience, hearing, drift and neighbours; conversations."""
@@ -222,12 +224,10 @@ class Trust(Mechanism):
         people = model.people
         self._news()
         nbr_trust = world.neighbour_sum(cells["trust_sum"])
-        nbr_members = world.neighbour_sum(cells["members"].astype(ACC))
+        nbr_members = world.neighbour_sum(cells["members"])
         with np.errstate(invalid="ignore", divide="ignore"):
             nbr_mean = np.where(nbr_members > 0, nbr_trust / nbr_members, np.nan)
-        unprotected = 1.0 / (1.0 + cells["units_near"])
-        p_good = 1.0 - (1.0 - cells["p_protect"]) * (1.0 - cells["p_contact"])
-        hear_loss = p.hear_loss * (1.0 - p.accountability_repair * cells["accountability"])
+        p_good, unprotected, hear_loss = self._p_good, self._unprotected, self._hear_loss
         streams = model.streams
         trust_step(people.offsets, people["trust"], p_good, cells["p_harm_forces"],
                    people["forces_exposure"], cells["p_harm_violence"], unprotected,
@@ -249,15 +249,15 @@ class Trust(Mechanism):
         members' own draws of those probabilities drive their trust and grievance.
         """
         world, cells = self.model.world, self.model.cells
-        members = world.region_sum(cells["members"].astype(ACC))
-        everyone = world.region_sum(self.model.people.counts.astype(ACC))
+        members = world.region_sum(cells["members"])
+        everyone = world.region_sum(self.model.people.counts)
         out["trust_in_sdf"] = world.region_sum(cells["trust_sum_all"]) / np.maximum(everyone, 1)
         out["trust_in_sdf_not_recruited"] = (world.region_sum(cells["trust_sum"])
                                              / np.maximum(members, 1))
         w = world.people
         out["forces_reputation"] = world.region_sum(cells["reputation"] * w) / np.maximum(
             world.region_sum(w), 1e-300)
-        out["heard_of_abuse"] = world.region_sum(cells["heard_bad"].astype(ACC)) / np.maximum(
+        out["heard_of_abuse"] = world.region_sum(cells["heard_bad"]) / np.maximum(
             everyone, 1)
         by_forces = world.region_sum(cells["p_harm_forces"] * world.people)
         by_others = world.region_sum(cells["p_harm_violence"] * world.people)
