@@ -1089,6 +1089,6 @@ def test_news_and_reputation_loops_equal_numpy_twins(seed):
         rep(e_bad, e_good, p_protect, p_contact, p_harm, acc, units_near, survey, 0.99, 0.5,
             3.0, 50.0, 0.2, 0.5, good_acts, bad_acts, *cols)
         outs.append([bad, good, minus_bad, minus_good, good_acts, bad_acts, *cols])
-    for a, b in zip(*outs):
+    for a, b in zip(*outs, strict=True):
         assert same_bits(a, b)
     assert np.all(outs[0][2] <= 0.0)
