@@ -1092,3 +1092,37 @@ def test_news_and_reputation_loops_equal_numpy_twins(seed):
     for a, b in zip(*outs, strict=True):
         assert same_bits(a, b)
     assert np.all(outs[0][2] <= 0.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_unit_kinds_and_cell_deterrence_equal_array_formulas(seed):
+    from peacesim.kernels.actors import cell_deterrence, unit_kinds
+
+    rng = np.random.default_rng(seed)
+    n_units, n_cells = 700, 300
+    designation = rng.random(n_units)
+    cell = rng.integers(0, n_cells, n_units)
+    active = rng.random(n_units) < 0.9
+    un_cells, moc_cells = rng.random(n_cells) < 0.5, rng.random(n_cells) < 0.5
+    acc, cond, det = rng.random(3), rng.random(3), np.array([0.4, 0.0, 0.7])
+    un_share, moc_share, knowledge = 0.2, 0.3, 0.5
+    kind = np.empty(n_units, dtype=np.int64)
+    outs = [np.empty(n_units) for _ in range(3)]
+    local = np.empty(n_cells)
+    unit_kinds(designation, cell, un_share, moc_share, un_cells, moc_cells, acc, cond, det,
+               knowledge, kind, *outs, local)
+    # The same as array operations (as the patrol mechanism first wrote it).
+    ref = np.full(n_units, 0)
+    ref[(designation < un_share) & un_cells[cell]] = 2
+    ref[(designation >= un_share) & (designation < un_share + moc_share) & moc_cells[cell]] = 1
+    assert np.array_equal(kind, ref) and set(np.unique(kind)) == {0, 1, 2}
+    for out, by_kind in zip(outs, (acc, cond, det), strict=True):
+        assert same_bits(out, np.choose(ref, list(by_kind)))
+    moc_here = np.zeros(n_cells)
+    np.add.at(moc_here, cell, (ref == 1).astype(float))
+    assert same_bits(local, 1.0 + knowledge * (moc_here > 0))
+    deterrence = np.empty(n_cells)
+    cell_deterrence(cell, active, outs[2], deterrence)
+    gets_through = np.ones(n_cells)
+    np.multiply.at(gets_through, cell[active], 1.0 - outs[2][active])
+    assert same_bits(deterrence, 1.0 - gets_through)

@@ -7,6 +7,7 @@ tests run against the compiled one.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from peacesim.random import below, uniform
@@ -197,3 +198,60 @@ def operations(unit_cell, active, accuracy, attacked_at, group_at_cell, strength
     for c in range(len(p_harm)):
         p_harm[c] = min(1.0, p_harm[c])
         p_protect[c] = min(1.0, p_protect[c])
+
+
+@njit(cache=True)
+def unit_kinds(designation, cell, un_share, moc_share, un_cells, moc_cells, accuracy_of,
+               conduct_of, deterrence_of, moc_knowledge, kind, accuracy, conduct, deterrence,
+               local_knowledge):
+    """What each unit acts as this week, and the local knowledge it brings to its cell.
+
+    A unit whose ``designation`` falls below ``un_share`` is a UN unit where the UN
+    programme runs (``un_cells``), one between ``un_share`` and ``un_share + moc_share`` a
+    mixed patrol where the MOC runs (``moc_cells``); every other unit, and those outside their
+    programme's cells, act as the army.
+
+    Args:
+        designation: float64 [n_units], a fixed uniform draw per unit.
+        cell: int64 [n_units], the unit's cell.
+        un_share, moc_share: Shares of the units designated UN and MOC.
+        un_cells, moc_cells: bool [n_cells], where the programmes run this week.
+        accuracy_of, conduct_of, deterrence_of: float64 [3], by kind (army, MOC, UN).
+        moc_knowledge: Extra local knowledge in a cell with a mixed patrol.
+        kind: int64 [n_units], out: 0 army, 1 MOC, 2 UN.
+        accuracy, conduct, deterrence: float64 [n_units], out: the kind's values.
+        local_knowledge: float64 [n_cells], out: ``1 + moc_knowledge`` where a mixed patrol
+            stands, else 1.
+    """
+    with_moc = np.zeros(len(local_knowledge), dtype=np.bool_)
+    moc_upper = un_share + moc_share
+    for u in range(len(designation)):
+        d = designation[u]
+        c = cell[u]
+        k = 0
+        if d < un_share and un_cells[c]:
+            k = 2
+        elif d >= un_share and d < moc_upper and moc_cells[c]:
+            k = 1
+            with_moc[c] = True
+        kind[u] = k
+        accuracy[u] = accuracy_of[k]
+        conduct[u] = conduct_of[k]
+        deterrence[u] = deterrence_of[k]
+    for c in range(len(local_knowledge)):
+        local_knowledge[c] = 1.0 + moc_knowledge * (1.0 if with_moc[c] else 0.0)
+
+
+@njit(cache=True)
+def cell_deterrence(cell, active, unit_deterrence, deterrence):
+    """Probability that an attack on civilians in a cell is prevented by a unit there.
+
+    ``deterrence[c] = 1 - prod(1 - unit_deterrence[u])`` over the active units in ``c``,
+    multiplied in unit order.
+    """
+    gets_through = np.ones(len(deterrence))
+    for u in range(len(cell)):
+        if active[u]:
+            gets_through[cell[u]] *= 1.0 - unit_deterrence[u]
+    for c in range(len(deterrence)):
+        deterrence[c] = 1.0 - gets_through[c]

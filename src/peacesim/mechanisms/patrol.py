@@ -17,7 +17,7 @@ from peacesim.agents import SecurityForce
 from peacesim.config import fields
 from peacesim.config.fields import bounded, listing, nonneg
 from peacesim.dtypes import ACC
-from peacesim.kernels.actors import deploy_units, operations
+from peacesim.kernels.actors import cell_deterrence, deploy_units, operations, unit_kinds
 from peacesim.mechanisms.base import AgentView, Column, Mechanism, Programme, mechanism
 from peacesim.population import Table
 from peacesim.results import Metric
@@ -281,20 +281,13 @@ class Patrol(Mechanism):
         p, u, world = self.params, self.units, self.model.world
         if u.size == 0:
             return
-        moc_cells = world.programme_mask(p.moc, t)
-        un_cells = world.programme_mask(p.un, t)
-        here = u["cell"]
-        d = u["designation"]
-        kind = np.full(u.size, ARMY)
-        kind[(d < p.un.share) & un_cells[here]] = UN
-        kind[(d >= p.un.share) & (d < p.un.share + p.moc.share) & moc_cells[here]] = MOC
-        u["kind"][:] = kind
-        u["accuracy"][:] = np.choose(kind, [p.army_accuracy, p.moc.accuracy, p.un.accuracy])
-        u["conduct"][:] = np.choose(kind, [p.army_conduct, p.moc.conduct, p.un.conduct])
-        u["deterrence"][:] = np.choose(kind, [p.army_deterrence, 0.0, p.un.deterrence])
-        moc_here = np.zeros(world.n_cells)
-        np.add.at(moc_here, here, (kind == MOC).astype(float))
-        self.model.cells["local_knowledge"][:] = 1.0 + p.moc.local_knowledge * (moc_here > 0)
+        unit_kinds(u["designation"], u["cell"], p.un.share, p.moc.share,
+                   world.programme_mask(p.un, t), world.programme_mask(p.moc, t),
+                   np.array([p.army_accuracy, p.moc.accuracy, p.un.accuracy]),
+                   np.array([p.army_conduct, p.moc.conduct, p.un.conduct]),
+                   np.array([p.army_deterrence, 0.0, p.un.deterrence]),
+                   p.moc.local_knowledge, u["kind"], u["accuracy"], u["conduct"],
+                   u["deterrence"], self.model.cells["local_knowledge"])
 
     def _near(self) -> None:
         cells, world = self.model.cells, self.model.world
@@ -316,9 +309,7 @@ class Patrol(Mechanism):
         self._resolve_kinds(t)
         self._near()
         # An attack on civilians gets through only if no unit in the cell prevents it.
-        gets_through = np.ones(world.n_cells)
-        np.multiply.at(gets_through, u["cell"][u["active"]], 1.0 - u["deterrence"][u["active"]])
-        cells["deterrence"][:] = 1.0 - gets_through
+        cell_deterrence(u["cell"], u["active"], u["deterrence"], cells["deterrence"])
 
     def operate(self, t: int) -> None:
         """Units engage armed groups in their cells (contact and abuse: the abuse mechanism)."""
