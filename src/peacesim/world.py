@@ -100,12 +100,15 @@ class World:
     n_sub: np.ndarray = None
     _region_cells: dict = field(default_factory=dict, repr=False)
     _region_masks: dict = field(default_factory=dict, repr=False)
-    _region_index: np.ndarray = field(init=False, repr=False)
+    _by_region: np.ndarray = field(init=False, repr=False)
+    _region_starts: np.ndarray = field(init=False, repr=False)
     _region_people: np.ndarray = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Region of each cell as intp, for the region_sum kernel (one type, one compilation).
-        self._region_index = np.asarray(self.region, dtype=np.intp)
+        # The cells region by region (each region's in index order), for the region_sum kernel.
+        self._by_region = np.argsort(self.region, kind="stable").astype(np.int64)
+        self._region_starts = np.searchsorted(self.region[self._by_region],
+                                              np.arange(len(self.region_ids) + 1)).astype(np.int64)
         if self.n_sub is None:
             self.n_sub = np.ones(len(self.raster_index), dtype=np.int64)
 
@@ -249,7 +252,7 @@ class World:
             raise ValueError(f"region_sum needs one value per cell ({self.n_cells}), "
                              f"got shape {values.shape}")
         out = np.empty(self.n_regions, dtype=ACC)
-        _region_sum(self._region_index, values, out)
+        _region_sum(self._by_region, self._region_starts, values, out)
         return out
 
     @property

@@ -154,28 +154,23 @@ def neighbour_sum_numpy(nbr_offsets, nbr_targets, values, out):
 
 
 @njit(cache=True)
-def region_sum(region, values, out):
+def region_sum(by_region, starts, values, out):
     """Sum of per-cell ``values`` within each region, written into ``out`` (float64).
 
-    Adds cell by cell in index order, as ``np.bincount(region, weights=values)`` does, so both
-    give the same bits; the running sum stays in a register while consecutive cells share a
-    region (``np.bincount`` waits on memory for each addition).
+    ``by_region`` lists the cells region by region, each region's cells in increasing index
+    order (a stable sort of the cells by region), and region ``r``'s cells are
+    ``by_region[starts[r]:starts[r + 1]]``. Each sum therefore adds its cells in index order,
+    as ``np.bincount(region, weights=values)`` does, and both give the same bits; the running
+    sum stays in a register (the cells' own order is scrambled across regions, see
+    :meth:`peacesim.world.World.build`). Values of any numeric dtype are added as float64.
     """
-    out[:] = 0.0
-    if len(region) == 0:
-        return
-    current = region[0]
-    s = 0.0
-    for c in range(len(region)):
-        r = region[c]
-        if r != current:
-            out[current] = s
-            current = r
-            s = out[r]
-        s += values[c]
-    out[current] = s
+    for r in range(len(starts) - 1):
+        s = 0.0
+        for i in range(starts[r], starts[r + 1]):
+            s += values[by_region[i]]
+        out[r] = s
 
 
 def region_sum_numpy(region, values, out):
-    """NumPy twin of :func:`region_sum`."""
+    """NumPy twin of :func:`region_sum`, from each cell's region."""
     out[:] = np.bincount(region, weights=values, minlength=len(out))
