@@ -1126,3 +1126,34 @@ def test_unit_kinds_and_cell_deterrence_equal_array_formulas(seed):
     gets_through = np.ones(n_cells)
     np.multiply.at(gets_through, cell[active], 1.0 - outs[2][active])
     assert same_bits(deterrence, 1.0 - gets_through)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dialogue_session_loops_equal_numpy_twins(seed):
+    from peacesim.kernels.dialogue import (
+        participation,
+        participation_numpy,
+        sessions_held,
+        sessions_held_numpy,
+    )
+
+    rng, _, people, _, prob = _cell_inputs(seed)
+    n = len(people)
+    running = rng.random(n) < 0.6
+    womens = rng.random(n) * (rng.random(n) < 0.2) * 2.5
+    draws = rng.random(n)
+    exp_abuse = np.exp(-rng.exponential(0.3, n) * (rng.random(n) < 0.3))
+    boost = prob()
+    outs = []
+    for held, part in ((sessions_held, participation),
+                       (sessions_held_numpy, participation_numpy)):
+        sessions, reached = np.empty(n, dtype=np.int64), np.empty(n)
+        held(running, 4 / 52.0, womens, draws, 30.0, sessions, reached)
+        cols = [np.empty(n) for _ in range(4)]
+        sdf = np.linspace(0.2, 0.9, n)
+        part(reached, people, sessions, exp_abuse, boost, 0.3, 0.5, 0.05, 0.8, 0.5, 1.5, 0.02,
+             *cols, sdf)
+        outs.append([sessions, reached, *cols, sdf])
+    for a, b in zip(*outs, strict=True):
+        assert same_bits(a, b)
+    assert outs[0][0].max() >= 3 and np.any(outs[0][5] < 0)  # several sessions; backfire

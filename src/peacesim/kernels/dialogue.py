@@ -109,3 +109,93 @@ def dialogue_step_numpy(offsets, traits, trust, cohesion, harm_memory, p_reach, 
     d = m[cell] - x
     move = took_part & (n_t[cell] >= 2) & (np.abs(d) < eps)
     trust[:] = np.where(move, np.clip(x + mu * d, 0.0, 1.0), x).astype(np.float32)
+
+
+# ------------------------------------------------------------------ the week's sessions
+# The cell-level part of the dialogue mechanism as two compiled loops (about twenty NumPy
+# calls over the cells before). The NumPy twins are the mechanism's array formulas; tests
+# check the loops give their bits.
+
+
+@njit(cache=True)
+def sessions_held(running, per_week, womens_sessions, draws, reach, sessions, reached):
+    """Sessions held in each cell this week and the people they reach.
+
+    The expected sessions ``rate = per_week (where the programme runs) + womens_sessions``
+    are held as ``floor(rate)`` plus one with probability ``rate - floor(rate)``.
+
+    Args:
+        running: bool [n_cells], where the programme runs.
+        per_week: Sessions per cell-week where it runs (frequency / 52).
+        womens_sessions: float64 [n_cells], sessions that women's groups add.
+        draws: float64 [n_cells], uniform draws in [0, 1).
+        reach: People reached per session.
+        sessions: int64 [n_cells], out.
+        reached: float64 [n_cells], out: ``sessions * reach`` (people).
+    """
+    for c in range(len(running)):
+        rate = (per_week if running[c] else 0.0) + womens_sessions[c]
+        whole = np.floor(rate)
+        extra = 1.0 if draws[c] < rate - whole else 0.0
+        sessions[c] = np.int64(whole + extra)
+        reached[c] = sessions[c] * reach
+
+
+def sessions_held_numpy(running, per_week, womens_sessions, draws, reach, sessions, reached):
+    """NumPy twin of :func:`sessions_held`."""
+    rate = np.where(running, per_week, 0.0)
+    rate = rate + womens_sessions
+    whole = np.floor(rate)
+    extra = draws < rate - whole
+    sessions[:] = (whole + extra).astype(np.int64)
+    reached[:] = sessions * reach
+
+
+@njit(cache=True)
+def participation(reached, people, sessions, exp_minus_abuse, womens_boost,
+                  women_participation, female_share, trust_gain_base, forces_participation,
+                  women_effect, after_abuse, sdf_gain, p_reach, female_factor, male_factor,
+                  trust_gain, sdf_trust):
+    """Who the sessions reach, what they do to trust, and the forces' trust in the cell.
+
+    Args:
+        reached: float64 [n_cells], people reached (after any cross-border share).
+        people: float64 [n_cells], adults represented.
+        sessions: int64 [n_cells], sessions held.
+        exp_minus_abuse: float64 [n_cells], ``exp(-abuse_memory)``: 1 without recent abuse.
+        womens_boost: float64 [n_cells], extra women's participation from women's groups.
+        women_participation, female_share: Share of women among participants; among members.
+        trust_gain_base, forces_participation, women_effect, after_abuse, sdf_gain: Dialogue
+            parameters (see :class:`peacesim.mechanisms.dialogue.DialogueParams`).
+        p_reach: out, probability that a member is reached (before the sex and age factors).
+        female_factor, male_factor: out, reach factors of women and men.
+        trust_gain: out, a participant's gain of trust in the forces (negative after abuses).
+        sdf_trust: float64 [n_cells], the forces' trust in the community, raised in place
+            where a session with the forces was held.
+    """
+    for c in range(len(reached)):
+        p_reach[c] = min(1.0, reached[c] / max(people[c], 1.0))
+        women = min(1.0, women_participation + (1.0 - women_participation) * womens_boost[c])
+        female_factor[c] = women / female_share if female_share > 0 else 0.0
+        male_factor[c] = (1.0 - women) / (1.0 - female_share) if female_share < 1 else 0.0
+        gain = min(1.0, trust_gain_base * forces_participation * (1.0 + women_effect * women))
+        recent = 1.0 - exp_minus_abuse[c]
+        trust_gain[c] = min(max(gain * (1.0 - after_abuse * recent), -1.0), 1.0)
+        s = sdf_trust[c]
+        sdf_trust[c] = s + sdf_gain * forces_participation * min(sessions[c], 1) * (1.0 - s)
+
+
+def participation_numpy(reached, people, sessions, exp_minus_abuse, womens_boost,
+                        women_participation, female_share, trust_gain_base,
+                        forces_participation, women_effect, after_abuse, sdf_gain, p_reach,
+                        female_factor, male_factor, trust_gain, sdf_trust):
+    """NumPy twin of :func:`participation`."""
+    p_reach[:] = np.minimum(1.0, reached / np.maximum(people, 1.0))
+    women = np.minimum(1.0, women_participation + (1.0 - women_participation) * womens_boost)
+    female_factor[:] = women / female_share if female_share > 0 else np.zeros_like(women)
+    male_factor[:] = ((1.0 - women) / (1.0 - female_share) if female_share < 1
+                      else np.zeros_like(women))
+    gain = np.minimum(1.0, trust_gain_base * forces_participation * (1.0 + women_effect * women))
+    recent = 1.0 - exp_minus_abuse
+    trust_gain[:] = np.clip(gain * (1.0 - after_abuse * recent), -1.0, 1.0)
+    sdf_trust += sdf_gain * forces_participation * np.minimum(sessions, 1) * (1.0 - sdf_trust)

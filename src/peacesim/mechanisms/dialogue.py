@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from peacesim.config.fields import nonneg, positive, share
-from peacesim.kernels.dialogue import dialogue_step
+from peacesim.kernels.dialogue import dialogue_step, participation, sessions_held
 from peacesim.mechanisms.base import Column, Mechanism, Programme, mechanism
 from peacesim.random import uniform_numpy
 from peacesim.results import Metric
@@ -107,6 +107,18 @@ class Dialogue(Mechanism):
                "people per week", "people reached by dialogue in the week (people)"),
     )
 
+    def setup(self) -> None:
+        """Weekly scratch arrays and the age factors of reach (fixed for the run)."""
+        p, world, pop = self.params, self.model.world, self.model.config.population
+        n = world.n_cells
+        self._cell_rows = np.arange(n)
+        self._reached = np.empty(n)
+        self._scratch = tuple(np.empty(n) for _ in range(4))
+        self._youth_f = np.full(n, p.youth_participation / pop.youth_share
+                                if pop.youth_share > 0 else 0.0)
+        self._elder_f = np.full(n, (1.0 - p.youth_participation) / (1.0 - pop.youth_share)
+                                if pop.youth_share < 1 else 0.0)
+
     def announce(self, t: int) -> None:
         """Where cross-border dialogue runs this week (communal clashes read it)."""
         p = self.params
@@ -117,14 +129,10 @@ class Dialogue(Mechanism):
         """Hold the week's sessions."""
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
         running = self.coverage(p, t)
-        rate = np.where(running, p.frequency / 52.0, 0.0)
-        rate = rate + cells["womens_sessions"]
-        whole = np.floor(rate)
-        draws = uniform_numpy(self.stream("sessions"), t, np.arange(world.n_cells), 0)
-        extra = draws < rate - whole
-        sessions = (whole + extra).astype(np.int64)
-        cells["sessions"][:] = sessions
-        reached = sessions * p.reach
+        draws = uniform_numpy(self.stream("sessions"), t, self._cell_rows, 0)
+        sessions, reached = cells["sessions"], self._reached
+        sessions_held(running, p.frequency / 52.0, cells["womens_sessions"], draws, p.reach,
+                      sessions, reached)
         if p.cross_border and np.any(world.border):
             out = np.where(world.border, reached * p.cross_border_share, 0.0)
             reached = reached - out
@@ -134,29 +142,17 @@ class Dialogue(Mechanism):
             share_out = np.where(n_across > 0, out / np.maximum(n_across, 1), 0.0)
             reached = reached + np.where(n_across > 0, 0.0, out)  # nobody across: stays home
             reached = reached + np.bincount(dst, weights=share_out[src], minlength=world.n_cells)
-        p_reach = np.minimum(1.0, reached / np.maximum(world.people, 1.0))
-        women = np.minimum(1.0, p.women_participation + (1.0 - p.women_participation)
-                           * cells["womens_boost"])
         pop = model.config.population
-        female_f = women / pop.female_share if pop.female_share > 0 else np.zeros_like(women)
-        male_f = ((1.0 - women) / (1.0 - pop.female_share) if pop.female_share < 1
-                  else np.zeros_like(women))
-        youth_f = np.full(world.n_cells, p.youth_participation / pop.youth_share
-                          if pop.youth_share > 0 else 0.0)
-        elder_f = np.full(world.n_cells, (1.0 - p.youth_participation) / (1.0 - pop.youth_share)
-                          if pop.youth_share < 1 else 0.0)
-        trust_gain = np.minimum(1.0, p.trust_gain * p.forces_participation
-                                * (1.0 + p.women_effect * women))
-        recent = 1.0 - np.exp(-cells["abuse_memory"])
-        trust_gain = np.clip(trust_gain * (1.0 - p.after_abuse * recent), -1.0, 1.0)
+        p_reach, female_f, male_f, trust_gain = self._scratch
+        participation(reached, world.people, sessions, np.exp(-cells["abuse_memory"]),
+                      cells["womens_boost"], p.women_participation, pop.female_share,
+                      p.trust_gain, p.forces_participation, p.women_effect, p.after_abuse,
+                      p.sdf_gain, p_reach, female_f, male_f, trust_gain, cells["sdf_trust"])
         people = model.people
         dialogue_step(people.offsets, people.traits, people["trust"], people["cohesion"],
-                      people["harm_memory"], p_reach, female_f * np.ones(world.n_cells),
-                      male_f * np.ones(world.n_cells), youth_f, elder_f, trust_gain,
-                      p.cohesion_gain, p.youth_voice, p.eps, p.mu, self.stream("reach"), t,
-                      cells["participants"])
-        s = cells["sdf_trust"]
-        s += p.sdf_gain * p.forces_participation * np.minimum(sessions, 1) * (1.0 - s)
+                      people["harm_memory"], p_reach, female_f, male_f, self._youth_f,
+                      self._elder_f, trust_gain, p.cohesion_gain, p.youth_voice, p.eps, p.mu,
+                      self.stream("reach"), t, cells["participants"])
 
     def record(self, out: dict) -> None:
         """Sessions and people reached per region."""
