@@ -1157,3 +1157,43 @@ def test_dialogue_session_loops_equal_numpy_twins(seed):
     for a, b in zip(*outs, strict=True):
         assert same_bits(a, b)
     assert outs[0][0].max() >= 3 and np.any(outs[0][5] < 0)  # several sessions; backfire
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_armed_group_cell_loops_equal_array_formulas(seed):
+    from peacesim.kernels.actors import armed_presence, attacks_felt, group_score
+    from peacesim.kernels.cells import neighbour_sum_numpy
+
+    rng, _, people, _, prob = _cell_inputs(seed, n_cells=400)
+    n = len(people)
+    counts = rng.integers(0, 5, n)
+    offsets = np.concatenate([[0], np.cumsum(rng.integers(0, 8, n))]).astype(np.int64)
+    targets = rng.integers(0, n, offsets[-1]).astype(np.int64)
+
+    def nbr(x):
+        out = np.empty(n)
+        neighbour_sum_numpy(offsets, targets, x.astype(float), out)
+        return out
+
+    group_cell, strength = rng.integers(0, n, 60), rng.gamma(1.0, 200.0, 60)
+    armed, near = np.empty(n), np.empty(n)
+    armed_presence(group_cell, strength, 50.0, offsets, targets, armed, near)
+    ref = np.zeros(n)
+    alive = strength >= 50.0
+    np.add.at(ref, group_cell[alive], strength[alive])
+    assert same_bits(armed, ref) and same_bits(near, ref + nbr(ref))
+
+    sympathisers, units_near, opp = rng.integers(0, 3, n), rng.poisson(1.0, n) * 0.7, -prob()
+    score = np.empty(n)
+    group_score(sympathisers, counts, units_near, opp, 0.4, 0.3, score)
+    support = sympathisers / np.maximum(counts, 1)
+    assert same_bits(score, support - 0.4 * np.minimum(1.0, units_near) + 0.3 * opp)
+
+    aof, aoc = rng.poisson(0.05, n), rng.poisson(0.1, n)
+    phv, attacks, hit = prob(), rng.integers(0, 3, n).astype(float), np.empty(n, dtype=bool)
+    ref_phv = np.minimum(1.0, phv + 5.0 * aoc / np.maximum(people, 1.0))
+    ref_attacks = attacks + (aof + aoc)
+    attacks_felt(aof, aoc, people, 5.0, offsets, targets, phv, attacks, hit)
+    assert same_bits(phv, ref_phv) and same_bits(attacks, ref_attacks)
+    h = (aof > 0).astype(float)
+    assert np.array_equal(hit, (h + nbr(h)) > 0) and hit.any()

@@ -255,3 +255,67 @@ def cell_deterrence(cell, active, unit_deterrence, deterrence):
             gets_through[cell[u]] *= 1.0 - unit_deterrence[u]
     for c in range(len(deterrence)):
         deterrence[c] = 1.0 - gets_through[c]
+
+
+@njit(cache=True)
+def armed_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                   armed_strength, armed_near):
+    """Fighters of the active groups in each cell, and in and next to it.
+
+    Args:
+        group_cell: int64 [n_groups], cell of each group.
+        strength: float64 [n_groups], fighters.
+        min_strength: Groups weaker than this are not active.
+        nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+        armed_strength: float64 [n_cells], out: fighters in the cell (added in group order).
+        armed_near: float64 [n_cells], out: the cell's fighters plus its neighbours'.
+    """
+    armed_strength[:] = 0.0
+    for g in range(len(group_cell)):
+        if strength[g] >= min_strength:
+            armed_strength[group_cell[g]] += strength[g]
+    for c in range(len(armed_strength)):
+        s = 0.0
+        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
+            s += armed_strength[nbr_targets[k]]
+        armed_near[c] = armed_strength[c] + s
+
+
+@njit(cache=True)
+def group_score(sympathisers, members, units_near, opportunity, protection_aversion,
+                opportunity_weight, score):
+    """How attractive each cell is to an armed group.
+
+    ``support - protection_aversion * min(1, units_near) + opportunity_weight * opportunity``
+    with ``support`` the share of the cell's members who sympathise.
+    """
+    for c in range(len(score)):
+        support = sympathisers[c] / max(members[c], 1)
+        score[c] = (support - protection_aversion * min(1.0, units_near[c])
+                    + opportunity_weight * opportunity[c])
+
+
+@njit(cache=True)
+def attacks_felt(attacks_on_forces, attacks_on_civilians, people, civilian_harm, nbr_offsets,
+                 nbr_targets, p_harm_violence, attacks, forces_attacked):
+    """What the week's attacks leave in each cell.
+
+    Args:
+        attacks_on_forces, attacks_on_civilians: int64 [n_cells], this week's attacks.
+        people: float64 [n_cells], adults represented.
+        civilian_harm: People harmed per attack on civilians.
+        nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+        p_harm_violence: float64 [n_cells], raised by ``civilian_harm * attacks / people``
+            (at most 1).
+        attacks: int64 [n_cells], incremented by both kinds of attack.
+        forces_attacked: bool [n_cells], out: forces were attacked in or next to the cell.
+    """
+    for c in range(len(people)):
+        p_harm_violence[c] = min(1.0, p_harm_violence[c] + civilian_harm
+                                 * attacks_on_civilians[c] / max(people[c], 1.0))
+        attacks[c] += attacks_on_forces[c] + attacks_on_civilians[c]
+    for c in range(len(people)):
+        hit = attacks_on_forces[c] > 0
+        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
+            hit = hit or attacks_on_forces[nbr_targets[k]] > 0
+        forces_attacked[c] = hit

@@ -20,7 +20,13 @@ import numpy as np
 from peacesim.agents import ArmedGroup
 from peacesim.config.fields import bounded, listing, nonneg, positive, share
 from peacesim.dtypes import ACC
-from peacesim.kernels.actors import armed_groups_act, recruiting_groups
+from peacesim.kernels.actors import (
+    armed_groups_act,
+    armed_presence,
+    attacks_felt,
+    group_score,
+    recruiting_groups,
+)
 from peacesim.kernels.recruitment import recruitment_step
 from peacesim.mechanisms.base import AgentView, Column, MapLayer, Mechanism, mechanism
 from peacesim.population import YOUTH, Table
@@ -237,16 +243,15 @@ class ArmedGroups(Mechanism):
         groups.add("strength", ACC)[:] = p.fighters * insecurity[region] * (
             0.5 + rng.random(n))
         self.opportunity = opportunity(world, p.opportunity_people, p.reach_cells)
+        self._score = np.empty(world.n_cells)  # weekly scratch: each cell's score for a group
         self._presence()
 
     def _presence(self) -> None:
         """Fighters in and around each cell, and which group recruits there."""
         cells, world, g = self.model.cells, self.model.world, self.groups
-        strength = np.zeros(world.n_cells)
         alive = g["strength"] >= self.params.min_strength
-        np.add.at(strength, g["cell"][alive], g["strength"][alive])
-        cells["armed_strength"][:] = strength
-        cells["armed_near"][:] = strength + world.neighbour_sum(strength)
+        armed_presence(g["cell"], g["strength"], self.params.min_strength, world.nbr_offsets,
+                       world.nbr_targets, cells["armed_strength"], cells["armed_near"])
         # The strongest group in or next to a cell recruits there (ties: lowest index).
         recruiting_groups(np.argsort(-g["strength"], kind="stable"), alive, g["cell"],
                           world.nbr_offsets, world.nbr_targets, cells["group_at_cell"])
@@ -256,9 +261,9 @@ class ArmedGroups(Mechanism):
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
         cells["attacks_on_forces"][:] = 0
         cells["attacks_on_civilians"][:] = 0
-        support = cells["sympathisers"] / np.maximum(model.people.counts, 1)
-        score = (support - p.protection_aversion * np.minimum(1.0, cells["units_near"])
-                 + p.opportunity * self.opportunity)
+        score = self._score
+        group_score(cells["sympathisers"], model.people.counts, cells["units_near"],
+                    self.opportunity, p.protection_aversion, p.opportunity, score)
         armed_groups_act(self.groups["cell"], self.groups["strength"], p.min_strength,
                          p.attack_rate, p.half_strength, p.forces_share, cells["units_near"],
                          cells["deterrence"], p.move_rate, p.range_cells, p.candidates, score,
@@ -266,13 +271,11 @@ class ArmedGroups(Mechanism):
                          world.shape[0], world.region, self.stream("act"), t,
                          cells["attacks_on_forces"], cells["attacks_on_civilians"],
                          p.cross_regions, world.n_sub)
-        cells["p_harm_violence"][:] = np.minimum(1.0, cells["p_harm_violence"] + p.civilian_harm
-                                                 * cells["attacks_on_civilians"]
-                                                 / np.maximum(world.people, 1.0))
-        cells["attacks"] += cells["attacks_on_forces"] + cells["attacks_on_civilians"]
-        # Units in and next to an attacked cell remember the attack (patrol reads this).
-        hit = (cells["attacks_on_forces"] > 0).astype(ACC)
-        cells["forces_attacked"][:] = (hit + world.neighbour_sum(hit)) > 0
+        # Harm to civilians; units in and next to an attacked cell remember the attack
+        # (patrol reads this).
+        attacks_felt(cells["attacks_on_forces"], cells["attacks_on_civilians"], world.people,
+                     p.civilian_harm, world.nbr_offsets, world.nbr_targets,
+                     cells["p_harm_violence"], cells["attacks"], cells["forces_attacked"])
         self._presence()
 
     def recruit(self, t: int) -> None:
