@@ -1197,3 +1197,40 @@ def test_armed_group_cell_loops_equal_array_formulas(seed):
     assert same_bits(phv, ref_phv) and same_bits(attacks, ref_attacks)
     h = (aof > 0).astype(float)
     assert np.array_equal(hit, (h + nbr(h)) > 0) and hit.any()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_abuse_week_equals_array_formulas(seed):
+    from peacesim.kernels.actors import abuse_week
+
+    rng, _, people, _, prob = _cell_inputs(seed, n_cells=300)
+    n, n_units, t, key = len(people), 900, 40, stream_key(seed, "abuse.event")
+    cell = rng.integers(0, n, n_units)
+    active = rng.random(n_units) < 0.9
+    conduct = rng.random(n_units) * 0.9
+    attacked_at = t - rng.integers(0, 10, n_units)
+    acc, sdf = prob(), rng.random(n)
+    events0 = rng.integers(0, 2, n)
+    victims0, phf0, memory0 = prob(), prob(), rng.random(n)
+    args = (0.05, 0.5, 1.0, 2.0, 4, 0.2, 3.0, 0.9)
+    p_contact = np.empty(n)
+    events, victims, phf, memory = events0.copy(), victims0.copy(), phf0.copy(), memory0.copy()
+    abuse_week(cell, active, conduct, attacked_at, acc, sdf, people, *args, key, t, p_contact,
+               events, victims, phf, memory)
+    rate, contact_share, sw, aw, window, floor, per_event, keep = args
+    # The array formulas the abuse mechanism first used.
+    here, c = cell[active], conduct[active]
+    no_contact = np.ones(n)
+    np.multiply.at(no_contact, here, 1.0 - contact_share * c)
+    recent = (t - attacked_at[active]) <= window
+    impunity = floor + (1.0 - floor) * (1.0 - acc[here])
+    p = rate * (1.0 - c) * (1.0 + sw * (1.0 - sdf[here])) * (1.0 + aw * recent) * impunity
+    abused = uniform_numpy(key, t, np.flatnonzero(active), 0) < np.minimum(p, 1.0)
+    ref_events = events0.copy()
+    np.add.at(ref_events, here[abused], 1)
+    e = ref_events.astype(float)
+    assert abused.sum() > 10 and np.array_equal(events, ref_events)
+    assert same_bits(p_contact, 1.0 - no_contact)
+    assert same_bits(victims, victims0 + e * per_event)
+    assert same_bits(phf, np.minimum(1.0, phf0 + e * per_event / np.maximum(people, 1.0)))
+    assert same_bits(memory, keep * memory0 + e)

@@ -319,3 +319,49 @@ def attacks_felt(attacks_on_forces, attacks_on_civilians, people, civilian_harm,
         for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
             hit = hit or attacks_on_forces[nbr_targets[k]] > 0
         forces_attacked[c] = hit
+
+
+@njit(cache=True)
+def abuse_week(unit_cell, active, conduct, attacked_at, accountability, sdf_trust, people,
+               rate, contact_share, suspicion_weight, attack_weight, retaliation_window,
+               impunity_floor, victims_per_event, memory_share, key, step, p_contact,
+               abuse_events, abuse_victims, p_harm_forces, abuse_memory):
+    """Contacts with the forces and abuses by them this week, and what the abuses leave.
+
+    Each active unit ``u`` in cell ``c`` abuses with probability
+    ``min(1, rate (1 - conduct_u) (1 + suspicion_weight (1 - sdf_trust_c))
+    (1 + attack_weight [attacked within retaliation_window]) impunity_c)``, with
+    ``impunity_c = impunity_floor + (1 - impunity_floor)(1 - accountability_c)``
+    (see :mod:`peacesim.mechanisms.abuse`).
+
+    Args:
+        unit_cell, active, conduct, attacked_at: The units' cell, state, conduct (0-1) and
+            the last step their area was attacked.
+        accountability, sdf_trust, people: float64 [n_cells].
+        rate, contact_share, suspicion_weight, attack_weight, retaliation_window,
+            impunity_floor, victims_per_event, memory_share: Abuse parameters.
+        key, step: Counter of the draws (one per unit row, draw 0).
+        p_contact: float64 [n_cells], out: probability of a respectful contact.
+        abuse_events: int64 [n_cells], incremented by the week's abuses.
+        abuse_victims, p_harm_forces: float64 [n_cells], raised by the abuses' victims.
+        abuse_memory: float64 [n_cells], ``memory_share * memory + events``.
+    """
+    no_contact = np.ones(len(people))
+    for u in range(len(unit_cell)):
+        if not active[u]:
+            continue
+        c = unit_cell[u]
+        no_contact[c] *= 1.0 - contact_share * conduct[u]
+        recent = 1.0 if step - attacked_at[u] <= retaliation_window else 0.0
+        impunity = impunity_floor + (1.0 - impunity_floor) * (1.0 - accountability[c])
+        p = (rate * (1.0 - conduct[u]) * (1.0 + suspicion_weight * (1.0 - sdf_trust[c]))
+             * (1.0 + attack_weight * recent) * impunity)
+        if uniform(key, step, u, 0) < min(p, 1.0):
+            abuse_events[c] += 1
+    for c in range(len(people)):
+        p_contact[c] = 1.0 - no_contact[c]
+        events = np.float64(abuse_events[c])
+        victims = events * victims_per_event
+        abuse_victims[c] += victims
+        p_harm_forces[c] = min(1.0, p_harm_forces[c] + victims / max(people[c], 1.0))
+        abuse_memory[c] = memory_share * abuse_memory[c] + events

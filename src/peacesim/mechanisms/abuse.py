@@ -25,8 +25,8 @@ import numpy as np
 
 from peacesim.config.fields import bounded, nonneg, share
 from peacesim.dtypes import ACC
+from peacesim.kernels.actors import abuse_week
 from peacesim.mechanisms.base import Column, Mechanism, mechanism
-from peacesim.random import uniform_numpy
 from peacesim.results import Metric
 
 
@@ -105,29 +105,12 @@ class Abuse(Mechanism):
         """Contacts and abuse events of the week; their harm; the area's memory."""
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
         u = model.tables["units"]
-        memory = cells["abuse_memory"]
-        if u.size:
-            on = u["active"]
-            here = u["cell"][on]
-            conduct = u["conduct"][on]
-            no_contact = np.ones(world.n_cells)
-            np.multiply.at(no_contact, here, 1.0 - p.contact_share * conduct)
-            cells["p_contact"][:] = 1.0 - no_contact
-            recent = (t - u["attacked_at"][on]) <= p.retaliation_window
-            impunity = p.impunity_floor + (1.0 - p.impunity_floor) * (
-                1.0 - cells["accountability"][here])
-            rate = (p.rate * (1.0 - conduct) * (1.0 + p.suspicion_weight
-                                                * (1.0 - cells["sdf_trust"][here]))
-                    * (1.0 + p.attack_weight * recent) * impunity)
-            draw = uniform_numpy(self.stream("event"), t, np.flatnonzero(on), 0)
-            abused = draw < np.minimum(rate, 1.0)
-            np.add.at(cells["abuse_events"], here[abused], 1)
-        events = cells["abuse_events"].astype(ACC)
-        victims = events * p.victims
-        cells["abuse_victims"] += victims
-        cells["p_harm_forces"][:] = np.minimum(1.0, cells["p_harm_forces"]
-                                               + victims / np.maximum(world.people, 1.0))
-        memory[:] = p.memory * memory + events
+        abuse_week(u["cell"], u["active"], u["conduct"], u["attacked_at"],
+                   cells["accountability"], cells["sdf_trust"], world.people, p.rate,
+                   p.contact_share, p.suspicion_weight, p.attack_weight, p.retaliation_window,
+                   p.impunity_floor, p.victims, p.memory, self.stream("event"), t,
+                   cells["p_contact"], cells["abuse_events"], cells["abuse_victims"],
+                   cells["p_harm_forces"], cells["abuse_memory"])
 
     def record(self, out: dict) -> None:
         """Abuse events and the people they harmed, per region."""
