@@ -1234,3 +1234,44 @@ def test_abuse_week_equals_array_formulas(seed):
     assert same_bits(victims, victims0 + e * per_event)
     assert same_bits(phf, np.minimum(1.0, phf0 + e * per_event / np.maximum(people, 1.0)))
     assert same_bits(memory, keep * memory0 + e)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_information_week_equals_array_formulas(seed):
+    from peacesim.kernels.cells import (
+        forces_trust_after_attacks,
+        information_week,
+        neighbour_sum_numpy,
+    )
+
+    rng, _, _, _, prob = _cell_inputs(seed, n_cells=500)
+    n = 500
+    offsets = np.concatenate([[0], np.cumsum(rng.integers(0, 8, n))]).astype(np.int64)
+    targets = rng.integers(0, n, offsets[-1]).astype(np.int64)
+    members = rng.integers(0, 30, n)
+    report_sum = rng.random(n) * members
+    armed_near = rng.gamma(0.3, 100.0, n) * (rng.random(n) < 0.5)
+    units = rng.poisson(0.4, n)
+    knowledge = 1.0 + 0.5 * (rng.random(n) < 0.1)
+    aof = rng.poisson(0.1, n)
+    info0, sdf0 = prob(), rng.random(n)
+    rr, ub, learn, decay, sg, loss, drift, start = 0.3, 0.5, 0.8, 0.05, 0.05, 0.1, 0.01, 0.5
+    reporting, near = np.empty(n), np.empty(n)
+    info, sdf = info0.copy(), sdf0.copy()
+    information_week(report_sum, members, armed_near, units, knowledge, aof, offsets, targets,
+                     rr, ub, learn, decay, sg, reporting, info, sdf, near)
+    forces_trust_after_attacks(sdf, np.power(1.0 - loss, near), drift, start)
+    # The array formulas the information mechanism first used.
+    ref_rep = rr * report_sum / np.maximum(members, 1)
+    bonus = (1.0 + ub * (units > 0)) * knowledge
+    gain = np.minimum(1.0, learn * ref_rep * bonus) * (armed_near > 0)
+    ref_info = np.clip(info0 * (1.0 - decay) + gain * (1.0 - info0), 0.0, 1.0)
+    nbr = np.empty(n)
+    neighbour_sum_numpy(offsets, targets, aof.astype(float), nbr)
+    s = sdf0.copy()
+    s += sg * ref_rep * (units > 0) * (1.0 - s)
+    s *= (1.0 - loss) ** (aof + nbr)
+    s += drift * (start - s)
+    np.clip(s, 0.0, 1.0, out=s)
+    assert same_bits(reporting, ref_rep) and same_bits(info, ref_info)
+    assert same_bits(near, aof + nbr) and same_bits(sdf, s)

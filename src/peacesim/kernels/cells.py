@@ -174,3 +174,51 @@ def region_sum(by_region, starts, values, out):
 def region_sum_numpy(region, values, out):
     """NumPy twin of :func:`region_sum`, from each cell's region."""
     out[:] = np.bincount(region, weights=values, minlength=len(out))
+
+
+@njit(cache=True)
+def information_week(report_sum, members, armed_near, units_in_cell, local_knowledge,
+                     attacks_on_forces, nbr_offsets, nbr_targets, report_rate, unit_bonus, learn,
+                     decay, sdf_gain, reporting, info, sdf_trust, attacks_near):
+    """Reporting, the forces' knowledge, and the first part of their trust in each cell.
+
+    Args:
+        report_sum: float64 [n_cells], summed trust of members who may report.
+        members: int64 [n_cells], community members.
+        armed_near: float64 [n_cells], fighters in and next to the cell.
+        units_in_cell: int64 [n_cells].
+        local_knowledge: float64 [n_cells], 1 + the mixed patrols' knowledge of the terrain.
+        attacks_on_forces: int64 [n_cells], this week's.
+        nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+        report_rate, unit_bonus, learn, decay, sdf_gain: Information parameters.
+        reporting: out, share of members reporting (``report_rate * report_sum / members``).
+        info: float64 [n_cells], the forces' knowledge, updated in place (0-1).
+        sdf_trust: float64 [n_cells], raised where members report to a unit in the cell.
+        attacks_near: out, attacks on forces in and next to the cell (events).
+    """
+    for c in range(len(members)):
+        r = report_rate * report_sum[c] / max(members[c], 1)
+        reporting[c] = r
+        with_units = 1.0 if units_in_cell[c] > 0 else 0.0
+        bonus = (1.0 + unit_bonus * with_units) * local_knowledge[c]
+        gain = min(1.0, learn * r * bonus) * (1.0 if armed_near[c] > 0 else 0.0)
+        x = info[c]
+        info[c] = min(max(x * (1.0 - decay) + gain * (1.0 - x), 0.0), 1.0)
+        s = sdf_trust[c]
+        sdf_trust[c] = s + sdf_gain * r * with_units * (1.0 - s)
+        near = 0.0
+        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
+            near += attacks_on_forces[nbr_targets[k]]
+        attacks_near[c] = attacks_on_forces[c] + near
+
+
+@njit(cache=True)
+def forces_trust_after_attacks(sdf_trust, kept, drift, start):
+    """``s = clip(s * kept + drift * (start - s) ..., 0, 1)``: attacks, then the drift back.
+
+    ``kept`` is ``(1 - sdf_attack_loss) ** attacks_near`` (computed in NumPy).
+    """
+    for c in range(len(sdf_trust)):
+        s = sdf_trust[c] * kept[c]
+        s = s + drift * (start - s)
+        sdf_trust[c] = min(max(s, 0.0), 1.0)

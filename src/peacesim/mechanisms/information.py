@@ -16,6 +16,7 @@ import numpy as np
 
 from peacesim.config.fields import share
 from peacesim.dtypes import ACC
+from peacesim.kernels.cells import forces_trust_after_attacks, information_week
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.results import Metric
 
@@ -85,26 +86,19 @@ class Information(Mechanism):
     def setup(self) -> None:
         """The forces' trust in communities starts at its assumed level."""
         self.model.cells["sdf_trust"][:] = self.params.sdf_trust_start
+        self._attacks_near = np.empty(self.model.world.n_cells)  # weekly scratch (events)
 
     def share(self, t: int) -> None:
         """Update reporting, knowledge and the forces' trust in each cell."""
         p, cells, world = self.params, self.model.cells, self.model.world
-        reporting = p.report_rate * cells["report_sum"] / np.maximum(cells["members"], 1)
-        cells["reporting"][:] = reporting
-        threat = cells["armed_near"] > 0
-        units = cells["units_in_cell"]
-        bonus = 1.0 + p.unit_bonus * (units > 0)
-        bonus = bonus * cells["local_knowledge"]  # mixed patrols know the terrain
-        info = cells["info"]
-        gain = np.minimum(1.0, p.learn * reporting * bonus) * threat
-        info[:] = np.clip(info * (1.0 - p.decay) + gain * (1.0 - info), 0.0, 1.0)
-        s = cells["sdf_trust"]
-        attacks_near = cells["attacks_on_forces"] + world.neighbour_sum(
-            cells["attacks_on_forces"].astype(float))
-        s += p.sdf_gain * reporting * (units > 0) * (1.0 - s)
-        s *= (1.0 - p.sdf_attack_loss) ** attacks_near
-        s += p.sdf_drift * (p.sdf_trust_start - s)
-        np.clip(s, 0.0, 1.0, out=s)
+        information_week(cells["report_sum"], cells["members"], cells["armed_near"],
+                         cells["units_in_cell"], cells["local_knowledge"],
+                         cells["attacks_on_forces"], world.nbr_offsets, world.nbr_targets,
+                         p.report_rate, p.unit_bonus, p.learn, p.decay, p.sdf_gain,
+                         cells["reporting"], cells["info"], cells["sdf_trust"],
+                         self._attacks_near)
+        kept = np.power(1.0 - p.sdf_attack_loss, self._attacks_near)
+        forces_trust_after_attacks(cells["sdf_trust"], kept, p.sdf_drift, p.sdf_trust_start)
 
     def record(self, out: dict) -> None:
         """People-weighted reporting share, knowledge and forces' trust per region."""
