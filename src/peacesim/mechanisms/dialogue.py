@@ -122,8 +122,11 @@ class Dialogue(Mechanism):
     def announce(self, t: int) -> None:
         """Where cross-border dialogue runs this week (communal clashes read it)."""
         p = self.params
-        running = self.coverage(p, t) & (p.frequency > 0) & p.cross_border
-        self.model.cells["cross_border_dialogue"][:] = running
+        flag = self.model.cells["cross_border_dialogue"]
+        if p.cross_border and p.frequency > 0:
+            flag[:] = self.coverage(p, t)
+        else:
+            flag[:] = False
 
     def hold(self, t: int) -> None:
         """Hold the week's sessions."""
