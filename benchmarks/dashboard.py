@@ -12,7 +12,8 @@ Two parts (needs the ``dashboard`` extra, and Debian's chromium for the second):
   as PNG, the SVG curves and the difference line), with the time of each part measured
   separately over the same weeks' state;
 * **in the browser**: ``python -m peacesim dashboard`` on a free 127.0.0.1 port (with the Numba
-  cache warm) and headless Chromium driven by Playwright: the time from ``page.goto`` to the
+  cache warm; started by :func:`peacesim.dashboard.local.local_server`, as in the browser
+  test; ``server_start_s`` is the time until the page answers) and headless Chromium driven by Playwright: the time from ``page.goto`` to the
   first map on the page (the first frame); then 20 presses of Step, each timed by the page's
   own clock (``performance.now()``) from the click until the week counter shows the next
   week and the map image is replaced (one step of both runs plus the redraw as a person sees
@@ -32,10 +33,9 @@ import json
 import os
 import platform
 import re
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -106,35 +106,22 @@ STEP_JS = """async () => {
 }"""
 
 
-def free_port() -> int:
-    """A port nobody listens on, on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def browser(population: int, screenshot: Path | None) -> dict:
     """First frame, Step round trips and Play throughput in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "peacesim", "dashboard", "--port", str(port),
-                             f"population.size={population}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    try:
-        t_launch = time.perf_counter()
-        line = proc.stdout.readline()
-        if "http://127.0.0.1" not in line:
-            raise RuntimeError(f"the server did not start: {line}{proc.stdout.read()}")
+    from peacesim.dashboard.local import local_server
+
+    log = tempfile.TemporaryFile("w+")
+    t_launch = time.perf_counter()
+    with local_server([f"population.size={population}"], log) as url:
         server_ready = time.perf_counter() - t_launch
         with sync_playwright() as p:
             chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=["--no-sandbox", "--disable-gpu"])
             page = chromium.new_page(viewport={"width": 1400, "height": 1100})
-            time.sleep(1.0)  # let uvicorn bind after the address is printed
             t0 = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(url)
             page.locator("img.peacesim-map").first.wait_for(timeout=60_000)
             first_frame = time.perf_counter() - t0
             page.get_by_role("button", name="Step").wait_for()
@@ -155,12 +142,6 @@ def browser(population: int, screenshot: Path | None) -> dict:
                 page.get_by_role("button", name="Play").wait_for()
                 page.screenshot(path=str(screenshot), full_page=True)
             chromium.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     return {"server_start_s": round(server_ready, 2), "first_frame_s": round(first_frame, 2),
             "step_round_trip_ms": stats(step_ms),
             "play_weeks_per_second_at_speed_50": round((end - start) / seconds, 1)}

@@ -12,11 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,49 +21,22 @@ pytest.importorskip("solara")
 playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    """A port nobody listens on, on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+HOST = "127.0.0.1"  # the only host the page may ask (peacesim.dashboard.local.HOST)
 
 
 @pytest.fixture
 def server(tmp_path):
     """The dashboard server of a small central Mali run: its address; stopped afterwards."""
-    port = free_port()
-    log = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "peacesim", "dashboard", "--port", str(port),
-         "+scenario=central_mali", "population.size=5000", "--out", str(tmp_path / "runs")],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://{HOST}:{port}/"
-    try:
-        deadline = time.monotonic() + 180  # a fresh machine compiles the kernels first
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited: {(tmp_path / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the server did not answer within 180 s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
+    from peacesim.dashboard.local import ServerError, local_server
+
+    log_path = tmp_path / "server.log"
+    with open(log_path, "w") as log:
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
-        log.close()
+            with local_server(["+scenario=central_mali", "population.size=5000",
+                               "--out", str(tmp_path / "runs")], log) as url:
+                yield url
+        except ServerError as e:
+            pytest.fail(f"{e}: {log_path.read_text()}")
 
 
 def week(page) -> int:
