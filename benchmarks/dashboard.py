@@ -13,8 +13,8 @@ Two parts (needs the ``dashboard`` extra, and Debian's chromium for the second):
   separately over the same weeks' state;
 * **in the browser**: ``python -m peacesim dashboard`` on a free 127.0.0.1 port (with the Numba
   cache warm; started by :func:`peacesim.dashboard.local.local_server`, as in the browser
-  test; ``server_start_s`` is the time until the page answers) and headless Chromium driven by Playwright: the time from ``page.goto`` to the
-  first map on the page (the first frame); then 20 presses of Step, each timed by the page's
+  test; ``server_start_s`` is the time until the page answers) and headless Chromium
+  driven by Playwright: the time from ``page.goto`` to the first map on the page (the first frame); then 20 presses of Step, each timed by the page's
   own clock (``performance.now()``) from the click until the week counter shows the next
   week and the map image is replaced (one step of both runs plus the redraw as a person sees
   it, through the websocket and the browser's rendering); then Play at the top speed (50 weeks

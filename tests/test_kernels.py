@@ -1275,3 +1275,17 @@ def test_information_week_equals_array_formulas(seed):
     np.clip(s, 0.0, 1.0, out=s)
     assert same_bits(reporting, ref_rep) and same_bits(info, ref_info)
     assert same_bits(near, aof + nbr) and same_bits(sdf, s)
+
+
+def test_beta_by_cell_draws_the_bits_of_one_call():
+    from peacesim.population import DRAW_BLOCK, beta_by_cell
+
+    rng = np.random.default_rng(11)
+    level = rng.random(300)
+    level[:3] = [0.0, 1.0, 0.5]  # clipped to (1e-3, 1 - 1e-3)
+    cell = rng.integers(0, 300, 3 * DRAW_BLOCK + 17)
+    out = np.empty(len(cell), dtype=np.float32)
+    beta_by_cell(np.random.default_rng(3), level, cell, 8.0, out)
+    mean = np.clip(level[cell], 1e-3, 1 - 1e-3)
+    ref = np.random.default_rng(3).beta(mean * 8.0, (1 - mean) * 8.0).astype(np.float32)
+    assert same_bits(out, ref)

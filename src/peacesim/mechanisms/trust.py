@@ -34,6 +34,7 @@ from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.influence import deffuant_in_groups
 from peacesim.kernels.trust import news_exposure, reputation_step, trust_step
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
+from peacesim.population import beta_by_cell
 from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, HEARD, PROTECTED
 from peacesim.results import Metric
 
@@ -184,9 +185,7 @@ class Trust(Mechanism):
         base = world.per_cell(model.config.regions, "trust_in_sdf")
         self.survey = base
         kappa = 1.0 / max(self.params.spread, 1e-6)
-        mean = np.clip(base[model.people.cell], 1e-3, 1 - 1e-3)
-        rng = self.generator()
-        model.people["trust"][:] = rng.beta(mean * kappa, (1 - mean) * kappa)
+        beta_by_cell(self.generator(), base, model.people.cell, kappa, model.people["trust"])
         model.cells["reputation"][:] = base
         # Weekly scratch of the cell update (recomputed each week before use: not state).
         n = world.n_cells
