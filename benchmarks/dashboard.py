@@ -12,14 +12,15 @@ Two parts (needs the ``dashboard`` extra, and Debian's chromium for the second):
   as PNG, the SVG curves and the difference line), with the time of each part measured
   separately over the same weeks' state;
 * **in the browser**: ``python -m peacesim dashboard`` on a free 127.0.0.1 port (with the Numba
-  cache warm; started by :func:`peacesim.dashboard.local.local_server`, as in the browser
-  test; ``server_start_s`` is the time until the page answers) and headless Chromium
-  driven by Playwright: the time from ``page.goto`` to the first map on the page (the first frame); then 20 presses of Step, each timed by the page's
-  own clock (``performance.now()``) from the click until the week counter shows the next
-  week and the map image is replaced (one step of both runs plus the redraw as a person sees
-  it, through the websocket and the browser's rendering); then Play at the top speed (50 weeks
-  per second) for 3 s: weeks drawn per second (3 s at 50 weeks a second stays inside the
-  scenario's 260 weeks after the 20 steps; at the end of a run Play turns back to Play).
+  cache warm; started by :func:`peacesim.dashboard.local.local_server`, as in the browser test;
+  ``server_start_s`` is the time until the page answers) and headless Chromium driven by
+  Playwright: the time from ``page.goto`` to the first map on the page (the first frame); then
+  20 presses of Step, each timed by the page's own clock (``performance.now()``) from the click
+  until the week counter shows the next week and the map image is replaced (one step of both
+  runs plus the redraw as a person sees it, through the websocket and the browser's rendering);
+  then Play at the top speed (50 weeks per second) for 3 s: weeks drawn per second (3 s at 50
+  weeks a second stays inside the scenario's 260 weeks after the 20 steps; at the end of a run
+  Play turns back to Play).
 
 Targets: first frame within 5 s; a step of both runs plus the redraw within 100 ms.
 Results go to ``benchmarks/results/dashboard.json`` with the machine, versions, date and load.
