@@ -153,8 +153,13 @@ def opportunity(world, full_people: float, reach: float) -> np.ndarray:
     near = np.empty(world.n_cells)
     for start in range(0, world.n_cells, 512):  # blocks of rows: at most 512 x n_cells floats
         stop = min(start + 512, world.n_cells)
-        d = np.hypot(rows[start:stop, None] - rows[None, :], cols[start:stop, None] - cols[None, :])
-        near[start:stop] = np.exp(-d / reach) @ world.people
+        # In place: two blocks of temporaries (14 MB at 1,687 cells), not six.
+        d = rows[start:stop, None] - rows[None, :]
+        np.hypot(d, cols[start:stop, None] - cols[None, :], out=d)
+        np.negative(d, out=d)
+        np.divide(d, reach, out=d)
+        np.exp(d, out=d)
+        near[start:stop] = d @ world.people
     dr, dc = np.meshgrid(np.arange(-60, 61), np.arange(-60, 61))
     full = full_people * np.exp(-np.hypot(dr, dc) / reach).sum()
     return np.minimum(0.0, np.log(np.maximum(near, 1e-9) / full))
