@@ -17,6 +17,10 @@ from peacesim.world import MALI_REGIONS, nested_counts, region_facts
 #: Weeks within which groups seeded in Kidal must reach the centre (Mopti or Ségou), in at
 #: least 2 of 3 seeds (seeds 0-5 measured: 84-231 weeks in five, never in 312 weeks in one).
 CROSSING_WEEKS = 260
+#: Weeks within which groups seeded in Gao must cross into Burkina Faso's Sahel or Niger's
+#: Tillabéri in liptako_gourma, in at least 2 of 3 seeds (seeds 0-5 measured at 5,000 members:
+#: 68-245 weeks, all six within 260).
+BORDER_WEEKS = 260
 NATIONAL_MEMBERS = 20_000
 WEEKS = 78
 
@@ -113,6 +117,27 @@ def test_a_group_from_the_north_reaches_the_centre():
         for t in range(CROSSING_WEEKS):
             model.step()
             if np.isin(w.region[g["cell"]], centre).any():
+                return t + 1
+        return None
+    reached = [first_week(seed, True) for seed in (0, 1, 2)]
+    assert sum(week is not None for week in reached) >= 2, reached
+    assert first_week(1, False) is None  # kept in their region, they never do
+
+
+def test_a_group_from_mali_crosses_into_burkina_faso_or_niger():
+    """In liptako_gourma, groups seeded in Gao reach Sahel or Tillabéri; kept home, never."""
+    def first_week(seed: int, cross: bool):
+        model = peacesim.PeaceModel(peacesim.load_config("liptako_gourma", [
+            f"steps={BORDER_WEEKS}", "population.size=5000", f"seed={seed}",
+            "population.agent_objects=none", "armed_groups.groups=0",
+            "armed_groups.added=[gao,gao,gao]",
+            f"armed_groups.cross_regions={str(cross).lower()}"]))
+        w, g = model.world, model.tables["armed_groups"]
+        assert set(np.unique(w.country)) == {0, 1, 2}  # Mali, Burkina Faso, Niger
+        assert g.size == 3 and np.all(w.country[g["cell"]] == 0)
+        for t in range(BORDER_WEEKS):
+            model.step()
+            if (w.country[g["cell"]] != 0).any():
                 return t + 1
         return None
     reached = [first_week(seed, True) for seed in (0, 1, 2)]

@@ -38,6 +38,7 @@ import pandas as pd
 from peacesim import __version__
 from peacesim.config import to_config
 from peacesim.config.validate import programme_warnings, programmes
+from peacesim.geography.raster import COUNTRY_NAMES
 from peacesim.io import (
     atomic_write,
     read_json,
@@ -539,7 +540,7 @@ def _cells_table(model, start) -> pd.DataFrame:
         "row": w.cell_row, "col": w.cell_col, "lat": w.lat, "lon": w.lon,
         "region": pd.Categorical([w.region_names[r] for r in w.region],
                                  categories=list(w.region_names)),
-        "country": np.where(w.country == 1, "Burkina Faso", "Mali"),
+        "country": np.asarray(COUNTRY_NAMES)[w.country],
         "members": model.people.counts,
         "people": w.people,
     }
