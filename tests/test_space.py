@@ -264,3 +264,91 @@ def test_displaced_return_when_violence_stops():
     calm = quiet & (harm == 0)
     rate = model.config.displacement.return_rate
     assert np.allclose(cells["displaced"][calm], shown[calm] * (1 - rate))
+
+
+def _groups_model(overrides, steps=52):
+    return _model([f"steps={steps}", "seed=1", "communal.groups=3",
+                   "communal.group_shares=[0.25]", *overrides])
+
+
+def test_three_groups_clash_in_every_pair_and_record_each_pair():
+    """With 3 groups every pair present clashes; cohesion and clashes are kept per pair."""
+    from peacesim.population import HERDER
+
+    model = _groups_model([])
+    people = model.people
+    group = people["group"]
+    assert np.array_equal(group == 1, (people.traits & HERDER) > 0)  # herders stay group 1
+    assert set(np.unique(group)) == {0, 1, 2}
+    assert abs((group == 2).mean() - 0.25) < 0.03  # the configured share of the people
+    model.run()
+    pairs = model.mechanisms["communal"].pair_frame()
+    assert set(zip(pairs["group_a"], pairs["group_b"], strict=True)) == {(0, 1), (0, 2), (1, 2)}
+    assert len(pairs) == 53 * model.world.n_regions * 3
+    by_pair = pairs.groupby(["group_a", "group_b"])["clashes"].sum()
+    assert (by_pair > 0).all(), by_pair
+    ts = model.timeseries()
+    weekly = pairs.groupby(["step", "region"], sort=False)["clashes"].sum().to_numpy()
+    assert np.array_equal(weekly, ts["communal_clashes"].to_numpy())  # pairs add up
+    end = pairs[pairs["step"] == 52]
+    assert end["cohesion"].between(0, 1).all() and end["cohesion"].gt(0).any()
+    # Cohesion is kept per pair: the pairs' values differ where they clashed differently.
+    assert end.groupby(["group_a", "group_b"])["cohesion"].mean().nunique() == 3
+    assert model.tables["militias"].size == 3 * model.world.n_regions
+
+
+def test_a_pair_without_people_never_clashes_and_militias_target_the_other_groups():
+    """A group with no people (share 0) has no clashes; its militia never forms."""
+    model = _model(["steps=40", "seed=2", "communal.groups=3", "communal.group_shares=[0]"])
+    assert not (model.people["group"] == 2).any()
+    model.run()
+    pairs = model.mechanisms["communal"].pair_frame()
+    clashes = pairs.groupby(["group_a", "group_b"])["clashes"].sum()
+    assert clashes[(0, 2)] == 0 and clashes[(1, 2)] == 0 and clashes[(0, 1)] > 0
+    militias = model.tables["militias"]
+    assert np.all(militias["strength"][militias["community"] == 2] == 0)
+
+
+def test_two_groups_keep_the_pair_table_equal_to_the_metrics():
+    """Default (2 groups): one pair whose rows are social_cohesion and communal_clashes."""
+    from peacesim.population import HERDER
+
+    model = _model(["steps=20"])
+    assert model.config.communal.groups == 2
+    people = model.people
+    assert np.array_equal(people["group"], ((people.traits & HERDER) > 0).astype(np.uint8))
+    model.run()
+    pairs, ts = model.mechanisms["communal"].pair_frame(), model.timeseries()
+    assert set(pairs["group_a"]) == {0} and set(pairs["group_b"]) == {1}
+    assert np.array_equal(pairs["cohesion"].to_numpy(), ts["social_cohesion"].to_numpy())
+    assert np.array_equal(pairs["clashes"].to_numpy(), ts["communal_clashes"].to_numpy())
+
+
+def test_stigma_falls_on_the_configured_group():
+    """stigma_group=2: that group weighs 1 + stigma times the others; mean 1 per cell."""
+    model = _groups_model(["communal.stigma=2", "communal.stigma_group=2"], steps=1)
+    people = model.people
+    w = people["forces_exposure"].astype(float)
+    target = people["group"] == 2
+    assert target.any() and (~target).any()
+    others = w[~target]
+    base = np.zeros(model.world.n_cells)
+    base[people.cell[~target]] = others  # the weight of a non-target member, per cell
+    assert np.allclose(others, base[people.cell[~target]])  # one weight per cell
+    mixed = base[people.cell] > 0  # cells that also hold non-target members
+    assert np.allclose(w[target & mixed], 3.0 * base[people.cell[target & mixed]], rtol=1e-6)
+    share = model.mechanisms["communal"].shares[2]  # group 2's share of each cell's people
+    expected = ((1 - share) * base + share * 3 * base)[people.cell]
+    assert np.allclose(expected[mixed], 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("overrides,match", [
+    (["communal.groups=3"], "group_shares"),
+    (["communal.groups=2", "communal.group_shares=[0.2]"], "group_shares"),
+    (["communal.groups=3", "communal.group_shares=[1.5]"], "group_shares"),
+    (["communal.stigma_group=2"], "stigma_group"),
+])
+def test_group_settings_are_checked(overrides, match):
+    """One share per group beyond two, each in [0, 1]; the stigmatised group must exist."""
+    with pytest.raises(peacesim.ConfigError, match=match):
+        peacesim.load_config("baseline", overrides)
