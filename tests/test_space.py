@@ -352,3 +352,19 @@ def test_group_settings_are_checked(overrides, match):
     """One share per group beyond two, each in [0, 1]; the stigmatised group must exist."""
     with pytest.raises(peacesim.ConfigError, match=match):
         peacesim.load_config("baseline", overrides)
+
+
+def test_three_groups_give_the_same_bits_serial_and_parallel():
+    """The group kernels' parallel compilation (2 threads) gives the serial run's bits."""
+    from peacesim.kernels import dispatch
+
+    runs = []
+    try:
+        for flag in (True, False):
+            dispatch.force(flag)
+            model = _groups_model(["threads=2"], steps=15).run()
+            runs.append((model.national(), model.mechanisms["communal"].pair_frame()))
+    finally:
+        dispatch.force(None)
+    for a, b in zip(runs[0], runs[1], strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
