@@ -267,6 +267,9 @@ def write_tables(model, run_dir: Path, start_cells=None) -> dict:
               "cells.parquet": _cells_table(model, start_cells)}
     if hasattr(model, "annual"):  # the published special cases have no calendar
         tables["annual.parquet"] = model.annual()
+    communal = getattr(model, "mechanisms", {}).get("communal")
+    if communal is not None:  # cohesion and clashes per pair of identity groups
+        tables["communal_pairs.parquet"] = communal.pair_frame()
     if model.config.model == "peace":  # the published models mark undefined values as NaN
         for name, table in tables.items():
             check_finite(table, name)
