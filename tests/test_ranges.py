@@ -13,9 +13,12 @@ from peacesim.config.schema import attribute_docs, schema
 
 #: Not behaviour: run settings, output, the published models (their own published values),
 #: the population's size and Bamako's sub-cells (resolutions, not properties of Mali), the
-#: calendar (a date) and programme timing.
+#: number of identity groups and the stigmatised one (categories a scenario chooses, not
+#: quantities: a sampled group count would not match its ``group_shares``), the calendar (a
+#: date) and programme timing.
 NOT_BEHAVIOURAL_TOP = {"steps", "seed", "threads", "output", "epstein", "bennett"}
-NOT_BEHAVIOURAL_KEYS = {"population.size", "geography.bamako_cells", "calendar.start_year"}
+NOT_BEHAVIOURAL_KEYS = {"population.size", "geography.bamako_cells", "calendar.start_year",
+                        "communal.groups", "communal.stigma_group"}
 TIMING = ("start", "end")
 
 

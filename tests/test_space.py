@@ -17,6 +17,10 @@ from peacesim.world import MALI_REGIONS, nested_counts, region_facts
 #: Weeks within which groups seeded in Kidal must reach the centre (Mopti or Ségou), in at
 #: least 2 of 3 seeds (seeds 0-5 measured: 84-231 weeks in five, never in 312 weeks in one).
 CROSSING_WEEKS = 260
+#: Weeks within which groups seeded in Gao must cross into Burkina Faso's Sahel or Niger's
+#: Tillabéri in liptako_gourma, in at least 2 of 3 seeds (seeds 0-5 measured at 5,000 members:
+#: 68-245 weeks, all six within 260).
+BORDER_WEEKS = 260
 NATIONAL_MEMBERS = 20_000
 WEEKS = 78
 
@@ -113,6 +117,27 @@ def test_a_group_from_the_north_reaches_the_centre():
         for t in range(CROSSING_WEEKS):
             model.step()
             if np.isin(w.region[g["cell"]], centre).any():
+                return t + 1
+        return None
+    reached = [first_week(seed, True) for seed in (0, 1, 2)]
+    assert sum(week is not None for week in reached) >= 2, reached
+    assert first_week(1, False) is None  # kept in their region, they never do
+
+
+def test_a_group_from_mali_crosses_into_burkina_faso_or_niger():
+    """In liptako_gourma, groups seeded in Gao reach Sahel or Tillabéri; kept home, never."""
+    def first_week(seed: int, cross: bool):
+        model = peacesim.PeaceModel(peacesim.load_config("liptako_gourma", [
+            f"steps={BORDER_WEEKS}", "population.size=5000", f"seed={seed}",
+            "population.agent_objects=none", "armed_groups.groups=0",
+            "armed_groups.added=[gao,gao,gao]",
+            f"armed_groups.cross_regions={str(cross).lower()}"]))
+        w, g = model.world, model.tables["armed_groups"]
+        assert set(np.unique(w.country)) == {0, 1, 2}  # Mali, Burkina Faso, Niger
+        assert g.size == 3 and np.all(w.country[g["cell"]] == 0)
+        for t in range(BORDER_WEEKS):
+            model.step()
+            if (w.country[g["cell"]] != 0).any():
                 return t + 1
         return None
     reached = [first_week(seed, True) for seed in (0, 1, 2)]
@@ -239,3 +264,107 @@ def test_displaced_return_when_violence_stops():
     calm = quiet & (harm == 0)
     rate = model.config.displacement.return_rate
     assert np.allclose(cells["displaced"][calm], shown[calm] * (1 - rate))
+
+
+def _groups_model(overrides, steps=52):
+    return _model([f"steps={steps}", "seed=1", "communal.groups=3",
+                   "communal.group_shares=[0.25]", *overrides])
+
+
+def test_three_groups_clash_in_every_pair_and_record_each_pair():
+    """With 3 groups every pair present clashes; cohesion and clashes are kept per pair."""
+    from peacesim.population import HERDER
+
+    model = _groups_model([])
+    people = model.people
+    group = people["group"]
+    assert np.array_equal(group == 1, (people.traits & HERDER) > 0)  # herders stay group 1
+    assert set(np.unique(group)) == {0, 1, 2}
+    assert abs((group == 2).mean() - 0.25) < 0.03  # the configured share of the people
+    model.run()
+    pairs = model.mechanisms["communal"].pair_frame()
+    assert set(zip(pairs["group_a"], pairs["group_b"], strict=True)) == {(0, 1), (0, 2), (1, 2)}
+    assert len(pairs) == 53 * model.world.n_regions * 3
+    by_pair = pairs.groupby(["group_a", "group_b"])["clashes"].sum()
+    assert (by_pair > 0).all(), by_pair
+    ts = model.timeseries()
+    weekly = pairs.groupby(["step", "region"], sort=False)["clashes"].sum().to_numpy()
+    assert np.array_equal(weekly, ts["communal_clashes"].to_numpy())  # pairs add up
+    end = pairs[pairs["step"] == 52]
+    assert end["cohesion"].between(0, 1).all() and end["cohesion"].gt(0).any()
+    # Cohesion is kept per pair: the pairs' values differ where they clashed differently.
+    assert end.groupby(["group_a", "group_b"])["cohesion"].mean().nunique() == 3
+    assert model.tables["militias"].size == 3 * model.world.n_regions
+
+
+def test_a_pair_without_people_never_clashes_and_militias_target_the_other_groups():
+    """A group with no people (share 0) has no clashes; its militia never forms."""
+    model = _model(["steps=40", "seed=2", "communal.groups=3", "communal.group_shares=[0]"])
+    assert not (model.people["group"] == 2).any()
+    model.run()
+    pairs = model.mechanisms["communal"].pair_frame()
+    clashes = pairs.groupby(["group_a", "group_b"])["clashes"].sum()
+    assert clashes[(0, 2)] == 0 and clashes[(1, 2)] == 0 and clashes[(0, 1)] > 0
+    militias = model.tables["militias"]
+    assert np.all(militias["strength"][militias["community"] == 2] == 0)
+
+
+def test_two_groups_keep_the_pair_table_equal_to_the_metrics():
+    """Default (2 groups): one pair whose rows are social_cohesion and communal_clashes."""
+    from peacesim.population import HERDER
+
+    model = _model(["steps=20"])
+    assert model.config.communal.groups == 2
+    people = model.people
+    assert np.array_equal(people["group"], ((people.traits & HERDER) > 0).astype(np.uint8))
+    model.run()
+    pairs, ts = model.mechanisms["communal"].pair_frame(), model.timeseries()
+    assert set(pairs["group_a"]) == {0} and set(pairs["group_b"]) == {1}
+    assert np.array_equal(pairs["cohesion"].to_numpy(), ts["social_cohesion"].to_numpy())
+    assert np.array_equal(pairs["clashes"].to_numpy(), ts["communal_clashes"].to_numpy())
+
+
+def test_stigma_falls_on_the_configured_group():
+    """stigma_group=2: that group weighs 1 + stigma times the others; mean 1 per cell."""
+    model = _groups_model(["communal.stigma=2", "communal.stigma_group=2"], steps=1)
+    people = model.people
+    w = people["forces_exposure"].astype(float)
+    target = people["group"] == 2
+    assert target.any() and (~target).any()
+    others = w[~target]
+    base = np.zeros(model.world.n_cells)
+    base[people.cell[~target]] = others  # the weight of a non-target member, per cell
+    assert np.allclose(others, base[people.cell[~target]])  # one weight per cell
+    mixed = base[people.cell] > 0  # cells that also hold non-target members
+    assert np.allclose(w[target & mixed], 3.0 * base[people.cell[target & mixed]], rtol=1e-6)
+    share = model.mechanisms["communal"].shares[2]  # group 2's share of each cell's people
+    expected = ((1 - share) * base + share * 3 * base)[people.cell]
+    assert np.allclose(expected[mixed], 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("overrides,match", [
+    (["communal.groups=3"], "group_shares"),
+    (["communal.groups=2", "communal.group_shares=[0.2]"], "group_shares"),
+    (["communal.groups=3", "communal.group_shares=[1.5]"], "group_shares"),
+    (["communal.stigma_group=2"], "stigma_group"),
+])
+def test_group_settings_are_checked(overrides, match):
+    """One share per group beyond two, each in [0, 1]; the stigmatised group must exist."""
+    with pytest.raises(peacesim.ConfigError, match=match):
+        peacesim.load_config("baseline", overrides)
+
+
+def test_three_groups_give_the_same_bits_serial_and_parallel():
+    """The group kernels' parallel compilation (2 threads) gives the serial run's bits."""
+    from peacesim.kernels import dispatch
+
+    runs = []
+    try:
+        for flag in (True, False):
+            dispatch.force(flag)
+            model = _groups_model(["threads=2"], steps=15).run()
+            runs.append((model.national(), model.mechanisms["communal"].pair_frame()))
+    finally:
+        dispatch.force(None)
+    for a, b in zip(runs[0], runs[1], strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)

@@ -38,6 +38,7 @@ import pandas as pd
 from peacesim import __version__
 from peacesim.config import to_config
 from peacesim.config.validate import programme_warnings, programmes
+from peacesim.geography.raster import COUNTRY_NAMES
 from peacesim.io import (
     atomic_write,
     read_json,
@@ -266,6 +267,9 @@ def write_tables(model, run_dir: Path, start_cells=None) -> dict:
               "cells.parquet": _cells_table(model, start_cells)}
     if hasattr(model, "annual"):  # the published special cases have no calendar
         tables["annual.parquet"] = model.annual()
+    communal = getattr(model, "mechanisms", {}).get("communal")
+    if communal is not None:  # cohesion and clashes per pair of identity groups
+        tables["communal_pairs.parquet"] = communal.pair_frame()
     if model.config.model == "peace":  # the published models mark undefined values as NaN
         for name, table in tables.items():
             check_finite(table, name)
@@ -539,7 +543,7 @@ def _cells_table(model, start) -> pd.DataFrame:
         "row": w.cell_row, "col": w.cell_col, "lat": w.lat, "lon": w.lon,
         "region": pd.Categorical([w.region_names[r] for r in w.region],
                                  categories=list(w.region_names)),
-        "country": np.where(w.country == 1, "Burkina Faso", "Mali"),
+        "country": np.asarray(COUNTRY_NAMES)[w.country],
         "members": model.people.counts,
         "people": w.people,
     }

@@ -1,8 +1,9 @@
 """The model's world: the cells of the chosen regions, their neighbours and attributes.
 
-The raster (:mod:`peacesim.geography`) covers Mali's nine regions and Burkina Faso's
-Hauts-Bassins. A scenario picks the regions it simulates (``geography.regions``); the world
-holds those cells as flat arrays, so the rest of the model never sees the raster's shape.
+The raster (:mod:`peacesim.geography`) covers Mali's nine regions, Burkina Faso's
+Hauts-Bassins and Sahel, and Niger's Tillabéri. A scenario picks the regions it simulates
+(``geography.regions``); the world holds those cells as flat arrays, so the rest of the
+model never sees the raster's shape.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ class GeographyParams:
 
     Attributes:
         regions: Region ids to simulate (default: Mali's nine pre-2016 regions). Add
-            ``hauts_bassins`` for cross-border scenarios.
+            ``hauts_bassins`` (Burkina Faso, by Sikasso), ``sahel_bf`` (Burkina Faso) or
+            ``tillaberi`` (Niger) for cross-border scenarios: the last two with Mopti and Gao
+            make the Liptako-Gourma tri-border area.
         adult_share: Share of the population aged 15 and over, whom community members
             represent: 1 - 0.472 (RGPH5 2022: 47.2 % under 15). Plausible 0.5-0.56.
         bamako_cells: Cells the Bamako district is split into. The raster has one cell for
@@ -66,7 +69,7 @@ class World:
         weight: Share of the simulated population living in each cell (float64, sums to 1).
         people: Adults represented by each cell (float64 [n_cells]), people.
         nbr_offsets, nbr_targets: Moore neighbours of each cell (CSR over cell positions).
-        country: 0 Mali, 1 Burkina Faso, per cell.
+        country: 0 Mali, 1 Burkina Faso, 2 Niger, per cell.
         border: True for cells with a neighbour in the other country.
         lat, lon: Cell-centre coordinates, degrees.
         shape: Raster shape (rows, cols).
@@ -337,8 +340,9 @@ def nested_counts(total: int, weights: dict[str, float], simulated,
 
     The national split is made over :data:`MALI_REGIONS` whatever the scenario simulates, so
     a region gets the same number in a sub-national scenario as in the national run. A
-    simulated region outside Mali (Hauts-Bassins) gets ``round(total x its weight / Mali's
-    total weight)`` if ``abroad``, as if it were a tenth region of the same country, else 0.
+    simulated region outside Mali (Hauts-Bassins, Sahel, Tillabéri) gets
+    ``round(total x its weight / Mali's total weight)`` if ``abroad``, as if it were one more
+    region of the same country, else 0.
 
     Args:
         total: Actors in the national set-up.

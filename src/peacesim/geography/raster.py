@@ -1,4 +1,4 @@
-"""The regional grid (raster) of Mali plus Burkina Faso's Hauts-Bassins region.
+"""The regional grid (raster) of Mali plus three regions of Burkina Faso and Niger.
 
 The raster is a regular latitude/longitude grid, 0.25 degree by 0.25 degree, built offline by
 :mod:`peacesim.geography.build_raster` and committed as ``mali_raster.npz`` next to this file
@@ -11,7 +11,9 @@ Conventions:
     * A cell belongs to a region if its centre lies inside the country outline; the region of a
       cell is an index into :data:`REGION_IDS` (``-1`` outside the modelled area).
     * Mali has its nine regions of the pre-2016 division (eight regions and the Bamako
-      district); Burkina Faso contributes only the cells of Hauts-Bassins.
+      district); Burkina Faso contributes the cells of Hauts-Bassins (next to Sikasso) and
+      Sahel, Niger those of Tillabéri (the Liptako-Gourma tri-border area with Mopti and
+      Gao). The regions outside Mali are opt-in (``geography.regions``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ REGION_IDS: tuple[str, ...] = (
     "kidal",
     "bamako",
     "hauts_bassins",
+    "sahel_bf",
+    "tillaberi",
 )
 """ASCII region ids, used as config keys; the region arrays hold indices into this tuple."""
 
@@ -48,11 +52,13 @@ REGION_NAMES: tuple[str, ...] = (
     "Kidal",
     "Bamako",
     "Hauts-Bassins",
+    "Sahel (Burkina Faso)",
+    "Tillabéri",
 )
 """Display names, aligned with :data:`REGION_IDS`."""
 
-COUNTRY_NAMES: tuple[str, ...] = ("Mali", "Burkina Faso")
-"""Display names of the values of :attr:`Raster.country` (0 Mali, 1 Burkina Faso)."""
+COUNTRY_NAMES: tuple[str, ...] = ("Mali", "Burkina Faso", "Niger")
+"""Display names of the values of :attr:`Raster.country` (0 Mali, 1 Burkina Faso, 2 Niger)."""
 
 EARTH_RADIUS_KM = 6371.0088
 """Mean Earth radius (IUGG), km: used for cell areas and great-circle distances."""
@@ -78,12 +84,14 @@ class Raster:
         lat: float64 ``[rows]``: cell-centre latitudes, degrees north, ascending.
         lon: float64 ``[cols]``: cell-centre longitudes, degrees east, ascending.
         cell_km2: float64 ``[rows, cols]``: cell area on the sphere, km² (also outside cells).
-        country: int8 ``[rows, cols]``: 0 Mali, 1 Burkina Faso, -1 outside the modelled area.
+        country: int8 ``[rows, cols]``: 0 Mali, 1 Burkina Faso, 2 Niger, -1 outside the
+            modelled area.
         population_2009: Census population of each region (persons), a tuple aligned with
             :data:`REGION_IDS`. The nine Mali regions are from the 2009 census (RGPH);
-            Hauts-Bassins has no 2009 census and carries Burkina Faso's 2006 census figure
-            (second-hand, unverified): see ``population_year`` and PROVENANCE.md.
-        population_year: Census year of each entry of ``population_2009`` (2009 or 2006).
+            the regions outside Mali have no 2009 census and carry their own census figure
+            (Hauts-Bassins and Sahel: Burkina Faso 2006; Tillabéri: Niger 2012; second-hand):
+            see ``population_year`` and PROVENANCE.md.
+        population_year: Census year of each entry of ``population_2009``.
         official_km2: Official area of each region, km², aligned with :data:`REGION_IDS`.
         resolution_deg: Cell size in degrees (both directions).
     """
@@ -121,8 +129,8 @@ class Raster:
         """Flat indices of the land cells of some regions.
 
         Args:
-            regions: Region ids (see :data:`REGION_IDS`). ``None`` means all ten regions, i.e.
-                every cell of the modelled area (Mali and Hauts-Bassins).
+            regions: Region ids (see :data:`REGION_IDS`). ``None`` means all regions, i.e.
+                every cell of the modelled area (Mali and its neighbours' three regions).
 
         Returns:
             int64 array of flat cell indices (``row * n_cols + col``), sorted ascending.

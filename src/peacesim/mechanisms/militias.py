@@ -1,14 +1,16 @@
 """Self-defence militias: formed by a community from the harm it suffers, they attack the other.
 
-Each simulated region has one militia for each community (farming, herding), starting with
-no fighters. Each week a militia gains ``mobilisation`` fighters per person of its community
-harmed in the region (by armed groups, clashes and the other militia, and by the forces with
-the community's ``forces_exposure``) and loses ``decay`` of its fighters. A militia attacks
-with probability ``attack_rate x S / (S + half_strength)``, in a cell of its region drawn in
-proportion to the people of the other community there, unless a unit prevents it; an attack
-harms ``harm`` people (violence against civilians) and so feeds the other side's militia:
-the cycle of Dan Na Ambassagou and Fulani self-defence groups in Mopti (ACLED: Dan Na
-Ambassagou in 8 events in 2017 and 108 in 2018; "Fulani militias" in 16 and 31).
+Each simulated region has one militia for each community (farming, herding, and any further
+identity group of ``communal.groups``), starting with no fighters. Each week a militia gains
+``mobilisation`` fighters per person of its community harmed in the region (by armed groups,
+clashes and the other militia, and by the forces with the community's ``forces_exposure``)
+and loses ``decay`` of its fighters. A militia attacks with probability ``attack_rate x S /
+(S + half_strength)``, in a cell of its region drawn in proportion to the people of the other
+community there (with more than two groups: of all the other groups), unless a unit prevents
+it; an attack harms ``harm`` people (violence against civilians) and so feeds the other
+side's militia: the cycle of Dan Na Ambassagou and Fulani self-defence groups in Mopti
+(ACLED: Dan Na Ambassagou in 8 events in 2017 and 108 in 2018; "Fulani militias" in 16 and
+31).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from peacesim.config.fields import nonneg, positive, share
 from peacesim.dtypes import ACC
 from peacesim.mechanisms.base import Mechanism, mechanism
-from peacesim.population import HERDER, Table
+from peacesim.population import Table
 from peacesim.random import uniform_numpy
 from peacesim.results import Metric
 
@@ -64,7 +66,7 @@ class Militias(Mechanism):
     Params = MilitiaParams
     after = ("communal",)
     reads = ("cells.p_harm_violence", "cells.p_harm_forces", "cells.deterrence",
-             "people.forces_exposure")
+             "people.forces_exposure", "people.group")
     writes = ("cells.attacks", "cells.p_harm_violence")
     streams = ("strike",)
     metrics = (
@@ -80,21 +82,30 @@ class Militias(Mechanism):
         """One militia per region and community, without fighters."""
         model, world = self.model, self.model.world
         n = world.n_regions
-        t = Table(2 * n, "militias")
-        t.add("region", np.int64)[:] = np.repeat(np.arange(n), 2)
-        t.add("community", np.int64)[:] = np.tile([FARMING, HERDING], n)
+        g = int(model.config.communal.groups)
+        self.n_groups = g
+        t = Table(g * n, "militias")
+        t.add("region", np.int64)[:] = np.repeat(np.arange(n), g)
+        t.add("community", np.int64)[:] = np.tile(np.arange(g), n)
         t.add("strength", ACC)
         t.add("attacks", np.int64)
         self.militias = t
         h = np.minimum(1.0, world.per_cell(model.config.regions, "herder_share")
                        * model.config.population.herder_share_scale)
-        self.share = np.stack([1.0 - h, h])  # [community, cell]
+        if g == 2:
+            self.share = np.stack([1.0 - h, h])  # [community, cell]
+            self.target = self.share[::-1]  # people of the other community
+        else:
+            from peacesim.mechanisms.communal import region_group_shares
+
+            self.share = region_group_shares(h, model.config.communal.group_shares)
+            self.target = self.share.sum(axis=0)[None, :] - self.share  # the other groups
         # Mean exposure of each community to the forces' harm, per cell.
         people = model.people
-        herder = ((people.traits & HERDER) > 0).astype(np.int64)
-        exposure = np.ones((2, world.n_cells))
-        for k in (FARMING, HERDING):
-            rows = herder == k
+        group = people["group"]
+        exposure = np.ones((g, world.n_cells))
+        for k in range(g):
+            rows = group == k
             count = np.bincount(people.cell[rows], minlength=world.n_cells)
             total = np.bincount(people.cell[rows], weights=people["forces_exposure"][rows],
                                 minlength=world.n_cells)
@@ -115,7 +126,7 @@ class Militias(Mechanism):
         for i in np.flatnonzero(attack):
             r, k = int(m["region"][i]), int(m["community"][i])
             cand = world.region_cells(world.region_ids[r])
-            weight = world.people[cand] * self.share[1 - k, cand]
+            weight = world.people[cand] * self.target[k, cand]
             if weight.sum() <= 0:
                 continue
             cum = np.cumsum(weight)
@@ -133,7 +144,7 @@ class Militias(Mechanism):
         p, cells, world = self.params, self.model.cells, self.model.world
         m = self.militias
         people = world.people
-        for k in (FARMING, HERDING):
+        for k in range(self.n_groups):
             harmed = self.share[k] * people * (cells["p_harm_violence"]
                                                + self.exposure[k] * cells["p_harm_forces"])
             per_region = world.region_sum(harmed)

@@ -337,7 +337,8 @@ def trust_map(cells: pd.DataFrame, *, metric: str = "trust_in_sdf",
     """The grid coloured by ``metric`` at the start and the end (same scale), and the change.
 
     Cells without simulated community members (both values exactly 0) are left blank.
-    Region boundaries are drawn; Burkina Faso's cells, if any, are hatched.
+    Region boundaries are drawn; cells outside Mali (Burkina Faso, Niger), if any, are
+    hatched.
 
     Args:
         cells: ``cells.parquet``: ``row``, ``col``, ``lat``, ``lon``, ``region``,
@@ -419,7 +420,7 @@ def trust_map(cells: pd.DataFrame, *, metric: str = "trust_in_sdf",
         ax.grid(False)
     axes[0].set_ylabel("Latitude (°N)")
     unit = m.unit
-    note = "; hatched: Burkina Faso (thick line: the border)" if bf.any() else ""
+    note = "; hatched: outside Mali (thick line: the border)" if bf.any() else ""
     named = f"{m.label} ({unit})" if unit else m.label
     fig.colorbar(images[0], ax=axes[:2], location="bottom", shrink=0.6, pad=0.02,
                  label=f"{named}; blank: no simulated members{note}")

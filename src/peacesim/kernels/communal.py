@@ -1,0 +1,89 @@
+"""Kernels of communal relations with more than two identity groups (``communal.groups``).
+
+With the default two groups (farming, herding) the communal mechanism uses the census's
+per-cell cohesion sum and :func:`peacesim.kernels.cells.cohesion_step`; these kernels are for
+three or more groups, where cohesion and clash shocks are per cell and per group.
+Arrays indexed ``[cell * n_groups + group]`` are flat ``n_cells * n_groups``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from peacesim.kernels.dispatch import cell_kernel
+
+
+@cell_kernel
+def group_cohesion_sums(offsets, group, affiliation, cohesion, n_groups, sums, counts):
+    """Per cell and group: members not in an armed group, and their summed cohesion.
+
+    Args:
+        offsets: int64 ``[n_cells + 1]`` row ranges of the cells.
+        group: uint8 ``[n]`` identity group of each member (< ``n_groups``).
+        affiliation: int ``[n]`` armed group of each member, -1 for none (recruited members
+            are left out, as in the census).
+        cohesion: float32 ``[n]`` trust in the other groups, score 0-1.
+        n_groups: Number of groups.
+        sums: float64 ``[n_cells * n_groups]``, written: summed cohesion (members x score).
+        counts: int64 ``[n_cells * n_groups]``, written: members.
+    """
+    n_cells = len(offsets) - 1
+    for c in prange(n_cells):
+        base = c * n_groups
+        for k in range(n_groups):
+            sums[base + k] = 0.0
+            counts[base + k] = 0
+        for i in range(offsets[c], offsets[c + 1]):
+            if affiliation[i] >= 0:
+                continue
+            k = base + group[i]
+            sums[k] += np.float64(cohesion[i])
+            counts[k] += 1
+
+
+def group_cohesion_sums_numpy(offsets, group, affiliation, cohesion, n_groups, sums, counts):
+    """NumPy twin of :func:`group_cohesion_sums`."""
+    n_cells = len(offsets) - 1
+    cell = np.repeat(np.arange(n_cells), np.diff(offsets))
+    free = affiliation < 0
+    slot = cell[free] * n_groups + group[free].astype(np.int64)
+    sums[:] = np.bincount(slot, weights=cohesion[free].astype(np.float64),
+                          minlength=n_cells * n_groups)
+    counts[:] = np.bincount(slot, minlength=n_cells * n_groups)
+
+
+@cell_kernel
+def group_cohesion_step(offsets, group, cohesion, shock, n_groups, baseline, drift):
+    """Trust in the other groups: the shock of the member's group, then drift, in place.
+
+    ``z -= shock[c * n_groups + g] * z`` then ``z += drift * (baseline[c] - z)``: the
+    arithmetic of :func:`peacesim.kernels.cells.cohesion_step` with a shock per group.
+
+    Args:
+        offsets: int64 ``[n_cells + 1]`` row ranges of the cells.
+        group: uint8 ``[n]`` identity group of each member.
+        cohesion: float32 ``[n]``, updated in place (clipped to [0, 1]).
+        shock: float64 ``[n_cells * n_groups]`` share of cohesion lost, 0-1.
+        n_groups: Number of groups.
+        baseline: float64 ``[n_cells]`` level cohesion drifts back to.
+        drift: Weekly pull to the baseline, 0-1.
+    """
+    n_cells = len(offsets) - 1
+    for c in prange(n_cells):
+        b = baseline[c]
+        base = c * n_groups
+        for i in range(offsets[c], offsets[c + 1]):
+            z = np.float64(cohesion[i])
+            z -= shock[base + group[i]] * z
+            z += drift * (b - z)
+            cohesion[i] = np.float32(min(1.0, max(0.0, z)))
+
+
+def group_cohesion_step_numpy(offsets, group, cohesion, shock, n_groups, baseline, drift):
+    """NumPy twin of :func:`group_cohesion_step`."""
+    cell = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    z = cohesion.astype(np.float64)
+    z = z - shock[cell * n_groups + group.astype(np.int64)] * z
+    z = z + drift * (baseline[cell] - z)
+    cohesion[:] = np.clip(z, 0.0, 1.0).astype(np.float32)
