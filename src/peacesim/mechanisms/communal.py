@@ -54,7 +54,7 @@ from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.cells import cohesion_step
 from peacesim.kernels.communal import group_cohesion_step, group_cohesion_sums
 from peacesim.mechanisms.base import Column, Mechanism, mechanism
-from peacesim.population import HERDER, Table
+from peacesim.population import DRAW_BLOCK, HERDER, Table, beta_by_cell
 from peacesim.random import uniform_numpy
 from peacesim.results import Metric
 
@@ -192,9 +192,8 @@ class Communal(Mechanism):
         base = world.per_cell(model.config.regions, "cohesion")
         self.baseline = base
         kappa = 1.0 / max(p.spread, 1e-6)
-        mean = np.clip(base[model.people.cell], 1e-3, 1 - 1e-3)
         rng = self.generator()
-        model.people["cohesion"][:] = rng.beta(mean * kappa, (1 - mean) * kappa).astype(REAL)
+        beta_by_cell(rng, base, model.people.cell, kappa, model.people["cohesion"])
         self.stress = world.per_cell(model.config.regions, "resource_stress")
         h = np.minimum(1.0, world.per_cell(model.config.regions, "herder_share")
                        * model.config.population.herder_share_scale)
@@ -216,8 +215,11 @@ class Communal(Mechanism):
         target = (group == p.stigma_group) if p.stigma_group != 1 else herder
         share_target = self.shares[p.stigma_group] if p.stigma_group != 1 else h
         stigma = p.stigma
-        mean = 1.0 + stigma * share_target[model.people.cell]
-        model.people["forces_exposure"][:] = np.where(target, 1.0 + stigma, 1.0) / mean
+        exposure, cell = model.people["forces_exposure"], model.people.cell
+        for start in range(0, len(cell), DRAW_BLOCK):  # blocks: no whole-population float64s
+            block = slice(start, start + DRAW_BLOCK)
+            mean = 1.0 + stigma * share_target[cell[block]]
+            exposure[block] = np.where(target[block], 1.0 + stigma, 1.0) / mean
         n_rows = (model.config.steps + 1) * world.n_regions * len(self.pairs)
         pairs = Table(n_rows, "communal_pairs", owner=self.name)
         steps = np.arange(model.config.steps + 1)
