@@ -1332,3 +1332,21 @@ def test_beta_by_cell_draws_the_bits_of_one_call():
     mean = np.clip(level[cell], 1e-3, 1 - 1e-3)
     ref = np.random.default_rng(3).beta(mean * 8.0, (1 - mean) * 8.0).astype(np.float32)
     assert same_bits(out, ref)
+
+
+def test_group_exposure_equals_bincount_means():
+    from peacesim.kernels.communal import group_exposure
+
+    rng = np.random.default_rng(4)
+    n_cells, n = 200, 50_000
+    cell = rng.integers(0, n_cells, n).astype(np.int32)
+    group = rng.integers(0, 3, n).astype(np.uint8)
+    group[cell < 5] = 0  # cells without groups 1 and 2: exposure 1
+    exposure = (0.5 + rng.random(n)).astype(np.float32)
+    out = group_exposure(cell, group, exposure, 3, n_cells)
+    for k in range(3):
+        rows = group == k
+        count = np.bincount(cell[rows], minlength=n_cells)
+        total = np.bincount(cell[rows], weights=exposure[rows], minlength=n_cells)
+        assert same_bits(out[k], np.where(count > 0, total / np.maximum(count, 1), 1.0))
+    assert np.all(out[1, :5] == 1.0)

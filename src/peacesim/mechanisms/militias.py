@@ -21,6 +21,7 @@ import numpy as np
 
 from peacesim.config.fields import nonneg, positive, share
 from peacesim.dtypes import ACC
+from peacesim.kernels.communal import group_exposure
 from peacesim.mechanisms.base import Mechanism, mechanism
 from peacesim.population import Table
 from peacesim.random import uniform_numpy
@@ -102,14 +103,8 @@ class Militias(Mechanism):
             self.target = self.share.sum(axis=0)[None, :] - self.share  # the other groups
         # Mean exposure of each community to the forces' harm, per cell.
         people = model.people
-        group = people["group"]
-        exposure = np.ones((g, world.n_cells))
-        for k in range(g):
-            rows = group == k
-            count = np.bincount(people.cell[rows], minlength=world.n_cells)
-            total = np.bincount(people.cell[rows], weights=people["forces_exposure"][rows],
-                                minlength=world.n_cells)
-            exposure[k] = np.where(count > 0, total / np.maximum(count, 1), 1.0)
+        exposure = group_exposure(people.cell, people["group"], people["forces_exposure"], g,
+                                  world.n_cells)
         self.exposure = exposure
 
     def strike(self, t: int) -> None:
