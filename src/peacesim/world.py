@@ -57,6 +57,9 @@ class GeographyParams:
             raise ValueError(f"geography.regions names {repeated[0]!r} more than once")
 
 
+_WORLDS: dict[tuple, World] = {}
+
+
 @dataclass
 class World:
     """Flat arrays over the simulated cells.
@@ -129,9 +132,28 @@ class World:
     def build(cls, geography: GeographyParams) -> World:
         """Cut the simulated regions out of the committed raster.
 
+        A world is fixed for a run and shared by the runs of one process that simulate the
+        same geography (an ensemble's worker builds hundreds of models): it is built once
+        per (regions, adult share, Bamako cells), at most 8 kept, with read-only arrays.
+
         Raises:
             ValueError: If a region id is unknown or repeated.
         """
+        key = (tuple(geography.regions), float(geography.adult_share),
+               int(geography.bamako_cells))
+        world = _WORLDS.get(key)
+        if world is None:
+            world = cls._build(geography)
+            for value in vars(world).values():
+                if isinstance(value, np.ndarray):
+                    value.setflags(write=False)
+            if len(_WORLDS) >= 8:
+                _WORLDS.pop(next(iter(_WORLDS)))
+            _WORLDS[key] = world
+        return world
+
+    @classmethod
+    def _build(cls, geography: GeographyParams) -> World:
         raster = load_raster()
         wanted = list(geography.regions)
         unknown = [r for r in wanted if r not in REGION_IDS]
