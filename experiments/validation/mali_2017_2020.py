@@ -10,6 +10,7 @@ sets it against every row of the targets file (2017-2018) and writes:
   against civilians by the forces, and displaced people (national).
 
     python experiments/validation/mali_2017_2020.py --size 50000 --seeds 3
+    python experiments/validation/mali_2017_2020.py --set patrol.exposed=5 --name trial
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ REGIONS = ("kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao
 PANELS = ("events", "fatalities", "vac_events", "vac_by_forces_events")
 
 
-def replay(size: int, seeds: int) -> pd.DataFrame:
+def replay(size: int, seeds: int, overrides: list[str] | None = None) -> pd.DataFrame:
     """Annual results of each seed, stacked (column ``seed``)."""
     frames = []
     for seed in range(1, seeds + 1):
         model = peacesim.PeaceModel(peacesim.load_config("mali_2017_2020", [
-            f"population.size={size}", f"seed={seed}", "population.agent_objects=none"]))
+            f"population.size={size}", f"seed={seed}", "population.agent_objects=none",
+            *(overrides or [])]))
         model.run()
         frames.append(model.annual().assign(seed=seed))
     return pd.concat(frames, ignore_index=True)
@@ -84,25 +86,67 @@ def figure(table: pd.DataFrame, path: Path) -> None:
 
 def main() -> None:
     """Run the seeds, write the table and the figure, print the comparison."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--size", type=int, default=50_000)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=50_000, help="members (default 50,000)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 1..N (default 3)")
+    parser.add_argument("--targets", type=Path, default=TARGETS,
+                        help=f"targets file (default {TARGETS})")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config override on top of the scenario (repeatable)")
+    parser.add_argument("--name", default="mali_2017_2020",
+                        help="file name of the results, without extension")
     args = parser.parse_args()
-    runs = replay(args.size, args.seeds)
+    runs = replay(args.size, args.seeds, args.set)
     stats = runs.groupby(["year", "region", "metric"])["value"].agg(
         model="mean", low="min", high="max").reset_index()
-    targets = pd.read_csv(TARGETS)[["year", "region", "metric", "value"]]
+    targets = pd.read_csv(args.targets)[["year", "region", "metric", "value"]]
     table = stats.merge(targets.rename(columns={"value": "data"}),
                         on=["year", "region", "metric"], how="left")
     RESULTS.mkdir(exist_ok=True)
-    table.to_csv(RESULTS / "mali_2017_2020.csv", index=False)
-    figure(table, RESULTS / "mali_2017_2020.png")
+    table.to_csv(RESULTS / f"{args.name}.csv", index=False)
+    figure(table, RESULTS / f"{args.name}.png")
     pd.set_option("display.width", 200)
     for metric in (*PANELS, "state_events", "idps"):
         part = table[table["metric"] == metric].pivot(index="region", columns="year",
                                                        values=["data", "model"])
         print(metric)
         print(part.reindex(REGIONS).dropna(how="all").round(0).to_string())
+    for row in agreement(table):
+        print(f"{row['metric']} {row['year']}: Spearman {row['spearman']:.2f} across "
+              f"{row['regions']} regions, {row['within_2']} within a factor 2")
+    print(f"distance to the 2017-2018 targets (calibration's): {fit_distance(table):.3f}")
+
+
+def fit_distance(table: pd.DataFrame) -> float:
+    """The calibration's distance (:func:`peacesim.uq.calibrate.distance`) over 2017-2018.
+
+    Every row with data in 2017 or 2018 (the metrics of ``model.annual()``, all counts).
+    """
+    from peacesim.uq.calibrate import distance
+
+    rows = table[(table["year"] <= 2018) & table["data"].notna()]
+    return distance(rows["model"].to_numpy(), rows["data"].to_numpy(),
+                    np.zeros(len(rows), dtype=bool))
+
+
+def agreement(table: pd.DataFrame) -> list[dict]:
+    """Across the regions (not ``national``): rank agreement and the count within a factor 2.
+
+    For events and fatalities in each year with data; a region is within a factor 2 when
+    model / data lies in [0.5, 2].
+    """
+    from scipy.stats import spearmanr
+
+    out = []
+    for metric in ("events", "fatalities"):
+        for year in sorted(table.loc[table["data"].notna(), "year"].unique()):
+            rows = table[(table["metric"] == metric) & (table["year"] == year)
+                         & (table["region"] != "national")].dropna(subset=["data"])
+            ratio = rows["model"] / rows["data"]
+            out.append({"metric": metric, "year": int(year), "regions": len(rows),
+                        "spearman": float(spearmanr(rows["data"], rows["model"])[0]),
+                        "within_2": int(((ratio >= 0.5) & (ratio <= 2)).sum())})
+    return out
 
 
 if __name__ == "__main__":
