@@ -101,3 +101,40 @@ def test_targets_the_model_does_not_produce_are_refused_in_one_line():
                            overrides=["population.size=1000", "steps=52"], progress=False)
     with pytest.raises(ConfigError, match="missing column"):
         read_targets(pd.DataFrame({"year": [2017]}))
+
+
+def test_weights_balance_metrics_and_a_study_keeps_its_weights(calibration, targets):
+    from peacesim.uq.calibrate import row_weights
+
+    metrics = ["events"] * 36 + ["idps"] * 2
+    w = row_weights(metrics, "metric")
+    assert w[:36].sum() == pytest.approx(1.0) and w[36:].sum() == pytest.approx(1.0)
+    assert np.array_equal(row_weights(metrics, {"idps": 5.0})[-2:], [5.0, 5.0])
+    assert np.array_equal(row_weights(metrics, None), np.ones(38))
+    # A row weighed 0 no longer counts, even when its value is missing.
+    obs, share = np.array([100.0, 10.0]), np.array([False, False])
+    sim = np.array([100.0, np.nan])
+    assert distance(sim, obs, share, np.array([1.0, 0.0])) == 0.0
+    assert distance(np.array([200.0, 10.0]), obs, share, np.array([1.0, 3.0])) == \
+        pytest.approx(np.sqrt((np.log1p(200) - np.log1p(100)) ** 2 / 4))
+    for bad, match in [({"protests": 1.0}, "no target of metric 'protests'"),
+                       ({"events": -1.0}, "a weight is a number >= 0"),
+                       ({"events": 0.0, "idps": 0.0}, "every target has weight 0"),
+                       ("rows", "use 'metric'")]:
+        with pytest.raises(ConfigError, match=match):
+            row_weights(metrics, bad)
+    # The stored study was made with every row alike: other weights are refused.
+    _, out = calibration
+    with pytest.raises(ConfigError, match="was made with weights null"):
+        peacesim.calibrate("baseline", targets, {"patrol.presence": (0.05, 0.8)},
+                           budget=26, overrides=SMALL, out=out, progress=False,
+                           weights="metric")
+
+
+def test_weights_on_the_command_line():
+    from peacesim.uq.cli import _weights
+
+    assert _weights(None) is None and _weights("metric") == "metric"
+    assert _weights("events=1,idps=5") == {"events": 1.0, "idps": 5.0}
+    with pytest.raises(ConfigError, match="expected 'metric' or METRIC=NUMBER"):
+        _weights("events=lots")

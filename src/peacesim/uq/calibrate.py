@@ -17,13 +17,19 @@ parameter sets that fit about as well as the best".
 Distance (:func:`distance`): counts (events, fatalities, people) are compared on a log scale,
 ``log1p(sim) - log1p(obs)``, and shares relative to the observed share, ``(sim - obs) /
 max(obs, 0.05)``; both are relative errors, so a region's 10 events and a survey's 40 % weigh
-alike. The distance is the root mean square over the targets.
+alike. The distance is the root mean square over the targets, every row weighing the same by
+default. ``weights="metric"`` gives each metric the same total weight whatever its number of
+rows (IOM's two displacement rows then weigh as much as ACLED's 36 regional event counts), and
+a ``{metric: weight}`` mapping weighs chosen metrics up or down (0 leaves one out). A stored
+study remembers its weights and refuses to continue under others (its distances would not
+compare).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
 import sys
 from collections.abc import Callable
@@ -162,12 +168,55 @@ def residuals(sim: np.ndarray, obs: np.ndarray, share: np.ndarray) -> np.ndarray
     return np.where(share, rel, log)
 
 
-def distance(sim: np.ndarray, obs: np.ndarray, share: np.ndarray) -> float:
-    """Root mean square of the scaled residuals (inf if a simulated value is missing)."""
+def distance(sim: np.ndarray, obs: np.ndarray, share: np.ndarray,
+             weight: np.ndarray | None = None) -> float:
+    """Root mean square of the scaled residuals (inf if a simulated value is missing).
+
+    Args:
+        sim, obs: Simulated and observed values, one per target row.
+        share: Whether each row is a share (else a count).
+        weight: Non-negative weight of each row (None: all 1); the mean is weighted.
+    """
     r = residuals(sim, obs, share)
-    if not np.all(np.isfinite(r)):
+    w = np.ones(len(r)) if weight is None else np.asarray(weight, dtype=float)
+    if not np.all(np.isfinite(r[w > 0])):
         return math.inf
-    return float(np.sqrt(np.mean(r**2)))
+    r = np.where(w > 0, r, 0.0)
+    return float(np.sqrt(np.sum(w * r**2) / np.sum(w)))
+
+
+def row_weights(metrics, weights) -> np.ndarray:
+    """The weight of each target row (see the module docstring).
+
+    Args:
+        metrics: The metric of each row.
+        weights: None (every row 1), ``"metric"`` (each metric's rows sum to 1) or a
+            ``{metric: weight}`` mapping (unnamed metrics 1).
+
+    Raises:
+        ConfigError: An unknown mode, a metric not in the targets, a negative or non-finite
+            weight, or weights that leave nothing.
+    """
+    metrics = pd.Series(list(metrics), dtype=object)
+    if weights is None:
+        w = np.ones(len(metrics))
+    elif isinstance(weights, str):
+        if weights != "metric":
+            raise ConfigError(f"weights={weights!r}: use 'metric', a {{metric: weight}} "
+                              "mapping, or none")
+        w = 1.0 / metrics.map(metrics.value_counts()).to_numpy(dtype=float)
+    else:
+        unknown = sorted(set(weights) - set(metrics))
+        if unknown:
+            raise ConfigError(f"weights: no target of metric {unknown[0]!r}; the targets "
+                              f"have {', '.join(sorted(set(metrics)))}")
+        bad = [m for m, v in weights.items() if not (math.isfinite(float(v)) and float(v) >= 0)]
+        if bad:
+            raise ConfigError(f"weights: {bad[0]}={weights[bad[0]]}: a weight is a number >= 0")
+        w = metrics.map(lambda m: float(weights.get(m, 1.0))).to_numpy(dtype=float)
+    if not np.any(w > 0):
+        raise ConfigError("weights: every target has weight 0")
+    return w
 
 
 @dataclass
@@ -199,7 +248,8 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
               overrides: list[str] | None = None, workers: int = 1, backend: str = "local",
               slurm: dict | None = None,
               out: str | Path | None = None, seed: int = 0, progress: bool = True,
-              config_dir_extra: str | Path | None = None) -> Calibration:
+              config_dir_extra: str | Path | None = None,
+              weights: str | dict[str, float] | None = None) -> Calibration:
     """Calibrate a scenario's parameters to a targets table.
 
     Args:
@@ -224,9 +274,13 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
         seed: Seed of the sampler.
         progress: Progress bar (trials) on stderr.
         config_dir_extra: A folder of the user's own configs.
+        weights: Weights of the targets in the distance: None (every row alike),
+            ``"metric"`` (every metric alike) or ``{metric: weight}``; see the module
+            docstring.
 
     Raises:
-        ConfigError: Bad targets, parameters or ranges; no target the adapter produces.
+        ConfigError: Bad targets, parameters, ranges or weights; no target the adapter
+            produces; a stored study made with other weights.
     """
     import optuna
 
@@ -252,6 +306,8 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
     share = np.array([is_share(m, u) for m, u in zip(
         table["metric"], table.get("unit", [None] * len(table)), strict=True)])
     obs = table["value"].to_numpy()
+    weight = row_weights(table["metric"], weights)
+    weights_key = json.dumps(weights, sort_keys=True)
     measure = TargetMeasure(list(table["key"]), adapter, start_year)
 
     folder = None if out is None else Path(out)
@@ -264,6 +320,14 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
                                          multivariate=True, constant_liar=True)
     study = optuna.create_study(study_name=f"peacesim-{scenario}", storage=storage,
                                 sampler=sampler, direction="minimize", load_if_exists=True)
+    # A study from before weights existed weighed every row alike.
+    stored = study.user_attrs.get("weights",
+                                  "null" if study.get_trials(deepcopy=False) else None)
+    if stored is None:
+        study.set_user_attr("weights", weights_key)
+    elif stored != weights_key and study.get_trials(deepcopy=False):
+        raise ConfigError(f"{folder / 'study.db'} was made with weights {stored}, not "
+                          f"{weights_key}: its distances would not compare (use another --out)")
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         study.tell(t.number, state=optuna.trial.TrialState.FAIL)  # a stopped earlier batch
     dists = {p.key: optuna.distributions.IntDistribution(int(math.ceil(p.lo)), int(p.hi))
@@ -289,14 +353,14 @@ def calibrate(scenario: str, targets, params, *, budget: int = 200, replicates: 
                 sim = sims.iloc[k].to_numpy()
                 trial.set_user_attr("sim", [None if not np.isfinite(v) else float(v)
                                             for v in sim])
-                study.tell(trial, distance(sim, obs, share))
+                study.tell(trial, distance(sim, obs, share, weight))
                 bar.update(1)
     finally:
         bar.close()
 
     result = _summarise(study, parameters, table, accept)
     result.info.update({"targets_dropped": dropped, "targets_used": len(table),
-                        "budget": budget, "replicates": replicates})
+                        "budget": budget, "replicates": replicates, "weights": weights_key})
     if folder is not None:
         result.scenario_yaml = _write(folder, scenario, config_dir_extra, targets, result,
                                       parameters, overrides)

@@ -263,6 +263,9 @@ def run_calibrate(args: list[str]) -> int:
     p.add_argument("--replicates", type=int, default=1)
     p.add_argument("--metrics", default=None)
     p.add_argument("--accept", type=float, default=0.1)
+    p.add_argument("--weights", default=None,
+                   help="targets' weights in the distance: 'metric' (every metric alike) or "
+                        "METRIC=W,... (others 1); default: every row alike")
     p.add_argument("--start-year", type=int, default=START_YEAR)
     p.add_argument("--seed", type=int, default=0)
     ns = p.parse_args(options)
@@ -272,12 +275,31 @@ def run_calibrate(args: list[str]) -> int:
                        start_year=ns.start_year, accept=ns.accept, overrides=overrides,
                        workers=ns.workers, backend=ns.backend, out=out, seed=ns.seed,
                        progress=not ns.no_progress, config_dir_extra=ns.config_dir,
-                      slurm=_slurm(ns.slurm))
+                       slurm=_slurm(ns.slurm), weights=_weights(ns.weights))
     print(result.summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     best = result.info["best_distance"]
     print(f"best distance {best:.4g}" if math.isfinite(best) else "no finite distance")
     print(f"report: {out / 'report.html'}")
     return 0
+
+
+def _weights(text: str | None):
+    """``--weights``: None, ``"metric"`` or ``{metric: weight}`` from ``m=w,m=w``."""
+    from peacesim.config import ConfigError
+
+    if text is None or text == "metric":
+        return text
+    weights = {}
+    for part in text.split(","):
+        metric, eq, value = part.partition("=")
+        try:
+            weights[metric.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(f"--weights {text}: expected 'metric' or METRIC=NUMBER,... "
+                              f"(got {part!r})") from None
+        if not eq or not metric.strip():
+            raise ConfigError(f"--weights {text}: expected 'metric' or METRIC=NUMBER,...")
+    return weights
 
 
 #: The subcommands, for :mod:`peacesim.cli`.
