@@ -1,4 +1,4 @@
-"""Calibrate the 2017-2020 replay to ACLED and IOM for 2017 and 2018 only (issues 13 and 14).
+r"""Calibrate the 2017-2020 replay to ACLED and IOM for 2017 and 2018 only (issues 13 and 14).
 
 The values of ``configs/scenario/mali_2017_2020.yaml`` marked ``fit`` were set by hand on an
 earlier model. This script fits them again with :func:`peacesim.calibrate` to the 2017 and
@@ -27,6 +27,16 @@ the calibration's seeds and on two fresh ones (the seed noise of the distance), 
 
     python experiments/validation/calibrate_replay.py --budget 150 --replicates 4 --workers 2
 
+``--weights metric`` gives every metric the same total weight in the distance (the default,
+``none``, every row), and ``--metrics`` fits only the listed metrics; both are passed to
+:func:`peacesim.calibrate` and recorded in the JSON. A study with either writes its files as
+``calibrate_replay_weighted*`` and ``mali_2017_2020_calibrated_weighted.yaml`` (give it its
+own ``--out``: a stored study refuses other weights). The weighted study of docs/VALIDATION.md:
+
+    python experiments/validation/calibrate_replay.py --weights metric --budget 100 \
+        --replicates 2 --workers 1 --out outputs/calibrate_replay_weighted --metrics \
+        events,fatalities,vac_events,vac_fatalities,vac_by_forces_events,vac_by_forces_fatalities,idps
+
 Interrupted? Run the same command again: the study continues from ``--out/study.db``.
 """
 
@@ -46,7 +56,13 @@ from PIL import Image
 
 import peacesim
 from peacesim.annual import METRICS
-from peacesim.uq.calibrate import TargetMeasure, distance, is_share, read_targets
+from peacesim.uq.calibrate import (
+    TargetMeasure,
+    distance,
+    is_share,
+    read_targets,
+    row_weights,
+)
 from peacesim.uq.ensemble import base_config, ensemble
 
 SCENARIO = "mali_2017_2020"
@@ -96,15 +112,24 @@ def fit_targets(path: Path) -> pd.DataFrame:
 
 
 def score(values: dict[str, float], targets: pd.DataFrame, seeds: list[int],
-          workers: int) -> float:
-    """The calibration's distance of one parameter set (mean of the seeds' targets)."""
+          workers: int, weights: str | None = None) -> float:
+    """The calibration's distance of one parameter set (mean of the seeds' targets).
+
+    Args:
+        values: Parameter values (dotted keys).
+        targets: The fit's targets (already cut to the metrics of the fit).
+        seeds: Seeds whose target values are averaged.
+        workers: Parallel workers.
+        weights: The distance's weights, as for :func:`peacesim.calibrate` (None: rows alike).
+    """
     table = read_targets(targets)
     config = base_config(SCENARIO, OVERRIDES)
     rows = ensemble(config, pd.DataFrame([values]), seeds=seeds, workers=workers,
                     measure=TargetMeasure(list(table["key"])), progress=False)
     sim = rows[list(table["key"])].mean().to_numpy()
     share = np.array([is_share(m) for m in table["metric"]])
-    return distance(sim, table["value"].to_numpy(), share)
+    return distance(sim, table["value"].to_numpy(), share,
+                    row_weights(table["metric"], weights))
 
 
 def main() -> None:
@@ -119,33 +144,51 @@ def main() -> None:
                         help=f"targets file (default {TARGETS})")
     parser.add_argument("--out", type=Path, default=Path("outputs/calibrate_replay"),
                         help="study folder (study.db: resumable)")
+    parser.add_argument("--weights", choices=("none", "metric"), default="none",
+                        help="distance weights: every row alike (none, default) or every "
+                             "metric alike (metric)")
+    parser.add_argument("--metrics", default=",".join(METRICS),
+                        help="comma list of the target metrics fitted (default all: "
+                             f"{','.join(METRICS)})")
     args = parser.parse_args()
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    unknown = sorted(set(metrics) - set(METRICS))
+    if unknown or not metrics:
+        parser.error(f"--metrics: {', '.join(unknown) or 'none given'}; choose from "
+                     f"{', '.join(METRICS)}")
+    weights = None if args.weights == "none" else args.weights
+    # The default study keeps its file names; another one gets its own (it would not compare).
+    default = weights is None and set(metrics) == set(METRICS)
+    stem = "calibrate_replay" if default else "calibrate_replay_weighted"
 
     args.out.mkdir(parents=True, exist_ok=True)
     targets = fit_targets(args.targets)
+    targets = targets[targets["metric"].isin(metrics)].reset_index(drop=True)
     cut = args.out / "targets_2017_2018.csv"  # a file, so that the provenance has its hash
     targets.to_csv(cut, index=False)
     start = time.perf_counter()
     result = peacesim.calibrate(SCENARIO, targets=cut, params=RANGES, budget=args.budget,
                                 replicates=args.replicates, accept=args.accept,
-                                overrides=OVERRIDES, workers=args.workers, out=args.out)
+                                overrides=OVERRIDES, workers=args.workers, out=args.out,
+                                metrics=metrics, weights=weights)
     wall = time.perf_counter() - start
 
     median = {r.parameter: float(r.median) for r in result.summary.itertuples()}
     fit_seeds = list(range(args.replicates))
     fresh = list(range(args.replicates, 2 * args.replicates))
     distances = {
-        "hand, calibration seeds": score(HAND, targets, fit_seeds, args.workers),
-        "hand, fresh seeds": score(HAND, targets, fresh, args.workers),
-        "accepted median, calibration seeds": score(median, targets, fit_seeds, args.workers),
-        "accepted median, fresh seeds": score(median, targets, fresh, args.workers),
+        "hand, calibration seeds": score(HAND, targets, fit_seeds, args.workers, weights),
+        "hand, fresh seeds": score(HAND, targets, fresh, args.workers, weights),
+        "accepted median, calibration seeds": score(median, targets, fit_seeds, args.workers,
+                                                    weights),
+        "accepted median, fresh seeds": score(median, targets, fresh, args.workers, weights),
         "best trial, calibration seeds": result.info["best_distance"],
     }
     summary = result.summary.assign(hand=[HAND[p] for p in result.summary["parameter"]])
     out = {
         "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
         "scenario": SCENARIO, "overrides": OVERRIDES, "fit_years": list(FIT_YEARS),
-        "metrics": list(METRICS),
+        "metrics": metrics, "weights": args.weights,
         "targets_sha256": hashlib.sha256(cut.read_bytes()).hexdigest()[:16],
         "targets_used": result.info["targets_used"],
         "targets_dropped": result.info["targets_dropped"],
@@ -158,12 +201,15 @@ def main() -> None:
         "calibrated_yaml": str(result.scenario_yaml),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "calibrate_replay.json").write_text(json.dumps(out, indent=1) + "\n")
-    result.predictive.to_csv(RESULTS / "calibrate_replay_predictive.csv", index=False)
+    (RESULTS / f"{stem}.json").write_text(json.dumps(out, indent=1) + "\n")
+    result.predictive.to_csv(RESULTS / f"{stem}_predictive.csv", index=False)
     for name in ("posterior_predictive", "trials"):  # the tool's figures, in 256 colours
         Image.open(args.out / "figures" / f"{name}.png").convert("RGB").quantize(256).save(
-            RESULTS / f"calibrate_replay_{name.split('_')[-1]}.png", optimize=True)
-    shutil.copyfile(result.scenario_yaml, RESULTS / result.scenario_yaml.name)
+            RESULTS / f"{stem}_{name.split('_')[-1]}.png", optimize=True)
+    yaml_name = result.scenario_yaml.name
+    if not default:
+        yaml_name = yaml_name.replace("_calibrated", "_calibrated_weighted")
+    shutil.copyfile(result.scenario_yaml, RESULTS / yaml_name)
     pd.set_option("display.width", 200)
     print(summary.drop(columns="source").to_string(index=False))
     print(json.dumps(distances, indent=1))
