@@ -1350,3 +1350,58 @@ def test_group_exposure_equals_bincount_means():
         total = np.bincount(cell[rows], weights=exposure[rows], minlength=n_cells)
         assert same_bits(out[k], np.where(count > 0, total / np.maximum(count, 1), 1.0))
     assert np.all(out[1, :5] == 1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_justice_displacement_and_womens_groups_loops_equal_array_formulas(seed):
+    from peacesim.kernels.cells import (
+        displacement_week,
+        justice_week,
+        neighbour_sum_numpy,
+        womens_groups_week,
+    )
+
+    rng, _, people, _, prob = _cell_inputs(seed, n_cells=400)
+    n = len(people)
+    # Justice, as the mechanism's array formulas.
+    running, base = rng.random(n) < 0.4, prob()
+    official0, traditional0 = base * 0.6 * rng.random(n), base * 0.4
+    args = (0.3, 0.6, 0.05, 0.1, 0.7, 0.5, 0.4)
+    access, share, s_off, s_trad, t_off, t_trad, sanctions = args
+    mix = t_off * share + t_trad * (1.0 - share)
+    official, traditional = official0.copy(), traditional0.copy()
+    justice, boost, acc = np.empty(n), np.empty(n), np.empty(n)
+    justice_week(running, base, *args, mix, official, traditional, justice, boost, acc)
+    target = base + np.where(running, access * (1.0 - base), 0.0)
+    o = official0 + s_off * (share * target - official0)
+    t = traditional0 + s_trad * ((1.0 - share) * target - traditional0)
+    j = t_off * o + t_trad * t
+    assert same_bits(official, o) and same_bits(traditional, t) and same_bits(justice, j)
+    assert same_bits(boost, np.maximum(0.0, j - mix * base)) and same_bits(acc, sanctions * o)
+    # Displacement.
+    phv, phf = prob(), prob()
+    attacks = rng.poisson(0.2, n).astype(float)
+    shown0 = rng.random(n) * people * 0.1
+    shown, newly = shown0.copy(), np.empty(n)
+    displacement_week(people, 0.53, phv, phf, attacks, 0.5, 11.0, 0.02, shown, newly)
+    home = np.maximum(people / 0.53 - shown0, 0.0)
+    new = np.minimum(home, 11.0 * (phv + 0.5 * phf) * home)
+    ref = shown0 + (new - np.where(attacks <= 0, 0.02 * shown0, 0.0))
+    assert same_bits(newly, new) and same_bits(shown, np.maximum(ref, 0.0))
+    # Women's groups.
+    offsets = np.concatenate([[0], np.cumsum(rng.integers(0, 8, n))]).astype(np.int64)
+    targets = rng.integers(0, n, offsets[-1]).astype(np.int64)
+    group_cell = rng.integers(0, n, 300)
+    active, wboost, sessions = np.empty(300, dtype=bool), np.empty(n), np.empty(n)
+    womens_groups_week(group_cell, running, 0.35, 4 / 52.0, offsets, targets, active, wboost,
+                       sessions)
+    ref_active = running[group_cell]
+    here = np.zeros(n)
+    np.add.at(here, group_cell[ref_active], 0.35)
+    here = np.minimum(1.0, here)
+    nbr = np.empty(n)
+    neighbour_sum_numpy(offsets, targets, here, nbr)
+    ref_sessions = np.zeros(n)
+    np.add.at(ref_sessions, group_cell[ref_active], 4 / 52.0)
+    assert np.array_equal(active, ref_active) and same_bits(sessions, ref_sessions)
+    assert same_bits(wboost, np.minimum(1.0, here + 0.5 * np.minimum(1.0, nbr)))

@@ -222,3 +222,93 @@ def forces_trust_after_attacks(sdf_trust, kept, drift, start):
         s = sdf_trust[c] * kept[c]
         s = s + drift * (start - s)
         sdf_trust[c] = min(max(s, 0.0), 1.0)
+
+
+@njit(cache=True)
+def justice_week(running, base, access, official_share, official_speed, traditional_speed,
+                 official_trust, traditional_trust, sanctions, base_mix, official, traditional,
+                 justice, boost, accountability):
+    """Justice capacities move toward this week's targets; resolution and accountability.
+
+    Args:
+        running: bool [n_cells], where the access-to-justice programme runs.
+        base: float64 [n_cells], the region's access without the programme.
+        access, official_share, official_speed, traditional_speed, official_trust,
+            traditional_trust, sanctions: Justice parameters.
+        base_mix: ``official_trust * official_share + traditional_trust * (1 -
+            official_share)``: the resolution the base access gives.
+        official, traditional: float64 [n_cells], capacities updated in place.
+        justice: out, trusted resolution of disputes (0-1).
+        boost: out, resolution above the base (what the programme adds).
+        accountability: out, sanctions of the forces through official justice.
+    """
+    for c in range(len(base)):
+        added = access * (1.0 - base[c]) if running[c] else 0.0
+        target = base[c] + added
+        o = official[c]
+        o = o + official_speed * (official_share * target - o)
+        official[c] = o
+        t = traditional[c]
+        t = t + traditional_speed * ((1.0 - official_share) * target - t)
+        traditional[c] = t
+        j = official_trust * o + traditional_trust * t
+        justice[c] = j
+        boost[c] = max(0.0, j - base_mix * base[c])
+        accountability[c] = sanctions * o
+
+
+@njit(cache=True)
+def displacement_week(people, adult_share, p_harm_violence, p_harm_forces, attacks,
+                      forces_factor, per_harmed, return_rate, displaced, newly_displaced):
+    """People who flee this week's harm and those who return where it was quiet.
+
+    Args:
+        people: float64 [n_cells], adults represented.
+        adult_share: Adults' share of the population (people of all ages flee).
+        p_harm_violence, p_harm_forces: float64 [n_cells], this week's harm probabilities.
+        attacks: float64 [n_cells], this week's attacks and clashes (returns need none).
+        forces_factor, per_harmed, return_rate: Displacement parameters.
+        displaced: float64 [n_cells], people displaced, updated in place (at least 0).
+        newly_displaced: out, people who fled this week.
+    """
+    for c in range(len(people)):
+        shown = displaced[c]
+        home = max(people[c] / adult_share - shown, 0.0)
+        harm = p_harm_violence[c] + forces_factor * p_harm_forces[c]
+        new = min(home, per_harmed * harm * home)
+        back = return_rate * shown if attacks[c] <= 0 else 0.0
+        displaced[c] = max(shown + (new - back), 0.0)
+        newly_displaced[c] = new
+
+
+@njit(cache=True)
+def womens_groups_week(group_cell, running, reach_share, sessions_per_week, nbr_offsets,
+                       nbr_targets, active, boost, sessions):
+    """Which women's groups meet this week, and what they add to each cell.
+
+    Args:
+        group_cell: int64 [n_groups], each group's cell.
+        running: bool [n_cells], where the programme runs this week.
+        reach_share: Participation a group adds to its cell (``reach * participation``).
+        sessions_per_week: Dialogue sessions a group adds a week (``sessions_per_year / 52``).
+        nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+        active: bool [n_groups], out.
+        boost: out, women's extra participation: the cell's (at most 1) plus half its
+            neighbours' (at most 1 together), at most 1.
+        sessions: out, sessions the groups add per cell.
+    """
+    here = np.zeros(len(boost))
+    sessions[:] = 0.0
+    for g in range(len(group_cell)):
+        c = group_cell[g]
+        active[g] = running[c]
+        if running[c]:
+            here[c] += reach_share
+            sessions[c] += sessions_per_week
+    for c in range(len(here)):
+        here[c] = min(1.0, here[c])
+    for c in range(len(here)):
+        s = 0.0
+        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
+            s += here[nbr_targets[k]]
+        boost[c] = min(1.0, here[c] + 0.5 * min(1.0, s))

@@ -17,6 +17,7 @@ import numpy as np
 
 from peacesim.config.fields import nonneg, share
 from peacesim.dtypes import ACC
+from peacesim.kernels.cells import displacement_week
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.results import Metric
 
@@ -72,15 +73,10 @@ class Displacement(Mechanism):
     def flee(self, t: int) -> None:
         """This week's flight and returns."""
         p, cells, world = self.params, self.model.cells, self.model.world
-        shown = cells["displaced"]
-        home = np.maximum(world.people / self.adult_share - shown, 0.0)  # people of all ages
-        harm = cells["p_harm_violence"] + p.forces_factor * cells["p_harm_forces"]
-        new = np.minimum(home, p.per_harmed * harm * home)
-        quiet = cells["attacks"] <= 0
-        back = np.where(quiet, p.return_rate * shown, 0.0)
-        shown += new - back
-        np.maximum(shown, 0.0, out=shown)
-        cells["newly_displaced"][:] = new
+        displacement_week(world.people, self.adult_share, cells["p_harm_violence"],
+                          cells["p_harm_forces"], cells["attacks"], p.forces_factor,
+                          p.per_harmed, p.return_rate, cells["displaced"],
+                          cells["newly_displaced"])
 
     def record(self, out: dict) -> None:
         """Displaced people and the week's flight, per region."""

@@ -24,6 +24,7 @@ import numpy as np
 
 from peacesim.config.fields import share
 from peacesim.dtypes import ACC
+from peacesim.kernels.cells import justice_week
 from peacesim.mechanisms.base import Column, Mechanism, Programme, mechanism
 from peacesim.results import Metric
 
@@ -111,12 +112,13 @@ class Justice(Mechanism):
     def provide(self, t: int) -> None:
         """Capacities move toward this week's targets; resolution and accountability."""
         p, cells = self.params, self.model.cells
-        added = np.where(self.coverage(p, t), p.access * (1.0 - self.base), 0.0)
-        target = self.base + added
-        official, traditional = cells["justice_official"], cells["justice_traditional"]
-        official += p.official_speed * (p.official_share * target - official)
-        traditional += p.traditional_speed * ((1.0 - p.official_share) * target - traditional)
-        self._resolution()
+        base_mix = (p.official_trust * p.official_share
+                    + p.traditional_trust * (1.0 - p.official_share))
+        justice_week(self.coverage(p, t), self.base, p.access, p.official_share,
+                     p.official_speed, p.traditional_speed, p.official_trust,
+                     p.traditional_trust, p.sanctions, base_mix, cells["justice_official"],
+                     cells["justice_traditional"], cells["justice"], cells["justice_boost"],
+                     cells["accountability"])
 
     def record(self, out: dict) -> None:
         """People-weighted capacity and accountability per region."""

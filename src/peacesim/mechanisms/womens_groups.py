@@ -14,6 +14,7 @@ import numpy as np
 from peacesim.agents import WomensGroup
 from peacesim.config.fields import bounded, nonneg, share
 from peacesim.dtypes import ACC
+from peacesim.kernels.cells import womens_groups_week
 from peacesim.mechanisms.base import AgentView, Column, Mechanism, Programme, mechanism
 from peacesim.population import Table
 from peacesim.results import Metric
@@ -75,20 +76,13 @@ class WomensGroups(Mechanism):
     def organise(self, t: int) -> None:
         """Which groups are active this week, and their effect per cell."""
         p, world, g, cells = self.params, self.model.world, self.groups, self.model.cells
-        n = world.n_cells
         if g.size == 0:
             cells["womens_boost"][:] = 0.0
             cells["womens_sessions"][:] = 0.0
             return
-        g["active"][:] = self.coverage(p, t)[g["cell"]]
-        here = np.zeros(n)
-        np.add.at(here, g["cell"][g["active"]], p.reach * p.participation)
-        here = np.minimum(1.0, here)
-        cells["womens_boost"][:] = np.minimum(
-            1.0, here + 0.5 * np.minimum(1.0, world.neighbour_sum(here)))
-        sessions = np.zeros(n)
-        np.add.at(sessions, g["cell"][g["active"]], p.sessions_per_year / 52.0)
-        cells["womens_sessions"][:] = sessions
+        womens_groups_week(g["cell"], self.coverage(p, t), p.reach * p.participation,
+                           p.sessions_per_year / 52.0, world.nbr_offsets, world.nbr_targets,
+                           g["active"], cells["womens_boost"], cells["womens_sessions"])
 
     def record(self, out: dict) -> None:
         """Active groups per region."""
