@@ -153,6 +153,17 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def _finite(x) -> float | None:
+    """A float, or None when it is not finite (the seed-noise share of one seed)."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def _share(x) -> str:
+    """A seed-noise share for the doc ("not measured" with one seed per point)."""
+    return "not measured (1 seed)" if x is None or not np.isfinite(x) else f"{x:.3f}"
+
+
 def _summarise(indices: pd.DataFrame) -> dict:
     """Per outcome: seed-noise share, the dummy's mu*, and what clears it (largest first)."""
     out = {}
@@ -161,7 +172,7 @@ def _summarise(indices: pd.DataFrame) -> dict:
         above = rows[(rows["parameter"] != "dummy") & (rows["mu_star"] > floor)]
         above = above.sort_values("mu_star", ascending=False)
         out[outcome] = {
-            "seed_noise_share": float(rows["seed_noise_share"].iloc[0]),
+            "seed_noise_share": _finite(rows["seed_noise_share"].iloc[0]),
             "dummy_mu_star": floor,
             "above_floor": [{"parameter": r.parameter, "mu_star": float(r.mu_star),
                              "mu_star_conf": float(r.mu_star_conf), "sigma": float(r.sigma),
@@ -346,8 +357,8 @@ def sobol(scenario: str, args) -> dict:
                          "ST_conf": float(r.ST_conf)}
                         for r in indices[indices["outcome"] == o].itertuples()]
                     for o in outcomes},
-        "seed_noise_share": {o: float(indices.loc[indices["outcome"] == o,
-                                                  "seed_noise_share"].iloc[0])
+        "seed_noise_share": {o: _finite(indices.loc[indices["outcome"] == o,
+                                                    "seed_noise_share"].iloc[0])
                              for o in outcomes},
         "effect_at_points": _effect_signs(rows, outcomes, {f"effect.{declared}": sign}),
         "figures": figures,
@@ -438,7 +449,7 @@ def _screen_table(result: dict, shown: int = 8) -> str:
         above = s["above_floor"]
         top = ", ".join(f"`{r['parameter']}` {_num(r['mu_star'])}" for r in above[:shown])
         more = f", and {len(above) - shown} more" if len(above) > shown else ""
-        lines.append(f"| {label(outcome)} | {s['seed_noise_share']:.2f} | "
+        lines.append(f"| {label(outcome)} | {_share(s['seed_noise_share'])} | "
                      f"{_num(s['dummy_mu_star'])} | {len(above)} of "
                      f"{result['factors'] - 1} | {top or 'none'}{more} |")
     return "\n".join(lines)
@@ -477,7 +488,7 @@ def _sobol_table(result: dict) -> str:
             r = next(x for x in result["indices"][o] if x["parameter"] == name)
             cells += [f"{r['S1']:.2f} ± {r['S1_conf']:.2f}", f"{r['ST']:.2f} ± {r['ST_conf']:.2f}"]
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
-    noise = ", ".join(f"{label(o)} {v:.2f}" for o, v in result["seed_noise_share"].items())
+    noise = ", ".join(f"{label(o)} {_share(v)}" for o, v in result["seed_noise_share"].items())
     lines.append("")
     lines.append(f"Seed-noise share of the effect's variance: {noise}.")
     return "\n".join(lines)
@@ -545,9 +556,11 @@ Convergence (mu* recomputed from the first trajectories):
             parts.append(f"### {name}\n\nNot run yet.")
             continue
         declared, _ = _intended(r["scenario"])
-        fewer = (f" (fewer than the baseline's {base['trajectories']}: a paired run costs two, "
-                 "and the budget was about an hour and a quarter)"
-                 if r["trajectories"] < base["trajectories"] else "")
+        fewer = (f" and {r['replicates']} seed(s) per point (the baseline: "
+                 f"{base['trajectories']} and {base['replicates']}; a paired point costs two "
+                 "runs, and the two cores were shared with two other engineers' runs)"
+                 if (r["trajectories"], r["replicates"]) < (base["trajectories"],
+                                                             base["replicates"]) else "")
         parts.append(f"""### The effect of `{r['scenario']}` (scenario minus its counterfactual)
 
 {r['trajectories']} trajectories{fewer}, each point run with and without the programme on the
