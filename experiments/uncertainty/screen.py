@@ -22,6 +22,7 @@ the runs themselves go to outputs/uncertainty/<screen>/ so that a killed screen 
     python experiments/uncertainty/screen.py morris-effect youth_employment
     python experiments/uncertainty/screen.py sobol conflict_sensitive_forces [--samples 32]
     python experiments/uncertainty/screen.py sobol youth_employment
+    python experiments/uncertainty/screen.py refresh NAME         # redo a JSON's summaries
     python experiments/uncertainty/screen.py doc                  # docs/UNCERTAINTY.md's section
 
 Common options: ``--size`` (members, default 5000), ``--steps`` (weeks, default 156),
@@ -44,6 +45,7 @@ import pandas as pd
 import peacesim
 from peacesim.config.fields import plausible_ranges
 from peacesim.uq import report
+from peacesim.uq.compare import SURVEY_THRESHOLD, metric_info
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).parent / "results"
@@ -212,8 +214,29 @@ def _effect_signs(rows: pd.DataFrame, outcomes: list[str], direction: dict[str, 
         out[o] = {"points": int(len(v)), "mean": float(v.mean()), "min": float(v.min()),
                   "p05": float(np.quantile(v, 0.05)), "p95": float(np.quantile(v, 0.95)),
                   "max": float(v.max()), "sign": sign,
-                  "share_with_sign": float(np.mean(np.sign(v) == sign))}
+                  "share_with_sign": float(np.mean(np.sign(v) == sign)),
+                  "share_opposite": float(np.mean(np.sign(v) == -sign))}
+        if metric_info().get(o[len("effect."):].removesuffix("_mean"), ("",))[0] == "share":
+            out[o]["survey_threshold"] = SURVEY_THRESHOLD
+            out[o]["share_beyond_survey"] = float(np.mean(sign * v >= SURVEY_THRESHOLD))
     return out
+
+
+def refresh(name: str, runs: Path) -> dict:
+    """Recompute a screen's post-processing (effects at its points, convergence) from its runs.
+
+    For a screen whose JSON was written before a summary was added; no model runs.
+    """
+    path = RESULTS / f"{name}.json"
+    result = json.loads(path.read_text())
+    if result.get("effect"):
+        rows = pd.read_parquet(Path(runs) / name / "runs" / "rows.parquet")
+        outcomes = list(result["effect_at_points"])
+        declared, sign = _intended(result["scenario"])
+        result["effect_at_points"] = _effect_signs(rows, outcomes, {f"effect.{declared}": sign})
+        path.write_text(json.dumps(result, indent=2) + "\n")
+    record_convergence(name, runs)
+    return json.loads(path.read_text())
 
 
 def _intended(scenario: str) -> tuple[str, int]:
@@ -386,7 +409,7 @@ def main() -> None:
     global RESULTS, FIGURES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("plan", "morris-baseline", "morris-effect",
-                                            "sobol", "convergence", "doc"))
+                                            "sobol", "refresh", "doc"))
     parser.add_argument("scenario", nargs="?", default=None)
     parser.add_argument("--size", type=int, default=5000)
     parser.add_argument("--steps", type=int, default=156)
@@ -401,10 +424,11 @@ def main() -> None:
     parser.add_argument("--figures", default=str(FIGURES), help="folder for the figures")
     args = parser.parse_args()
     RESULTS, FIGURES = Path(args.results), Path(args.figures)
-    if args.command in ("morris-effect", "sobol", "convergence") and not args.scenario:
+    if args.command in ("morris-effect", "sobol", "refresh") and not args.scenario:
         parser.error(f"{args.command} needs a SCENARIO (e.g. youth_employment)")
-    if args.command == "convergence":  # e.g. convergence morris_baseline
-        print(json.dumps(record_convergence(args.scenario, Path(args.runs)), indent=1))
+    if args.command == "refresh":  # e.g. refresh morris_baseline
+        print(json.dumps(refresh(args.scenario, Path(args.runs)).get("effect_at_points"),
+                         indent=1))
     elif args.command == "plan":
         plan(args)
     elif args.command == "morris-baseline":
@@ -468,12 +492,16 @@ def _convergence_table(result: dict) -> str:
 
 def _effects_table(result: dict) -> str:
     lines = ["| effect | mean over the design points | 5-95 % of the points | min to max | "
-             "points with the sign of the intended (or mean) effect |",
-             "|---|---|---|---|---|"]
+             "points with the sign of the intended (or mean) effect (the opposite sign) | "
+             "points where it is "
+             f"also {SURVEY_THRESHOLD} or more (survey shares) |",
+             "|---|---|---|---|---|---|"]
     for outcome, e in result["effect_at_points"].items():
+        beyond = (f"{e['share_beyond_survey']:.0%}" if "share_beyond_survey" in e else "")
         lines.append(f"| {label(outcome)} | {_num(e['mean'])} | {_num(e['p05'])} to "
                      f"{_num(e['p95'])} | {_num(e['min'])} to {_num(e['max'])} | "
-                     f"{e['share_with_sign']:.0%} of {e['points']} |")
+                     f"{e['share_with_sign']:.0%} of {e['points']} "
+                     f"({e.get('share_opposite', float('nan')):.0%}) | {beyond} |")
     return "\n".join(lines)
 
 
@@ -596,6 +624,9 @@ The effect at the Sobol design points:
 {_effects_table(r)}
 
 """ + "\n".join(f"![{Path(f).stem}]({_doc_path(f)})" for f in r["figures"]))
+    done = [r for r in map(_read, (*SCREENS, *SOBOLS)) if r is not None]
+    parts.append(f"In all: {sum(r['runs'] for r in done):,} runs in "
+                 f"{sum(r['seconds'] for r in done) / 60:.0f} minutes of wall time.")
     return "\n\n".join(parts) + "\n"
 
 
