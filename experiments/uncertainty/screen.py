@@ -562,8 +562,9 @@ random numbers.
 Scale: {int(size):,} community members (half the 10,000 the plan named: at 0.65 s of a core
 per run at 5,000 members with one thread, 10,000 members would not have fitted in the hour
 and a quarter on the shared 2-core machine), {steps} weeks, {base['replicates']} seeds per
-design point (common random numbers), Morris with 4 levels. Outcomes are national means over
-the run for the baseline and over the programme period (week 52 on) for the programmes.
+design point in the baseline screen (common random numbers), Morris with 4 levels. Outcomes
+are national means over the run for the baseline and over the programme period (week 52 on)
+for the programmes.
 Every table below is regenerated from `experiments/uncertainty/results/*.json` by
 `python experiments/uncertainty/screen.py doc`; the CSVs beside them hold every index with its
 95 % bootstrap interval.""")
