@@ -537,13 +537,15 @@ def render() -> str:
     o = base["overrides"]
     size = next(x for x in o if x.startswith("population.size")).split("=")[1]
     steps = next(x for x in o if x.startswith("steps")).split("=")[1]
+    grouped = base["keys"] - (base["factors"] - 1) + len(base["groups"])
     excluded = "\n".join(f"| {k} | {v} |" for k, v in EXCLUDED.items())
     changes = "\n".join(f"| `{k}` | {lo:g} to {hi:g} | {why} |"
                         for k, ((lo, hi), why) in RANGE_CHANGES.items())
     parts.append(f"""What was screened: every numeric parameter of the baseline that
 `peacesim.config.fields.plausible_ranges` lists, less what is not behaviour: {base['keys']}
-keys, of which {len(base['groups'])} x 10 rows of the region table are screened as
-{len(base['groups'])} groups (one per attribute, all regions moved together:
+keys, of which the {grouped} cells of the region table are screened as {len(base['groups'])}
+groups (one per attribute, every region's cell moved together; the cells of regions that a
+scenario does not simulate, such as `hauts_bassins` in the baseline, are inert:
 {', '.join(f'`{g}`' for g in base['groups'])}), so {base['factors'] - 1} factors and the dummy.
 Each factor's range is its declared plausible range (most say `assumed`; where a field
 declares none, x0.5-x2 of its value); `epstein.legitimacy`, read by no Mali mechanism, is
