@@ -467,15 +467,17 @@ def _doc_path(path: str) -> str:
 
 
 def _screen_table(result: dict, shown: int = 8) -> str:
-    lines = ["| outcome | seed-noise share | dummy mu* (floor) | factors above the floor | "
-             "largest mu* above the floor |", "|---|---|---|---|---|"]
+    lines = ["| outcome | seed-noise share | dummy mu* (floor) | factors above the floor "
+             "(with the whole 95 % interval above it) | largest mu* above the floor |",
+             "|---|---|---|---|---|"]
     for outcome, s in result["outcomes"].items():
         above = s["above_floor"]
+        clear = sum(r["mu_star"] - r["mu_star_conf"] > s["dummy_mu_star"] for r in above)
         top = ", ".join(f"`{r['parameter']}` {_num(r['mu_star'])}" for r in above[:shown])
         more = f", and {len(above) - shown} more" if len(above) > shown else ""
         lines.append(f"| {label(outcome)} | {_share(s['seed_noise_share'])} | "
                      f"{_num(s['dummy_mu_star'])} | {len(above)} of "
-                     f"{result['factors'] - 1} | {top or 'none'}{more} |")
+                     f"{result['factors'] - 1} ({clear}) | {top or 'none'}{more} |")
     return "\n".join(lines)
 
 
