@@ -17,11 +17,14 @@ Commands (results in experiments/uncertainty/results/, figures in docs/figures/u
 the runs themselves go to outputs/uncertainty/<screen>/ so that a killed screen resumes)::
 
     python experiments/uncertainty/screen.py plan                 # factors and run counts
-    python experiments/uncertainty/screen.py morris-baseline [--trajectories 6]
-    python experiments/uncertainty/screen.py morris-effect conflict_sensitive_forces
-    python experiments/uncertainty/screen.py morris-effect youth_employment
-    python experiments/uncertainty/screen.py sobol conflict_sensitive_forces [--samples 32]
-    python experiments/uncertainty/screen.py sobol youth_employment
+    python experiments/uncertainty/screen.py morris-baseline                  # 1,932 runs
+    python experiments/uncertainty/screen.py morris-effect conflict_sensitive_forces \
+        --trajectories 4 --replicates 1                                     # 1,288 runs
+    python experiments/uncertainty/screen.py morris-effect youth_employment \
+        --trajectories 4 --replicates 1
+    python experiments/uncertainty/screen.py sobol conflict_sensitive_forces --samples 32 \
+        --replicates 1                                                      # 576 runs
+    python experiments/uncertainty/screen.py sobol youth_employment --samples 16 --replicates 1
     python experiments/uncertainty/screen.py refresh NAME         # redo a JSON's summaries
     python experiments/uncertainty/screen.py doc                  # docs/UNCERTAINTY.md's section
 
