@@ -1088,6 +1088,12 @@ def test_small_runs_use_the_serial_kernels_and_large_the_parallel():
 # array formulas), on random inputs with empty cells, zeros and several regions.
 
 
+def _random_neighbours(rng, n: int):
+    """Random neighbour lists in CSR form (0-7 per cell, repeats allowed)."""
+    offsets = np.concatenate([[0], np.cumsum(rng.integers(0, 8, n))]).astype(np.int64)
+    return offsets, rng.integers(0, n, offsets[-1]).astype(np.int64)
+
+
 def _cell_inputs(seed: int, n_cells: int = 2000, n_regions: int = 7):
     rng = np.random.default_rng(seed)
     region = np.sort(rng.integers(0, n_regions, n_cells)).astype(np.intp)
@@ -1210,8 +1216,7 @@ def test_armed_group_cell_loops_equal_array_formulas(seed):
     rng, _, people, _, prob = _cell_inputs(seed, n_cells=400)
     n = len(people)
     counts = rng.integers(0, 5, n)
-    offsets = np.concatenate([[0], np.cumsum(rng.integers(0, 8, n))]).astype(np.int64)
-    targets = rng.integers(0, n, offsets[-1]).astype(np.int64)
+    offsets, targets = _random_neighbours(rng, n)
 
     def nbr(x):
         out = np.empty(n)
@@ -1289,8 +1294,7 @@ def test_information_week_equals_array_formulas(seed):
 
     rng, _, _, _, prob = _cell_inputs(seed, n_cells=500)
     n = 500
-    offsets = np.concatenate([[0], np.cumsum(rng.integers(0, 8, n))]).astype(np.int64)
-    targets = rng.integers(0, n, offsets[-1]).astype(np.int64)
+    offsets, targets = _random_neighbours(rng, n)
     members = rng.integers(0, 30, n)
     report_sum = rng.random(n) * members
     armed_near = rng.gamma(0.3, 100.0, n) * (rng.random(n) < 0.5)
@@ -1389,8 +1393,7 @@ def test_justice_displacement_and_womens_groups_loops_equal_array_formulas(seed)
     ref = shown0 + (new - np.where(attacks <= 0, 0.02 * shown0, 0.0))
     assert same_bits(newly, new) and same_bits(shown, np.maximum(ref, 0.0))
     # Women's groups.
-    offsets = np.concatenate([[0], np.cumsum(rng.integers(0, 8, n))]).astype(np.int64)
-    targets = rng.integers(0, n, offsets[-1]).astype(np.int64)
+    offsets, targets = _random_neighbours(rng, n)
     group_cell = rng.integers(0, n, 300)
     active, wboost, sessions = np.empty(300, dtype=bool), np.empty(n), np.empty(n)
     womens_groups_week(group_cell, running, 0.35, 4 / 52.0, offsets, targets, active, wboost,
