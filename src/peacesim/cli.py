@@ -568,7 +568,8 @@ class SweepCallback(Callback):
 
         # Mesa logs each model step at INFO; Hydra's log handler would print it in a sweep.
         logging.getLogger("MESA").setLevel(logging.WARNING)
-        if uncached_kernels(str(config.get("model", "peace"))):
+        # warm_cache runs a tiny model, which calls the serial compilations only.
+        if uncached_kernels(str(config.get("model", "peace")), parallel=False):
             log.info("compiling the model's kernels (first run only)")
         warm_cache(config)
 

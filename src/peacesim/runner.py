@@ -165,7 +165,14 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None,
         write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
         t0 = time.perf_counter()
         if config.output.progress:
-            cold = uncached_kernels(config.model)
+            import numba
+
+            from peacesim.kernels.dispatch import parallel_for
+
+            most = numba.config.NUMBA_NUM_THREADS
+            threads = min(config.threads, most) if config.threads > 0 else most
+            cold = uncached_kernels(config.model,
+                                    parallel_for(config.population.size, threads))
             if cold:
                 log.info("compiling the model's kernels (first run only; %d to compile, "
                          "about a minute on 2 cores)", len(cold))
@@ -487,7 +494,7 @@ def _progress_logger(config):
     return report
 
 
-def uncached_kernels(model: str = "peace") -> list[str]:
+def uncached_kernels(model: str = "peace", parallel: bool | None = None) -> list[str]:
     """The Numba kernels a model calls that are not in Numba's cache (compiled on first use).
 
     Read from Numba's cache index of each kernel the model's modules import (for
@@ -497,6 +504,10 @@ def uncached_kernels(model: str = "peace") -> list[str]:
 
     Args:
         model: ``peace``, ``epstein`` or ``bennett``.
+        parallel: For the kernels compiled twice (:class:`~peacesim.kernels.dispatch.
+            CellKernel`), only the compilation a run will call: the parallel one (True) or
+            the serial one (False, runs below ``SERIAL_BELOW`` members or on one thread);
+            None counts both.
     """
     import importlib
     import sys
@@ -516,7 +527,11 @@ def uncached_kernels(model: str = "peace") -> list[str]:
         for name in names:
             module = sys.modules.get(name) or importlib.import_module(name)
             for obj in vars(module).values():
-                compiled = obj.dispatchers() if isinstance(obj, CellKernel) else (obj,)
+                if isinstance(obj, CellKernel):
+                    compiled = {None: obj.dispatchers(), True: (obj.parallel,),
+                                False: (obj.serial,)}[parallel]
+                else:
+                    compiled = (obj,)
                 for fn in compiled:
                     cache = getattr(fn, "_cache", None)
                     if isinstance(fn, Dispatcher) and hasattr(cache, "_cache_file"):

@@ -52,7 +52,6 @@ import numpy as np
 from peacesim.config.fields import bounded, listing, nonneg, share
 from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.cells import cohesion_step
-from peacesim.kernels.communal import group_cohesion_step, group_cohesion_sums
 from peacesim.mechanisms.base import Column, Mechanism, mechanism
 from peacesim.population import DRAW_BLOCK, HERDER, Table, beta_by_cell
 from peacesim.random import uniform_numpy
@@ -275,11 +274,19 @@ class Communal(Mechanism):
             cohesion_step(people.offsets, people["cohesion"], p.cohesion_shock * clashes,
                           self.baseline, p.drift)
         else:
+            from peacesim.kernels.communal import group_cohesion_step  # see _group_sums
+
             group_cohesion_step(people.offsets, people["group"], people["cohesion"], shock,
                                 self.n_groups, self.baseline, p.drift)
 
     def _group_sums(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-cell, per-group summed cohesion and members (not in armed groups), [cell, group]."""
+        # Imported here, not with the module: only runs with more than two groups call the
+        # group kernels, and the check for a cold Numba cache (peacesim.runner.
+        # uncached_kernels) counts every kernel a mechanism's module holds, so a default run
+        # would otherwise always report two kernels to compile.
+        from peacesim.kernels.communal import group_cohesion_sums
+
         people, n, g = self.model.people, self.model.world.n_cells, self.n_groups
         sums = np.zeros(n * g, dtype=ACC)
         counts = np.zeros(n * g, dtype=np.int64)
