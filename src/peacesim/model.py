@@ -383,9 +383,16 @@ def programme_start(config) -> int:
     return min(starts) if starts else 0
 
 
+def threads_for(threads: int) -> int:
+    """The Numba threads a config's ``threads`` gives (0 = all available)."""
+    import numba
+
+    most = numba.config.NUMBA_NUM_THREADS
+    return min(threads, most) if threads > 0 else most
+
+
 def _set_threads(threads: int) -> None:
     """Use ``threads`` Numba threads (0 = all available)."""
     import numba
 
-    most = numba.config.NUMBA_NUM_THREADS
-    numba.set_num_threads(min(threads, most) if threads > 0 else most)
+    numba.set_num_threads(threads_for(threads))

@@ -165,14 +165,11 @@ def run_to_dir(cfg, run_dir: str | Path, *, overrides: list[str] | None = None,
         write_text(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.structured(config)))
         t0 = time.perf_counter()
         if config.output.progress:
-            import numba
-
             from peacesim.kernels.dispatch import parallel_for
+            from peacesim.model import threads_for
 
-            most = numba.config.NUMBA_NUM_THREADS
-            threads = min(config.threads, most) if config.threads > 0 else most
-            cold = uncached_kernels(config.model,
-                                    parallel_for(config.population.size, threads))
+            cold = uncached_kernels(config.model, parallel_for(config.population.size,
+                                                               threads_for(config.threads)))
             if cold:
                 log.info("compiling the model's kernels (first run only; %d to compile, "
                          "about a minute on 2 cores)", len(cold))

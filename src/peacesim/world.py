@@ -8,6 +8,7 @@ model never sees the raster's shape.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,9 +58,6 @@ class GeographyParams:
             raise ValueError(f"geography.regions names {repeated[0]!r} more than once")
 
 
-_WORLDS: dict[tuple, World] = {}
-
-
 @dataclass
 class World:
     """Flat arrays over the simulated cells.
@@ -83,6 +81,10 @@ class World:
         n_sub: Simulated cells sharing each cell's raster cell (1, or
             ``geography.bamako_cells`` for Bamako's sub-cells), which are consecutive
             positions starting at ``cell_at`` of their raster cell (int64 [n_cells]).
+        region_people: Adults per region, the sum of ``people`` over its cells (float64).
+        derived: Maps that mechanisms compute from the world alone, kept by key so that the
+            runs of a process sharing this world compute each once (the armed groups'
+            opportunity map).
     """
 
     raster_index: np.ndarray
@@ -108,7 +110,8 @@ class World:
     _region_masks: dict = field(default_factory=dict, repr=False)
     _by_region: np.ndarray = field(init=False, repr=False)
     _region_starts: np.ndarray = field(init=False, repr=False)
-    _region_people: np.ndarray = field(default=None, init=False, repr=False)
+    region_people: np.ndarray = field(init=False, repr=False)
+    derived: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # The cells region by region (each region's in index order), for the region_sum kernel.
@@ -117,6 +120,7 @@ class World:
                                               np.arange(len(self.region_ids) + 1)).astype(np.int64)
         if self.n_sub is None:
             self.n_sub = np.ones(len(self.raster_index), dtype=np.int64)
+        self.region_people = self.region_sum(self.people)
 
     @property
     def n_cells(self) -> int:
@@ -139,18 +143,8 @@ class World:
         Raises:
             ValueError: If a region id is unknown or repeated.
         """
-        key = (tuple(geography.regions), float(geography.adult_share),
-               int(geography.bamako_cells))
-        world = _WORLDS.get(key)
-        if world is None:
-            world = cls._build(geography)
-            for value in vars(world).values():
-                if isinstance(value, np.ndarray):
-                    value.setflags(write=False)
-            if len(_WORLDS) >= 8:
-                _WORLDS.pop(next(iter(_WORLDS)))
-            _WORLDS[key] = world
-        return world
+        return _shared_world(cls, tuple(geography.regions), float(geography.adult_share),
+                             int(geography.bamako_cells))
 
     @classmethod
     def _build(cls, geography: GeographyParams) -> World:
@@ -279,14 +273,6 @@ class World:
         out = np.empty(self.n_regions, dtype=ACC)
         _region_sum(self._by_region, self._region_starts, values, out)
         return out
-
-    @property
-    def region_people(self) -> np.ndarray:
-        """Adults per region (the sum of ``people`` over each region's cells), float64."""
-        if self._region_people is None:
-            self._region_people = self.region_sum(self.people)
-            self._region_people.setflags(write=False)
-        return self._region_people
 
     def place(self, row_region: np.ndarray, weights: np.ndarray,
               rng: np.random.Generator) -> np.ndarray:
@@ -431,3 +417,14 @@ def _region_population(raster) -> dict[int, float]:
         return {rid if isinstance(rid, str) else REGION_IDS[rid]: float(v)
                 for rid, v in pop.items()}
     return {rid: float(v) for rid, v in zip(REGION_IDS, pop, strict=True)}
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_world(cls, regions: tuple, adult_share: float, bamako_cells: int) -> World:
+    """The world of one geography, built once per process, its arrays read-only."""
+    world = cls._build(GeographyParams(regions=list(regions), adult_share=adult_share,
+                                       bamako_cells=bamako_cells))
+    for value in vars(world).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return world

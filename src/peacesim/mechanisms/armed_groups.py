@@ -13,7 +13,6 @@ sympathisers in and around their cell.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,29 +146,19 @@ class ArmedGroupParams:
     external_support: float = nonneg(2.0, plausible=(0.0, 10.0), source="assumed")
 
 
-_OPPORTUNITY_MAPS: dict[bytes, np.ndarray] = {}
-
-
 def opportunity(world, full_people: float, reach: float) -> np.ndarray:
     """``min(0, ln(P / P_full))`` per cell (see ``ArmedGroupParams.opportunity``).
 
-    The map depends only on the cells, their people and the two parameters, and costs about
-    70 ms at 1,687 cells (two thirds of a 10,000-member build), so a process that builds many
-    models (an ensemble's worker, a sweep in one process) computes it once per world:
-    the result is kept, read-only, under a hash of those inputs (at most 8 maps).
+    It depends only on the world and the two parameters, and costs about 70 ms at 1,687
+    cells (two thirds of a 10,000-member build), so it is kept, read-only, in the world's
+    ``derived`` maps: the runs of a process that share a world compute it once.
     """
-    digest = hashlib.sha256()
-    for a in (world.cell_row, world.cell_col, world.people,
-              np.array([full_people, reach], dtype=np.float64)):
-        digest.update(np.ascontiguousarray(a).tobytes())
-    key = digest.digest()
-    if key not in _OPPORTUNITY_MAPS:
-        if len(_OPPORTUNITY_MAPS) >= 8:
-            _OPPORTUNITY_MAPS.pop(next(iter(_OPPORTUNITY_MAPS)))
+    key = ("armed_groups.opportunity", float(full_people), float(reach))
+    if key not in world.derived:
         value = _opportunity(world, full_people, reach)
         value.setflags(write=False)
-        _OPPORTUNITY_MAPS[key] = value
-    return _OPPORTUNITY_MAPS[key]
+        world.derived[key] = value
+    return world.derived[key]
 
 
 def _opportunity(world, full_people: float, reach: float) -> np.ndarray:

@@ -98,27 +98,22 @@ class Justice(Mechanism):
         self.base = model.world.per_cell(model.config.regions, "justice_access")
         model.cells["justice_official"][:] = p.official_share * self.base
         model.cells["justice_traditional"][:] = (1.0 - p.official_share) * self.base
-        self._resolution()
-
-    def _resolution(self) -> None:
-        p, cells = self.params, self.model.cells
-        official, traditional = cells["justice_official"], cells["justice_traditional"]
-        cells["justice"][:] = p.official_trust * official + p.traditional_trust * traditional
-        base = (p.official_trust * p.official_share
-                + p.traditional_trust * (1.0 - p.official_share)) * self.base
-        cells["justice_boost"][:] = np.maximum(0.0, cells["justice"] - base)
-        cells["accountability"][:] = p.sanctions * official
+        # The starting resolution: a week in which the capacities do not move.
+        self._week(np.zeros(model.world.n_cells, dtype=bool), speeds=(0.0, 0.0))
 
     def provide(self, t: int) -> None:
         """Capacities move toward this week's targets; resolution and accountability."""
+        p = self.params
+        self._week(self.coverage(p, t), speeds=(p.official_speed, p.traditional_speed))
+
+    def _week(self, running: np.ndarray, speeds: tuple[float, float]) -> None:
         p, cells = self.params, self.model.cells
         base_mix = (p.official_trust * p.official_share
                     + p.traditional_trust * (1.0 - p.official_share))
-        justice_week(self.coverage(p, t), self.base, p.access, p.official_share,
-                     p.official_speed, p.traditional_speed, p.official_trust,
-                     p.traditional_trust, p.sanctions, base_mix, cells["justice_official"],
-                     cells["justice_traditional"], cells["justice"], cells["justice_boost"],
-                     cells["accountability"])
+        justice_week(running, self.base, p.access, p.official_share, *speeds,
+                     p.official_trust, p.traditional_trust, p.sanctions, base_mix,
+                     cells["justice_official"], cells["justice_traditional"], cells["justice"],
+                     cells["justice_boost"], cells["accountability"])
 
     def record(self, out: dict) -> None:
         """People-weighted capacity and accountability per region."""
