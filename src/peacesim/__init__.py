@@ -15,18 +15,11 @@ Importing peacesim pulls in neither Hydra's app nor matplotlib.
 
 from __future__ import annotations
 
-import os
+from peacesim.threads import choose_layer
 
-# Numba's GNU OpenMP layer breaks a process that forks after a parallel kernel ran; the
-# workqueue layer is safe with fork (sweeps, joblib) and deterministic kernels do not need
-# more. A user's own NUMBA_THREADING_LAYER wins.
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    os.environ["NUMBA_THREADING_LAYER"] = "workqueue"  # for processes started from here
-    import numba  # noqa: E402
-
-    # numba reads the variable when it is first imported; if that happened before peacesim,
-    # set its config directly (it is read when the first parallel kernel launches threads).
-    numba.config.THREADING_LAYER = "workqueue"
+#: Numba's threading layer for this process: Intel TBB when installed, else workqueue
+#: (see :mod:`peacesim.threads`); a user's own NUMBA_THREADING_LAYER wins.
+THREADING_LAYER = choose_layer()
 
 __version__ = "0.1.0"
 
