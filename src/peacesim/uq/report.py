@@ -28,27 +28,49 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def morris_figure(indices: pd.DataFrame, outcome: str, path: Path) -> Path:
-    """mu* against sigma for one outcome; the dummy parameter marked as the noise floor."""
+def morris_figure(indices: pd.DataFrame, outcome: str, path: Path, *, labels: int = 12,
+                  quiet_listed: int = 8) -> Path:
+    """mu* against sigma for one outcome; the dummy parameter marked as the noise floor.
+
+    Args:
+        indices: Morris indices (``parameter``, ``outcome``, ``mu_star``, ``mu_star_conf``,
+            ``sigma``).
+        outcome: The outcome to draw.
+        path: Where to save the figure.
+        labels: Name at most this many points above the noise floor, the largest mu* first
+            (a screen of 160 factors cannot name them all legibly); the dummy is always named.
+        quiet_listed: List at most this many names at or below the floor in the corner,
+            then how many more there are.
+    """
     plt = _plt()
     rows = indices[indices["outcome"] == outcome]
     floor = rows.loc[rows["parameter"] == "dummy", "mu_star"]
     floor = float(floor.iloc[0]) if len(floor) else 0.0
+    above = rows[(rows["parameter"] != "dummy") & (rows["mu_star"] > floor)]
+    named = set(above.nlargest(labels, "mu_star")["parameter"]) | {"dummy"}
     fig, ax = plt.subplots(figsize=(6.5, 4.8))
     quiet = []
-    for r in rows.itertuples():
+    for r in rows.sort_values("mu_star", ascending=False).itertuples():
         dummy = r.parameter == "dummy"
         ax.errorbar(r.mu_star, r.sigma, xerr=r.mu_star_conf, fmt="s" if dummy else "o",
                     color="grey" if dummy else "C0", capsize=3)
-        if dummy or r.mu_star > floor:  # label what clears the noise floor (and the floor)
+        if r.parameter in named:
             ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=8, xytext=(4, 4),
                         textcoords="offset points")
-        else:
+        elif r.mu_star <= floor:
             quiet.append(r.parameter)
     ax.axvline(floor, color="grey", ls="--", lw=0.8)
+    unnamed = len(above) - len(named - {"dummy"})
+    notes = []
+    if unnamed > 0:
+        notes.append(f"{unnamed} more above the floor, not named")
     if quiet:
-        ax.text(0.99, 0.01, "at or below the dummy (noise floor):\n" + "\n".join(quiet),
-                transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="grey")
+        shown = quiet[:quiet_listed]
+        more = f"\n... and {len(quiet) - len(shown)} more" if len(quiet) > len(shown) else ""
+        notes.append("at or below the dummy (noise floor):\n" + "\n".join(shown) + more)
+    if notes:
+        ax.text(0.99, 0.01, "\n".join(notes), transform=ax.transAxes, ha="right",
+                va="bottom", fontsize=7, color="grey")
     ax.set_xlabel("mu* (mean |elementary effect|)")
     ax.set_ylabel("sigma (spread of elementary effects)")
     ax.set_title(f"Morris screen: {outcome}")
