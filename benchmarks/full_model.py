@@ -38,8 +38,11 @@ the lowest time is kept (the machine may be shared; the best run is the least di
 on its serial compilation (:mod:`peacesim.kernels.dispatch`; by default runs below
 ``SERIAL_BELOW`` members use it anyway, larger ones the parallel one) (``njit`` without
 ``parallel``; results are identical, as the kernels are deterministic for any thread count).
-It shows what the parallel launches cost: with Numba's workqueue layer each launch hands the
-work to worker threads and waits for them.
+It shows what the parallel launches cost: each launch hands the work to the threading layer's
+threads and waits for them (about 100 µs on Numba's workqueue, 6 µs on TBB; see
+:mod:`peacesim.threads`). ``--parallel-kernels`` adds the opposite row, on the most threads:
+every cell kernel on its parallel compilation even below ``SERIAL_BELOW``, which is how the
+crossover is measured.
 Results go to ``benchmarks/results/full_model.json`` with the machine, versions, date, load
 and the command.
 """
@@ -62,6 +65,7 @@ RESULTS = HERE / "results" / "full_model.json"
 #: Targets of the benchmarks issue.
 TARGET_NS_AT_1E6_2T = 100.0  # ns per agent-step at 1 million agents, 2 threads
 TARGET_BYTES = 64.0  # peak bytes per agent at 1 million agents and up
+TARGET_FIXED_COST = 2.0  # ns per agent-step at 10,000 over that at 1 million, 2 threads (#14)
 
 
 # ------------------------------------------------------------------------------ worker
@@ -98,8 +102,13 @@ def _serial_kernels() -> list[str]:
             if isinstance(obj, dispatch.CellKernel)]
 
 
-def worker(size: int, threads: int, steps: int, serial: bool = False) -> dict:
-    """Build and run one model in this process; return the measurements."""
+def worker(size: int, threads: int, steps: int, serial: bool = False,
+           parallel: bool = False) -> dict:
+    """Build and run one model in this process; return the measurements.
+
+    ``serial`` holds every cell kernel on its serial compilation, ``parallel`` on its
+    parallel one, whatever the size (by default the size chooses: ``SERIAL_BELOW``).
+    """
     import gc
 
     import numba
@@ -107,6 +116,10 @@ def worker(size: int, threads: int, steps: int, serial: bool = False) -> dict:
     import peacesim
 
     swapped = _serial_kernels() if serial else []
+    if parallel:
+        from peacesim.kernels import dispatch
+
+        dispatch.force(True)
 
     def config(n: int, total_steps: int):
         return peacesim.load_config("baseline", [
@@ -234,13 +247,16 @@ def _git(*args: str) -> str | None:
         return None
 
 
-def run_one(size: int, threads: int, steps: int, serial: bool = False) -> dict:
+def run_one(size: int, threads: int, steps: int, serial: bool = False,
+            parallel: bool = False) -> dict:
     """One (size, threads) measurement in a fresh subprocess."""
     env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--size", str(size),
            "--threads", str(threads), "--steps", str(steps)]
     if serial:
         cmd.append("--serial-kernels")
+    if parallel:
+        cmd.append("--parallel-kernels")
     load = os.getloadavg()[0]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if out.returncode != 0:
@@ -280,6 +296,11 @@ def targets(results: list[dict]) -> dict:
         v = at[0]["ns_per_agent_step"]
         out["ns_per_agent_step_1e6_2threads"] = {"value": v, "target": TARGET_NS_AT_1E6_2T,
                                                  "met": v <= TARGET_NS_AT_1E6_2T}
+    small = [r for r in results if r["size"] == 10_000 and r["threads"] == 2]
+    if at and small:
+        ratio = small[0]["ns_per_agent_step"] / at[0]["ns_per_agent_step"]
+        out["fixed_cost_1e4_over_1e6_2threads"] = {"value": ratio, "target": TARGET_FIXED_COST,
+                                                   "met": ratio <= TARGET_FIXED_COST}
     big = [r for r in results if r["size"] >= 1_000_000]
     if big:
         v = max(r["peak_bytes_per_agent"] for r in big)
@@ -309,6 +330,9 @@ def main() -> None:
     parser.add_argument("--serial-kernels", action="store_true",
                         help="also run each size with serial copies of the parallel kernels "
                              "(1 thread; diagnostic of the parallel launch cost)")
+    parser.add_argument("--parallel-kernels", action="store_true",
+                        help="also run each size on the most threads with every cell kernel "
+                             "held on its parallel compilation (diagnostic of SERIAL_BELOW)")
     parser.add_argument("--output", default=str(RESULTS), help="JSON file to write")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -316,25 +340,28 @@ def main() -> None:
 
     if args.worker:
         print(json.dumps(worker(args.size, int(args.threads), args.steps,
-                                args.serial_kernels)))
+                                args.serial_kernels, args.parallel_kernels)))
         return
 
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     thread_counts = [int(t) for t in args.threads.split(",")]
     started = dt.datetime.now(dt.UTC)
     info = machine()
-    results, serial = [], []
+    results, serial, parallel = [], [], []
     for size in sizes:
-        variants = [(t, False) for t in thread_counts]
+        variants = [(t, "auto") for t in thread_counts]
         if args.serial_kernels:
-            variants.append((1, True))
-        for threads, is_serial in variants:
+            variants.append((1, "serial"))
+        if args.parallel_kernels:
+            variants.append((max(thread_counts), "parallel"))
+        for threads, kind in variants:
             steps = args.steps or default_steps(size)
             runs = []
             for k in range(args.repeats):
-                r = run_one(size, threads, steps, is_serial)
+                r = run_one(size, threads, steps, kind == "serial", kind == "parallel")
                 runs.append(r)
-                label = "serial kernels" if is_serial else f"{threads} threads"
+                label = {"auto": f"{threads} threads", "serial": "serial kernels",
+                         "parallel": f"parallel kernels, {threads} threads"}[kind]
                 print(f"  {size:>12,} agents, {label}, run {k + 1}/{args.repeats}: "
                       f"{r['ns_per_agent_step']:.1f} ns/agent-step, "
                       f"{r['peak_bytes_per_agent']:.1f} B/agent peak", flush=True)
@@ -344,7 +371,7 @@ def main() -> None:
                                 "peak_bytes_per_agent": r["peak_bytes_per_agent"],
                                 "load_average_1min_before": r["load_average_1min_before"]}
                                for r in runs]
-            (serial if is_serial else results).append(best)
+            {"auto": results, "serial": serial, "parallel": parallel}[kind].append(best)
     info["load_average_end"] = os.getloadavg()
     text = table(results)
     print()
@@ -353,6 +380,10 @@ def main() -> None:
         print()
         print("Diagnostic: parallel kernels swapped for serial compilations (1 thread)")
         print(table(serial).split("\n\n")[0])
+    if parallel:
+        print()
+        print("Diagnostic: every cell kernel on its parallel compilation")
+        print(table(parallel).split("\n\n")[0])
     goals = targets(results)
     print()
     for name, t in goals.items():
@@ -374,6 +405,7 @@ def main() -> None:
         },
         "results": results,
         "serial_kernels": serial,
+        "parallel_kernels": parallel,
         "targets": goals,
     }
     path = Path(args.output)
