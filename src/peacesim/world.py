@@ -18,6 +18,8 @@ from peacesim.dtypes import ACC, INDEX
 from peacesim.geography import REGION_IDS, REGION_NAMES, load_raster
 from peacesim.kernels.cells import neighbour_sum as _neighbour_sum
 from peacesim.kernels.cells import region_sum as _region_sum
+from peacesim.kernels.recording import add_by_cell_region as _add_by_cell_region
+from peacesim.kernels.recording import region_sums4 as _region_sums4
 from peacesim.population import apportion
 
 MALI_REGIONS = ("kayes", "koulikoro", "sikasso", "segou", "mopti", "tombouctou", "gao",
@@ -272,6 +274,52 @@ class World:
                              f"got shape {values.shape}")
         out = np.empty(self.n_regions, dtype=ACC)
         _region_sum(self._by_region, self._region_starts, values, out)
+        return out
+
+    def region_sums(self, *values: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+        """Regional sums of several per-cell arrays at once, float64 [len(values), n_regions].
+
+        Row ``k`` has the bits of ``region_sum(values[k])`` (or of
+        ``region_sum(values[k] * weight)`` with a weight, such as :attr:`people`), but the
+        arrays are summed four to a compiled call, side by side, and no product is
+        allocated: the record phase takes its regional sums this way.
+
+        Args:
+            values: Per-cell arrays of any numeric or boolean dtype.
+            weight: float64 [n_cells] multiplying every value before it is added; None for
+                plain sums.
+
+        Raises:
+            ValueError: An array does not have one value per cell.
+        """
+        n_cells = self.n_cells
+        for v in values:
+            if type(v) is not np.ndarray or v.dtype.kind not in "biuf" or v.shape != (n_cells,):
+                raise ValueError(f"region_sums needs numeric arrays of one value per cell "
+                                 f"({n_cells}), got {np.shape(v)}")
+        if weight is not None and (weight.dtype != ACC or weight.shape != (n_cells,)):
+            raise ValueError(f"region_sums needs a float64 weight per cell ({n_cells})")
+        out = np.empty((len(values), self.n_regions), dtype=ACC)
+        for k in range(0, len(values), 4):
+            chunk = values[k:k + 4]
+            m = len(chunk)
+            if m < 4:
+                chunk = chunk + (chunk[0],) * (4 - m)  # not read: the kernel sums m of them
+            _region_sums4(self._by_region, self._region_starts, m, *chunk, weight, out[k:k + m])
+        return out
+
+    def actors_region_sum(self, cell: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Sum of actors' ``values`` within the region of each actor's cell, float64 [n_regions].
+
+        The bits of ``np.add.at(zeros, region[cell], values)``: actors are added in their
+        order, as float64.
+
+        Args:
+            cell: int [n_actors], each actor's cell (armed groups, women's groups...).
+            values: [n_actors], any numeric or boolean dtype.
+        """
+        out = np.zeros(self.n_regions, dtype=ACC)
+        _add_by_cell_region(cell, self.region, values, out)
         return out
 
     def place(self, row_region: np.ndarray, weights: np.ndarray,

@@ -322,20 +322,18 @@ class ArmedGroups(Mechanism):
     def record(self, out: dict) -> None:
         """Fighters, attacks and recruitment per region."""
         world, cells, g = self.model.world, self.model.cells, self.groups
-        strength = np.zeros(world.n_regions)
-        if g.size:
-            np.add.at(strength, world.region[g["cell"]], g["strength"])
-        out["armed_group_strength"] = strength
-        out["attacks"] = world.region_sum(cells["attacks"])
-        out["attacks_on_forces"] = world.region_sum(cells["attacks_on_forces"])
-        out["attacks_on_civilians"] = world.region_sum(cells["attacks_on_civilians"])
-        out["civilians_killed"] = out["attacks_on_civilians"] * self.params.deaths_civilians
-        out["attack_deaths"] = (out["attacks_on_forces"] * self.params.deaths_forces
+        out["armed_group_strength"] = world.actors_region_sum(g["cell"], g["strength"])
+        attacks, on_forces, on_civilians, recruits, youth, recruited = world.region_sums(
+            cells["attacks"], cells["attacks_on_forces"], cells["attacks_on_civilians"],
+            cells["recruits"], cells["youth"], cells["youth_recruited"])
+        out["attacks"] = attacks
+        out["attacks_on_forces"] = on_forces
+        out["attacks_on_civilians"] = on_civilians
+        out["civilians_killed"] = on_civilians * self.params.deaths_civilians
+        out["attack_deaths"] = (on_forces * self.params.deaths_forces
                                 + out["civilians_killed"])
-        recruits = world.region_sum(cells["recruits"])
         out["new_recruits"] = recruits * self.model.people_per_agent
-        youth = np.maximum(world.region_sum(cells["youth"]), 1)
-        out["youth_recruited"] = world.region_sum(cells["youth_recruited"]) / youth
+        out["youth_recruited"] = recruited / np.maximum(youth, 1)
 
     def map_values(self, name: str) -> np.ndarray:
         """Fighters of active groups per cell (people)."""

@@ -167,12 +167,13 @@ class Grievance(Mechanism):
     def record(self, out: dict) -> None:
         """Support, grievance and legitimacy per region."""
         world, cells = self.model.world, self.model.cells
-        everyone = np.maximum(world.region_sum(self.model.people.counts), 1)
-        out["armed_group_support"] = np.minimum(
-            1.0, world.region_sum(cells["sympathisers"]) / everyone)
-        out["grievance"] = world.region_sum(cells["grievance_sum"]) / everyone
-        w = world.people
-        out["legitimacy"] = world.region_sum(cells["legitimacy"] * w) / world.region_sum(w)
+        everyone, sympathisers, grievance = world.region_sums(
+            self.model.people.counts, cells["sympathisers"], cells["grievance_sum"])
+        everyone = np.maximum(everyone, 1)
+        out["armed_group_support"] = np.minimum(1.0, sympathisers / everyone)
+        out["grievance"] = grievance / everyone
+        legitimacy = world.region_sums(cells["legitimacy"], weight=world.people)[0]
+        out["legitimacy"] = legitimacy / world.region_people
 
     def map_values(self, name: str) -> np.ndarray:
         """Share of each cell's members who support armed groups."""

@@ -103,11 +103,10 @@ class Information(Mechanism):
     def record(self, out: dict) -> None:
         """People-weighted reporting share, knowledge and forces' trust per region."""
         world, cells = self.model.world, self.model.cells
-        w = world.people
-        rw = world.region_sum(w)
-        out["information_sharing"] = world.region_sum(cells["reporting"] * w) / rw
-        out["sdf_trust_in_community"] = world.region_sum(cells["sdf_trust"] * w) / rw
-        out["forces_information"] = world.region_sum(cells["info"] * w) / rw
+        sums = world.region_sums(cells["reporting"], cells["sdf_trust"], cells["info"],
+                                 weight=world.people) / world.region_people
+        out["information_sharing"], out["sdf_trust_in_community"], \
+            out["forces_information"] = sums
 
     def map_values(self, name: str) -> np.ndarray:
         """The forces' knowledge per cell."""

@@ -118,8 +118,7 @@ class Justice(Mechanism):
     def record(self, out: dict) -> None:
         """People-weighted capacity and accountability per region."""
         world, cells = self.model.world, self.model.cells
-        w = world.people
-        total = world.region_sum(w)
         capacity = cells["justice_official"] + cells["justice_traditional"]
-        out["justice_access"] = world.region_sum(capacity * w) / total
-        out["accountability"] = world.region_sum(cells["accountability"] * w) / total
+        sums = world.region_sums(capacity, cells["accountability"],
+                                 weight=world.people) / world.region_people
+        out["justice_access"], out["accountability"] = sums

@@ -248,18 +248,17 @@ class Trust(Mechanism):
         members' own draws of those probabilities drive their trust and grievance.
         """
         world, cells = self.model.world, self.model.cells
-        members = world.region_sum(cells["members"])
-        everyone = world.region_sum(self.model.people.counts)
-        out["trust_in_sdf"] = world.region_sum(cells["trust_sum_all"]) / np.maximum(everyone, 1)
-        out["trust_in_sdf_not_recruited"] = (world.region_sum(cells["trust_sum"])
-                                             / np.maximum(members, 1))
-        w = world.people
-        out["forces_reputation"] = world.region_sum(cells["reputation"] * w) / np.maximum(
-            world.region_sum(w), 1e-300)
-        out["heard_of_abuse"] = world.region_sum(cells["heard_bad"]) / np.maximum(
-            everyone, 1)
-        by_forces = world.region_sum(cells["p_harm_forces"] * world.people)
-        by_others = world.region_sum(cells["p_harm_violence"] * world.people)
+        members, everyone, trust_all, trust, heard = world.region_sums(
+            cells["members"], self.model.people.counts, cells["trust_sum_all"],
+            cells["trust_sum"], cells["heard_bad"])
+        everyone = np.maximum(everyone, 1)
+        out["trust_in_sdf"] = trust_all / everyone
+        out["trust_in_sdf_not_recruited"] = trust / np.maximum(members, 1)
+        reputation, by_forces, by_others = world.region_sums(
+            cells["reputation"], cells["p_harm_forces"], cells["p_harm_violence"],
+            weight=world.people)
+        out["forces_reputation"] = reputation / np.maximum(world.region_people, 1e-300)
+        out["heard_of_abuse"] = heard / everyone
         out["civilian_harm"] = by_forces + by_others
         out["harm_by_forces"] = by_forces
 

@@ -1,0 +1,174 @@
+"""Kernels of the record phase against their NumPy twins, bit for bit.
+
+The record phase's sums (:mod:`peacesim.kernels.recording`) replaced ``np.bincount``,
+``np.add.at`` and one :meth:`~peacesim.world.World.region_sum` call per array; each must give
+the bits of the NumPy formula it replaced. The values are drawn over many orders of magnitude
+so that adding them in another order would change the rounding (a test checks that it does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from peacesim.kernels.recording import (
+    add_by_cell_region,
+    add_by_cell_region_numpy,
+    region_sums4,
+    region_sums4_numpy,
+    rows_region_sum,
+    rows_region_sum_numpy,
+)
+from peacesim.results import Metric, Recorder, Weight
+from peacesim.world import GeographyParams, World
+
+N_CELLS = 300
+N_REGIONS = 7  # region 3 has no cell
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Same dtype, shape and bytes."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _regions(rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each cell's region (scrambled, one region empty), and the cells region by region."""
+    region = rng.choice([0, 1, 2, 4, 5, 6], size=N_CELLS).astype(np.int32)
+    by_region = np.argsort(region, kind="stable").astype(np.int64)
+    starts = np.searchsorted(region[by_region], np.arange(N_REGIONS + 1)).astype(np.int64)
+    return region, by_region, starts
+
+
+def _values(rng, dtype) -> np.ndarray:
+    """Per-cell values of a dtype; floats spread over twelve orders of magnitude, signed."""
+    if dtype is bool:
+        return rng.random(N_CELLS) < 0.3
+    if np.dtype(dtype).kind == "i":
+        return rng.integers(-5, 1000, N_CELLS).astype(dtype)
+    x = rng.standard_normal(N_CELLS) * 10.0 ** rng.integers(-6, 6, N_CELLS)
+    return x.astype(dtype)
+
+
+DTYPES = (np.float64, np.int64, bool, np.float32, np.int32)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("count", (1, 2, 3, 4))
+@pytest.mark.parametrize("weighted", (False, True))
+def test_region_sums4_matches_bincount(seed, count, weighted):
+    """Every row has the bits of np.bincount over the cells, plain or times the weight."""
+    rng = np.random.default_rng(seed)
+    region, by_region, starts = _regions(rng)
+    values = [_values(rng, DTYPES[(seed + k) % len(DTYPES)]) for k in range(4)]
+    weight = rng.random(N_CELLS) * 1e4 if weighted else None
+    got = np.full((4, N_REGIONS), -7.0)
+    want = np.full((4, N_REGIONS), -7.0)
+    region_sums4(by_region, starts, count, *values, weight, got)
+    region_sums4_numpy(region, count, *values, weight, want)
+    assert same_bits(got, want)
+    assert np.all(got[count:] == -7.0)  # rows past count are left alone
+    assert np.all(got[:count, 3] == 0.0)  # the empty region
+
+
+def test_the_order_of_addition_shows_in_the_bits():
+    """Adding the same values in reverse order changes some sum: the tests can fail."""
+    rng = np.random.default_rng(11)
+    region, by_region, starts = _regions(rng)
+    values = _values(rng, np.float64)
+    got = np.empty((4, N_REGIONS))
+    region_sums4(by_region, starts, 1, values, values, values, values, None, got)
+    reverse = np.bincount(region[::-1], weights=values[::-1], minlength=N_REGIONS)
+    assert not same_bits(got[0], reverse)
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    """Mali's world, as the model builds it."""
+    return World.build(GeographyParams())
+
+
+@pytest.mark.parametrize("n", (1, 3, 4, 5, 9))
+def test_world_region_sums_are_region_sum_bit_for_bit(world, n):
+    """Batched sums equal region_sum of each array, and of each array times the people."""
+    rng = np.random.default_rng(n)
+    values = []
+    for k in range(n):
+        dtype = DTYPES[k % len(DTYPES)]
+        x = rng.random(world.n_cells) < 0.3 if dtype is bool else \
+            (rng.standard_normal(world.n_cells) * 10.0 ** rng.integers(-4, 4, world.n_cells))
+        values.append(np.asarray(x).astype(dtype))
+    plain = world.region_sums(*values)
+    weighted = world.region_sums(*values, weight=world.people)
+    assert plain.shape == weighted.shape == (n, world.n_regions)
+    for k, v in enumerate(values):
+        assert same_bits(plain[k], world.region_sum(v))
+        assert same_bits(weighted[k], world.region_sum(v * world.people))
+
+
+def test_world_region_sums_refuses_a_wrong_length(world):
+    """An array that is not one value per cell is refused, not read past its end."""
+    with pytest.raises(ValueError, match="one value per cell"):
+        world.region_sums(np.ones(world.n_cells), np.ones(world.n_cells - 1))
+    with pytest.raises(ValueError, match="weight per cell"):
+        world.region_sums(np.ones(world.n_cells), weight=np.ones(3))
+
+
+@pytest.mark.parametrize("n_actors", (0, 1, 30, 400))
+def test_add_by_cell_region_matches_add_at(world, n_actors):
+    """Actors' values by their cell's region: the bits of np.add.at, any dtype."""
+    rng = np.random.default_rng(n_actors)
+    cell = rng.integers(0, world.n_cells, n_actors)
+    for values in (rng.standard_normal(n_actors) * 10.0 ** rng.integers(-5, 5, n_actors),
+                   rng.random(n_actors) < 0.5, rng.integers(0, 9, n_actors)):
+        got = np.full(world.n_regions, 0.25)
+        want = np.full(world.n_regions, 0.25)
+        add_by_cell_region(cell, world.region, values, got)
+        add_by_cell_region_numpy(cell, world.region, values, want)
+        assert same_bits(got, want)
+        want = np.zeros(world.n_regions)
+        np.add.at(want, world.region[cell], values.astype(float))
+        assert same_bits(world.actors_region_sum(cell, values), want)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rows_region_sum_matches_bincount(seed):
+    """Sums of a member column over chosen rows by region: the bits of np.bincount."""
+    rng = np.random.default_rng(seed)
+    column = (rng.random(5000) * 10.0 ** rng.integers(-3, 3, 5000)).astype(np.float32)
+    rows = np.flatnonzero(rng.random(5000) < 0.25)
+    row_region = rng.integers(0, N_REGIONS - 1, len(rows)).astype(np.intp)
+    got = np.full(N_REGIONS, -1.0)
+    want = np.full(N_REGIONS, -1.0)
+    rows_region_sum(rows, row_region, column, got)
+    rows_region_sum_numpy(rows, row_region, column, want)
+    assert same_bits(got, want)
+    assert got[-1] == 0.0  # a region without rows
+    rows_region_sum(rows[:0], row_region[:0], column, got)
+    assert np.all(got == 0.0)
+
+
+def _recorder() -> Recorder:
+    metrics = [Metric("a", "count", None, "A", "events", "a"),
+               Metric("b", "share", "w", "B", "share", "b")]
+    return Recorder(metrics, 3, ("north", "south"), [Weight("w", "members")])
+
+
+def test_recorder_writes_every_metric_and_weight():
+    """One step's values land in their step's row; the others stay zero."""
+    rec = _recorder()
+    rec.write(1, {"a": np.array([1.0, 2.0]), "b": np.array([0.5, 0.25]),
+                  "w": np.array([3.0, 1.0])})
+    assert rec.last == 1
+    assert rec.data["a"][1].tolist() == [1.0, 2.0] and rec.data["b"][1].tolist() == [0.5, 0.25]
+    assert rec.weights["w"][1].tolist() == [3.0, 1.0] and not rec.data["a"][[0, 2]].any()
+
+
+def test_recorder_names_the_first_missing_metric():
+    """A declared metric or weight that nobody recorded fails with its name and the step."""
+    rec = _recorder()
+    with pytest.raises(KeyError, match="b is declared but was not recorded at step 2"):
+        rec.write(2, {"a": np.zeros(2), "w": np.zeros(2)})
+    with pytest.raises(KeyError, match="w is declared but was not recorded at step 0"):
+        rec.write(0, {"a": np.zeros(2), "b": np.zeros(2)})
+    assert rec.last == -1
