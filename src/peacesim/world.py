@@ -112,6 +112,7 @@ class World:
     _region_masks: dict = field(default_factory=dict, repr=False)
     _by_region: np.ndarray = field(init=False, repr=False)
     _region_starts: np.ndarray = field(init=False, repr=False)
+    _cell_shape: tuple = field(init=False, repr=False)
     region_people: np.ndarray = field(init=False, repr=False)
     derived: dict = field(default_factory=dict, repr=False)
 
@@ -122,6 +123,7 @@ class World:
                                               np.arange(len(self.region_ids) + 1)).astype(np.int64)
         if self.n_sub is None:
             self.n_sub = np.ones(len(self.raster_index), dtype=np.int64)
+        self._cell_shape = (len(self.raster_index),)
         self.region_people = self.region_sum(self.people)
 
     @property
@@ -292,20 +294,22 @@ class World:
         Raises:
             ValueError: An array does not have one value per cell.
         """
-        n_cells = self.n_cells
+        shape = self._cell_shape
         for v in values:
-            if type(v) is not np.ndarray or v.dtype.kind not in "biuf" or v.shape != (n_cells,):
-                raise ValueError(f"region_sums needs numeric arrays of one value per cell "
-                                 f"({n_cells}), got {np.shape(v)}")
-        if weight is not None and (weight.dtype != ACC or weight.shape != (n_cells,)):
-            raise ValueError(f"region_sums needs a float64 weight per cell ({n_cells})")
-        out = np.empty((len(values), self.n_regions), dtype=ACC)
-        for k in range(0, len(values), 4):
+            if type(v) is not np.ndarray or v.shape != shape:
+                raise ValueError(f"region_sums needs arrays of one value per cell "
+                                 f"({shape[0]}), got {np.shape(v)}")
+        if weight is not None and (weight.dtype != ACC or weight.shape != shape):
+            raise ValueError(f"region_sums needs a float64 weight per cell ({shape[0]})")
+        n = len(values)
+        out = np.empty((n, len(self._region_starts) - 1), dtype=ACC)
+        for k in range(0, n, 4):
             chunk = values[k:k + 4]
             m = len(chunk)
             if m < 4:
-                chunk = chunk + (chunk[0],) * (4 - m)  # not read: the kernel sums m of them
-            _region_sums4(self._by_region, self._region_starts, m, *chunk, weight, out[k:k + m])
+                chunk += (chunk[0],) * (4 - m)  # not read: the kernel sums m of them
+            _region_sums4(self._by_region, self._region_starts, m, *chunk, weight,
+                          out if n <= 4 else out[k:k + m])
         return out
 
     def actors_region_sum(self, cell: np.ndarray, values: np.ndarray) -> np.ndarray:
