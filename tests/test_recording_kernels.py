@@ -14,10 +14,16 @@ import pytest
 from peacesim.kernels.recording import (
     add_by_cell_region,
     add_by_cell_region_numpy,
+    armed_group_results,
+    armed_group_results_numpy,
+    communal_results,
+    communal_results_numpy,
+    grievance_results,
+    grievance_results_numpy,
     region_sums4,
     region_sums4_numpy,
-    rows_region_sum,
-    rows_region_sum_numpy,
+    trust_results,
+    trust_results_numpy,
 )
 from peacesim.results import Metric, Recorder, Weight
 from peacesim.world import GeographyParams, World
@@ -131,21 +137,86 @@ def test_add_by_cell_region_matches_add_at(world, n_actors):
         assert same_bits(world.actors_region_sum(cell, values), want)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_rows_region_sum_matches_bincount(seed):
-    """Sums of a member column over chosen rows by region: the bits of np.bincount."""
+# ------------------------------------------------------------------ a mechanism's results
+
+
+def _counts(rng, high=50) -> np.ndarray:
+    return rng.integers(0, high, N_CELLS).astype(np.int64)
+
+
+def _shares(rng) -> np.ndarray:
+    x = rng.random(N_CELLS) ** 3
+    x[::7] = 0.0
+    return x
+
+
+def _results(kernel, twin, rows, rng, *args):
+    """Run a results kernel and its twin on the same inputs; both outputs, pre-filled."""
+    region, by_region, starts = _regions(rng)
+    got = np.full((rows, N_REGIONS), -3.0)
+    want = np.full((rows, N_REGIONS), -3.0)
+    kernel(by_region, starts, *args, got)
+    twin(region, *args, want)
+    return got, want
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_trust_results_match_the_record_formula(seed):
+    """Trust's regional results: the bits of the NumPy formula the record method used."""
     rng = np.random.default_rng(seed)
-    column = (rng.random(5000) * 10.0 ** rng.integers(-3, 3, 5000)).astype(np.float32)
-    rows = np.flatnonzero(rng.random(5000) < 0.25)
-    row_region = rng.integers(0, N_REGIONS - 1, len(rows)).astype(np.intp)
-    got = np.full(N_REGIONS, -1.0)
-    want = np.full(N_REGIONS, -1.0)
-    rows_region_sum(rows, row_region, column, got)
-    rows_region_sum_numpy(rows, row_region, column, want)
+    members = _counts(rng)
+    everyone = members + _counts(rng, 3)
+    people = rng.random(N_CELLS) * 10.0 ** rng.integers(0, 5, N_CELLS)
+    region_people = rng.random(N_REGIONS) * 1e5
+    region_people[3] = 0.0  # the empty region: reputation over max(0, 1e-300)
+    args = (members, everyone, _shares(rng) * everyone, _shares(rng) * members,
+            _counts(rng, 5), _shares(rng), _shares(rng), _shares(rng), people, region_people)
+    got, want = _results(trust_results, trust_results_numpy, 6, rng, *args)
     assert same_bits(got, want)
-    assert got[-1] == 0.0  # a region without rows
-    rows_region_sum(rows[:0], row_region[:0], column, got)
-    assert np.all(got == 0.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("n_groups", (0, 1, 25))
+def test_armed_group_results_match_the_record_formula(seed, n_groups):
+    """Armed groups' results, with no group, one, or many: the bits of the NumPy formula."""
+    rng = np.random.default_rng(seed)
+    region, _, _ = _regions(np.random.default_rng(seed))  # the regions _results draws
+    args = (_counts(rng, 4).astype(np.float64), _counts(rng, 3), _counts(rng, 3),
+            _counts(rng, 6), _counts(rng), _counts(rng, 5), 0.7, 1.3, 2.5e3,
+            rng.integers(0, N_CELLS, n_groups), region,
+            rng.random(n_groups) * 10.0 ** rng.integers(0, 4, n_groups))
+    got, want = _results(armed_group_results, armed_group_results_numpy, 8,
+                         np.random.default_rng(seed), *args)
+    assert same_bits(got, want)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_communal_results_match_the_record_formula(seed):
+    """Communal results, with regions without herders and with more herders than members."""
+    rng = np.random.default_rng(seed)
+    members = _counts(rng, 4)
+    cohesion = rng.random(4000).astype(np.float32)
+    herder_rows = np.flatnonzero(rng.random(4000) < 0.3)
+    herder_region = rng.choice([0, 1, 4, 6], size=len(herder_rows)).astype(np.intp)
+    herders = np.bincount(herder_region, minlength=N_REGIONS)
+    args = (_counts(rng, 2), members, _shares(rng) * members, herder_rows, herder_region,
+            cohesion, herders, 2.0)
+    got, want = _results(communal_results, communal_results_numpy, 5, rng, *args)
+    assert same_bits(got, want)
+    assert np.all(got[3][herders == 0] == 0.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grievance_results_match_the_record_formula(seed):
+    """Grievance's regional results, support capped at 1: the bits of the NumPy formula."""
+    rng = np.random.default_rng(seed)
+    everyone = _counts(rng)
+    region_people = rng.random(N_REGIONS) * 1e5 + 1.0
+    args = (everyone, _counts(rng, 80), _shares(rng) * everyone, _shares(rng),
+            rng.random(N_CELLS) * 1e3, region_people)
+    got, want = _results(grievance_results, grievance_results_numpy, 3, rng, *args)
+    assert same_bits(got, want)
+    assert got[0].max() <= 1.0
 
 
 def _recorder() -> Recorder:

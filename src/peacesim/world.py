@@ -136,6 +136,21 @@ class World:
         """Number of simulated regions."""
         return len(self.region_ids)
 
+    @property
+    def cells_by_region(self) -> np.ndarray:
+        """The cells region by region, each region's in index order (int64 [n_cells]).
+
+        Region ``r``'s cells are ``cells_by_region[region_starts[r]:region_starts[r + 1]]``:
+        summing them in this order gives the bits of :meth:`region_sum` (for the record
+        kernels of :mod:`peacesim.kernels.recording`).
+        """
+        return self._by_region
+
+    @property
+    def region_starts(self) -> np.ndarray:
+        """Where each region's cells start in :attr:`cells_by_region` (int64 [n_regions + 1])."""
+        return self._region_starts
+
     @classmethod
     def build(cls, geography: GeographyParams) -> World:
         """Cut the simulated regions out of the committed raster.

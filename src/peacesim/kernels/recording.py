@@ -145,21 +145,201 @@ def add_by_cell_region_numpy(cell, cell_region, values, out):
     np.add.at(out, cell_region[cell], values.astype(np.float64))
 
 
+# ------------------------------------------------------------------ a mechanism's results
+# The record methods with the most arithmetic take their sums and compute their results in
+# one call. Each twin is the NumPy formula the method used before, which the kernel follows
+# operation for operation (the results are not NaN: max and min agree with NumPy's).
+
+
 @njit(cache=True)
-def rows_region_sum(rows, row_region, values, out):
-    """Sums of ``values[rows[k]]`` by ``row_region[k]``, in the order of ``rows`` (float64).
+def trust_results(by_region, starts, members, everyone, trust_all, trust, heard, reputation,
+                  harm_forces, harm_violence, people, region_people, out):
+    """Regional results of trust in the forces (:meth:`peacesim.mechanisms.trust.Trust.record`).
 
     Args:
-        rows: int [n], the rows summed (a subset of members, say).
-        row_region: int [n], the region of each of those rows.
-        values: the column the rows index (any numeric dtype).
-        out: float64 [n_regions], written.
+        by_region, starts: The cells region by region (see :func:`region_sums4`).
+        members: int64 [n_cells], members not recruited.
+        everyone: int64 [n_cells], all members.
+        trust_all, trust: float64 [n_cells], summed trust of all members and of those not
+            recruited (members x score 0-1).
+        heard: int64 [n_cells], members who heard of abuse this week.
+        reputation: float64 [n_cells], the forces' reputation (0-1).
+        harm_forces, harm_violence: float64 [n_cells], this week's harm probabilities.
+        people: float64 [n_cells], adults represented (people).
+        region_people: float64 [n_regions], their regional sums.
+        out: float64 [6, n_regions], written: mean trust of everyone and of members not
+            recruited, people-weighted reputation, share who heard of abuse, expected people
+            harmed by anyone and by the forces.
     """
-    out[:] = 0.0
-    for k in range(len(rows)):
-        out[row_region[k]] += np.float64(values[rows[k]])
+    for r in range(len(starts) - 1):
+        lo, hi = starts[r], starts[r + 1]
+        n_members, n_everyone, t_all, t = _sum4(by_region, lo, hi, members, everyone,
+                                                trust_all, trust, None)
+        n_heard = _sum1(by_region, lo, hi, heard, None)
+        rep, by_forces, by_others = _sum3(by_region, lo, hi, reputation, harm_forces,
+                                          harm_violence, people)
+        n = max(n_everyone, 1.0)
+        out[0, r] = t_all / n
+        out[1, r] = t / max(n_members, 1.0)
+        out[2, r] = rep / max(region_people[r], 1e-300)
+        out[3, r] = n_heard / n
+        out[4, r] = by_forces + by_others
+        out[5, r] = by_forces
 
 
-def rows_region_sum_numpy(rows, row_region, values, out):
-    """NumPy twin of :func:`rows_region_sum`."""
-    out[:] = np.bincount(row_region, weights=values[rows], minlength=len(out))
+def trust_results_numpy(region, members, everyone, trust_all, trust, heard, reputation,
+                        harm_forces, harm_violence, people, region_people, out):
+    """NumPy twin of :func:`trust_results`: the record method's formula before the kernel."""
+    def rs(values):
+        return np.bincount(region, weights=values.astype(np.float64), minlength=out.shape[1])
+    members, everyone = rs(members), rs(everyone)
+    out[0] = rs(trust_all) / np.maximum(everyone, 1)
+    out[1] = rs(trust) / np.maximum(members, 1)
+    out[2] = rs(reputation * people) / np.maximum(region_people, 1e-300)
+    out[3] = rs(heard) / np.maximum(everyone, 1)
+    by_forces = rs(harm_forces * people)
+    out[4] = by_forces + rs(harm_violence * people)
+    out[5] = by_forces
+
+
+@njit(cache=True)
+def armed_group_results(by_region, starts, attacks, on_forces, on_civilians, recruits, youth,
+                        recruited, deaths_civilians, deaths_forces, people_per_agent,
+                        group_cell, cell_region, strength, out):
+    """Regional results of the armed groups (``ArmedGroups.record``).
+
+    Args:
+        by_region, starts: The cells region by region (see :func:`region_sums4`).
+        attacks: float64 [n_cells], this week's attacks (events).
+        on_forces, on_civilians: int64 [n_cells], attacks on the forces and on civilians.
+        recruits: int64 [n_cells], members recruited this week.
+        youth, recruited: int64 [n_cells], young members and the recruited ones.
+        deaths_civilians, deaths_forces: People killed per attack on civilians, on forces.
+        people_per_agent: People a member represents.
+        group_cell: int [n_groups], each group's cell; ``strength`` its fighters.
+        cell_region: int [n_cells], each cell's region.
+        out: float64 [8, n_regions], written: attacks, on forces, on civilians, civilians
+            killed, attack deaths, new recruits (people), share of young members recruited,
+            fighters (the groups' strength added in group order).
+    """
+    for r in range(len(starts) - 1):
+        lo, hi = starts[r], starts[r + 1]
+        a, f, c, n_recruits = _sum4(by_region, lo, hi, attacks, on_forces, on_civilians,
+                                    recruits, None)
+        n_youth, n_recruited = _sum2(by_region, lo, hi, youth, recruited, None)
+        killed = c * deaths_civilians
+        out[0, r] = a
+        out[1, r] = f
+        out[2, r] = c
+        out[3, r] = killed
+        out[4, r] = f * deaths_forces + killed
+        out[5, r] = n_recruits * people_per_agent
+        out[6, r] = n_recruited / max(n_youth, 1.0)
+        out[7, r] = 0.0
+    for g in range(len(group_cell)):
+        out[7, cell_region[group_cell[g]]] += strength[g]
+
+
+def armed_group_results_numpy(region, attacks, on_forces, on_civilians, recruits, youth,
+                              recruited, deaths_civilians, deaths_forces, people_per_agent,
+                              group_cell, cell_region, strength, out):
+    """NumPy twin of :func:`armed_group_results`: the record method's formula before it."""
+    def rs(values):
+        return np.bincount(region, weights=values.astype(np.float64), minlength=out.shape[1])
+    out[0], out[1], out[2] = rs(attacks), rs(on_forces), rs(on_civilians)
+    out[3] = out[2] * deaths_civilians
+    out[4] = out[1] * deaths_forces + out[3]
+    out[5] = rs(recruits) * people_per_agent
+    out[6] = rs(recruited) / np.maximum(rs(youth), 1)
+    fighters = np.zeros(out.shape[1])
+    if len(group_cell):
+        np.add.at(fighters, cell_region[group_cell], strength)
+    out[7] = fighters
+
+
+@njit(cache=True)
+def communal_results(by_region, starts, clashes, members, cohesion_sum, herder_rows,
+                     herder_region, cohesion, herders, clash_deaths, out):
+    """Regional results of communal tension (``Communal.record``).
+
+    Args:
+        by_region, starts: The cells region by region (see :func:`region_sums4`).
+        clashes: int64 [n_cells], this week's clashes.
+        members: int64 [n_cells], members not recruited.
+        cohesion_sum: float64 [n_cells], their summed trust in the other community.
+        herder_rows: int [n_herders], the herders' rows; ``herder_region`` their regions.
+        cohesion: float32 [n_members], each member's trust in the other community.
+        herders: int64 [n_regions], herders per region.
+        clash_deaths: People killed per clash.
+        out: float64 [5, n_regions], written: clashes, clash deaths, mean cohesion, the
+            herders' and the farmers' mean cohesion (0 where there are none).
+    """
+    n_regions = len(starts) - 1
+    herd = np.zeros(n_regions)
+    for k in range(len(herder_rows)):
+        herd[herder_region[k]] += np.float64(cohesion[herder_rows[k]])
+    for r in range(n_regions):
+        lo, hi = starts[r], starts[r + 1]
+        n_clashes, n_members, total = _sum3(by_region, lo, hi, clashes, members, cohesion_sum,
+                                            None)
+        n_members = max(n_members, 1.0)
+        out[0, r] = n_clashes
+        out[1, r] = n_clashes * clash_deaths
+        out[2, r] = total / n_members
+        n_herd = herders[r]
+        out[3, r] = herd[r] / max(n_herd, 1) if n_herd > 0 else 0.0
+        n_farm = n_members - n_herd
+        out[4, r] = (total - herd[r]) / max(n_farm, 1.0) if n_farm > 0 else 0.0
+
+
+def communal_results_numpy(region, clashes, members, cohesion_sum, herder_rows, herder_region,
+                           cohesion, herders, clash_deaths, out):
+    """NumPy twin of :func:`communal_results`: the record method's formula before it."""
+    n_regions = out.shape[1]
+    def rs(values):
+        return np.bincount(region, weights=values.astype(np.float64), minlength=n_regions)
+    out[0] = rs(clashes)
+    out[1] = out[0] * clash_deaths
+    members = np.maximum(rs(members), 1)
+    out[2] = rs(cohesion_sum) / members
+    herd = np.bincount(herder_region, weights=cohesion[herder_rows], minlength=n_regions)
+    farm = rs(cohesion_sum) - herd
+    n_farm = members - herders
+    out[3] = np.where(herders > 0, herd / np.maximum(herders, 1), 0.0)
+    out[4] = np.where(n_farm > 0, farm / np.maximum(n_farm, 1), 0.0)
+
+
+@njit(cache=True)
+def grievance_results(by_region, starts, everyone, sympathisers, grievance_sum, legitimacy,
+                      people, region_people, out):
+    """Regional results of grievance and support (``Grievance.record``).
+
+    Args:
+        by_region, starts: The cells region by region (see :func:`region_sums4`).
+        everyone: int64 [n_cells], all members.
+        sympathisers: int64 [n_cells], members who support an armed group.
+        grievance_sum: float64 [n_cells], summed grievance (members x score 0-1).
+        legitimacy: float64 [n_cells], the state's legitimacy (0-1).
+        people: float64 [n_cells], adults represented; ``region_people`` their regional sums.
+        out: float64 [3, n_regions], written: support (at most 1), mean grievance,
+            people-weighted legitimacy.
+    """
+    for r in range(len(starts) - 1):
+        lo, hi = starts[r], starts[r + 1]
+        n, n_support, total = _sum3(by_region, lo, hi, everyone, sympathisers, grievance_sum,
+                                    None)
+        n = max(n, 1.0)
+        out[0, r] = min(1.0, n_support / n)
+        out[1, r] = total / n
+        out[2, r] = _sum1(by_region, lo, hi, legitimacy, people) / region_people[r]
+
+
+def grievance_results_numpy(region, everyone, sympathisers, grievance_sum, legitimacy, people,
+                            region_people, out):
+    """NumPy twin of :func:`grievance_results`: the record method's formula before it."""
+    def rs(values):
+        return np.bincount(region, weights=values.astype(np.float64), minlength=out.shape[1])
+    everyone = np.maximum(rs(everyone), 1)
+    out[0] = np.minimum(1.0, rs(sympathisers) / everyone)
+    out[1] = rs(grievance_sum) / everyone
+    out[2] = rs(legitimacy * people) / region_people

@@ -27,6 +27,7 @@ from peacesim.kernels.actors import (
     group_score,
     recruiting_groups,
 )
+from peacesim.kernels.recording import armed_group_results
 from peacesim.kernels.recruitment import recruitment_step
 from peacesim.mechanisms.base import AgentView, Column, MapLayer, Mechanism, mechanism
 from peacesim.population import YOUTH, Table
@@ -322,18 +323,16 @@ class ArmedGroups(Mechanism):
     def record(self, out: dict) -> None:
         """Fighters, attacks and recruitment per region."""
         world, cells, g = self.model.world, self.model.cells, self.groups
-        out["armed_group_strength"] = world.actors_region_sum(g["cell"], g["strength"])
-        attacks, on_forces, on_civilians, recruits, youth, recruited = world.region_sums(
-            cells["attacks"], cells["attacks_on_forces"], cells["attacks_on_civilians"],
-            cells["recruits"], cells["youth"], cells["youth_recruited"])
-        out["attacks"] = attacks
-        out["attacks_on_forces"] = on_forces
-        out["attacks_on_civilians"] = on_civilians
-        out["civilians_killed"] = on_civilians * self.params.deaths_civilians
-        out["attack_deaths"] = (on_forces * self.params.deaths_forces
-                                + out["civilians_killed"])
-        out["new_recruits"] = recruits * self.model.people_per_agent
-        out["youth_recruited"] = recruited / np.maximum(youth, 1)
+        p = self.params
+        results = np.empty((8, world.n_regions), dtype=ACC)
+        armed_group_results(world.cells_by_region, world.region_starts, cells["attacks"],
+                            cells["attacks_on_forces"], cells["attacks_on_civilians"],
+                            cells["recruits"], cells["youth"], cells["youth_recruited"],
+                            p.deaths_civilians, p.deaths_forces, self.model.people_per_agent,
+                            g["cell"], world.region, g["strength"], results)
+        (out["attacks"], out["attacks_on_forces"], out["attacks_on_civilians"],
+         out["civilians_killed"], out["attack_deaths"], out["new_recruits"],
+         out["youth_recruited"], out["armed_group_strength"]) = results
 
     def map_values(self, name: str) -> np.ndarray:
         """Fighters of active groups per cell (people)."""

@@ -52,7 +52,7 @@ import numpy as np
 from peacesim.config.fields import bounded, listing, nonneg, share
 from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.cells import cohesion_step
-from peacesim.kernels.recording import rows_region_sum
+from peacesim.kernels.recording import communal_results
 from peacesim.mechanisms.base import Column, Mechanism, mechanism
 from peacesim.population import DRAW_BLOCK, HERDER, Table, beta_by_cell
 from peacesim.random import uniform_numpy
@@ -337,23 +337,16 @@ class Communal(Mechanism):
     def record(self, out: dict) -> None:
         """Clashes and mean trust between communities per region."""
         world, cells = self.model.world, self.model.cells
-        clashes, members, cohesion = world.region_sums(cells["clashes"], cells["members"],
-                                                       cells["cohesion_sum"])
-        out["communal_clashes"] = clashes
-        out["clash_deaths"] = clashes * self.params.clash_deaths
-        members = np.maximum(members, 1)
-        out["social_cohesion"] = cohesion / members
         # Herders are a quarter of the members: sum over them only, and take the farmers'
         # sum as the census's (members not in armed groups) less the herders' (recruited
         # herders, a fraction of a per cent, are counted among herders only).
-        herd = np.empty(world.n_regions, dtype=ACC)
-        rows_region_sum(self.herder_rows, self.herder_region, self.model.people["cohesion"],
-                        herd)
-        n_herd = self.herders
-        farm = cohesion - herd
-        n_farm = members - n_herd
-        out["cohesion_herding"] = np.where(n_herd > 0, herd / np.maximum(n_herd, 1), 0.0)
-        out["cohesion_farming"] = np.where(n_farm > 0, farm / np.maximum(n_farm, 1), 0.0)
+        results = np.empty((5, world.n_regions), dtype=ACC)
+        communal_results(world.cells_by_region, world.region_starts, cells["clashes"],
+                         cells["members"], cells["cohesion_sum"], self.herder_rows,
+                         self.herder_region, self.model.people["cohesion"], self.herders,
+                         self.params.clash_deaths, results)
+        (out["communal_clashes"], out["clash_deaths"], out["social_cohesion"],
+         out["cohesion_herding"], out["cohesion_farming"]) = results
         self._record_pairs(out)
 
     def _record_pairs(self, out: dict) -> None:

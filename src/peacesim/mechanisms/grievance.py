@@ -25,6 +25,7 @@ import numpy as np
 from peacesim.config.fields import nonneg, positive, share
 from peacesim.dtypes import ACC, FLAG, REAL
 from peacesim.kernels.grievance import grievance_step
+from peacesim.kernels.recording import grievance_results
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, HEARD
 from peacesim.results import Metric
@@ -167,13 +168,11 @@ class Grievance(Mechanism):
     def record(self, out: dict) -> None:
         """Support, grievance and legitimacy per region."""
         world, cells = self.model.world, self.model.cells
-        everyone, sympathisers, grievance = world.region_sums(
-            self.model.people.counts, cells["sympathisers"], cells["grievance_sum"])
-        everyone = np.maximum(everyone, 1)
-        out["armed_group_support"] = np.minimum(1.0, sympathisers / everyone)
-        out["grievance"] = grievance / everyone
-        legitimacy = world.region_sums(cells["legitimacy"], weight=world.people)[0]
-        out["legitimacy"] = legitimacy / world.region_people
+        results = np.empty((3, world.n_regions), dtype=ACC)
+        grievance_results(world.cells_by_region, world.region_starts, self.model.people.counts,
+                          cells["sympathisers"], cells["grievance_sum"], cells["legitimacy"],
+                          world.people, world.region_people, results)
+        out["armed_group_support"], out["grievance"], out["legitimacy"] = results
 
     def map_values(self, name: str) -> np.ndarray:
         """Share of each cell's members who support armed groups."""
