@@ -20,6 +20,10 @@ from peacesim.kernels.recording import (
     communal_results_numpy,
     grievance_results,
     grievance_results_numpy,
+    information_results,
+    information_results_numpy,
+    justice_results,
+    justice_results_numpy,
     region_sums4,
     region_sums4_numpy,
     trust_results,
@@ -217,6 +221,20 @@ def test_grievance_results_match_the_record_formula(seed):
     got, want = _results(grievance_results, grievance_results_numpy, 3, rng, *args)
     assert same_bits(got, want)
     assert got[0].max() <= 1.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_information_and_justice_results_match_the_record_formulas(seed):
+    """People-weighted means of information and justice: the bits of the NumPy formulas."""
+    rng = np.random.default_rng(seed)
+    people = rng.random(N_CELLS) * 10.0 ** rng.integers(0, 5, N_CELLS)
+    region_people = rng.random(N_REGIONS) * 1e5 + 1.0
+    got, want = _results(information_results, information_results_numpy, 3, rng,
+                         _shares(rng), _shares(rng), _shares(rng), people, region_people)
+    assert same_bits(got, want)
+    got, want = _results(justice_results, justice_results_numpy, 2, rng,
+                         _shares(rng), _shares(rng), _shares(rng), people, region_people)
+    assert same_bits(got, want)
 
 
 def _recorder() -> Recorder:

@@ -343,3 +343,65 @@ def grievance_results_numpy(region, everyone, sympathisers, grievance_sum, legit
     out[0] = np.minimum(1.0, rs(sympathisers) / everyone)
     out[1] = rs(grievance_sum) / everyone
     out[2] = rs(legitimacy * people) / region_people
+
+
+@njit(cache=True)
+def information_results(by_region, starts, reporting, sdf_trust, info, people, region_people,
+                        out):
+    """People-weighted regional means of reporting, the forces' trust and their knowledge.
+
+    Args:
+        by_region, starts: The cells region by region (see :func:`region_sums4`).
+        reporting, sdf_trust, info: float64 [n_cells], shares 0-1.
+        people: float64 [n_cells], adults represented; ``region_people`` their regional sums.
+        out: float64 [3, n_regions], written (``Information.record``).
+    """
+    for r in range(len(starts) - 1):
+        s0, s1, s2 = _sum3(by_region, starts[r], starts[r + 1], reporting, sdf_trust, info,
+                           people)
+        n = region_people[r]
+        out[0, r] = s0 / n
+        out[1, r] = s1 / n
+        out[2, r] = s2 / n
+
+
+def information_results_numpy(region, reporting, sdf_trust, info, people, region_people, out):
+    """NumPy twin of :func:`information_results`: the record method's formula before it."""
+    for k, values in enumerate((reporting, sdf_trust, info)):
+        out[k] = np.bincount(region, weights=values * people,
+                             minlength=out.shape[1]) / region_people
+
+
+@njit(cache=True)
+def justice_results(by_region, starts, official, traditional, accountability, people,
+                    region_people, out):
+    """People-weighted regional means of justice capacity and of the forces' accountability.
+
+    Args:
+        by_region, starts: The cells region by region (see :func:`region_sums4`).
+        official, traditional: float64 [n_cells], the two justice capacities (0-1); the
+            capacity is their sum.
+        accountability: float64 [n_cells], sanctions of the forces (0-1).
+        people: float64 [n_cells], adults represented; ``region_people`` their regional sums.
+        out: float64 [2, n_regions], written (``Justice.record``).
+    """
+    for r in range(len(starts) - 1):
+        capacity = 0.0
+        sanctions = 0.0
+        for i in range(starts[r], starts[r + 1]):
+            c = by_region[i]
+            w = people[c]
+            capacity += (official[c] + traditional[c]) * w
+            sanctions += accountability[c] * w
+        out[0, r] = capacity / region_people[r]
+        out[1, r] = sanctions / region_people[r]
+
+
+def justice_results_numpy(region, official, traditional, accountability, people,
+                          region_people, out):
+    """NumPy twin of :func:`justice_results`: the record method's formula before it."""
+    n_regions = out.shape[1]
+    capacity = official + traditional
+    out[0] = np.bincount(region, weights=capacity * people, minlength=n_regions) / region_people
+    out[1] = np.bincount(region, weights=accountability * people,
+                         minlength=n_regions) / region_people

@@ -355,18 +355,14 @@ class Communal(Mechanism):
         n_pairs = len(self.pairs)
         rows = slice(t * world.n_regions * n_pairs, (t + 1) * world.n_regions * n_pairs)
         table = self.pair_table
-        cohesion = np.empty((world.n_regions, n_pairs))
-        clashes = np.empty((world.n_regions, n_pairs))
-        if self.n_groups == 2:
-            cohesion[:, 0] = out["social_cohesion"]
-            clashes[:, 0] = out["communal_clashes"]
-        else:
-            sums, counts = self._group_sums()
-            totals = world.region_sums(
-                *(counts[:, a] + counts[:, b] for a, b in self.pairs),
-                *(sums[:, a] + sums[:, b] for a, b in self.pairs), *self.pair_clashes)
-            n, total = totals[:n_pairs].T, totals[n_pairs:2 * n_pairs].T
-            cohesion[:] = np.where(n > 0, total / np.maximum(n, 1), 0.0)
-            clashes[:] = totals[2 * n_pairs:].T
-        table["cohesion"][rows] = cohesion.ravel()
-        table["clashes"][rows] = clashes.ravel()
+        if self.n_groups == 2:  # the one pair's rows are the regional results
+            table["cohesion"][rows] = out["social_cohesion"]
+            table["clashes"][rows] = out["communal_clashes"]
+            return
+        sums, counts = self._group_sums()
+        totals = world.region_sums(
+            *(counts[:, a] + counts[:, b] for a, b in self.pairs),
+            *(sums[:, a] + sums[:, b] for a, b in self.pairs), *self.pair_clashes)
+        n, total = totals[:n_pairs].T, totals[n_pairs:2 * n_pairs].T
+        table["cohesion"][rows] = np.where(n > 0, total / np.maximum(n, 1), 0.0).ravel()
+        table["clashes"][rows] = totals[2 * n_pairs:].T.ravel()
