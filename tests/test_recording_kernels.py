@@ -24,6 +24,8 @@ from peacesim.kernels.recording import (
     information_results_numpy,
     justice_results,
     justice_results_numpy,
+    militia_results,
+    militia_results_numpy,
     region_sums4,
     region_sums4_numpy,
     trust_results,
@@ -235,6 +237,21 @@ def test_information_and_justice_results_match_the_record_formulas(seed):
     got, want = _results(justice_results, justice_results_numpy, 2, rng,
                          _shares(rng), _shares(rng), _shares(rng), people, region_people)
     assert same_bits(got, want)
+
+
+@pytest.mark.parametrize("n_militias", (0, 1, 18, 200))
+def test_militia_results_match_the_record_formula(n_militias):
+    """Militias' fighters, attacks and deaths by region: the bits of np.bincount."""
+    rng = np.random.default_rng(n_militias)
+    region = rng.integers(0, N_REGIONS - 1, n_militias)
+    strength = rng.random(n_militias) * 10.0 ** rng.integers(-2, 5, n_militias)
+    attacks = rng.integers(0, 4, n_militias)
+    got = np.full((3, N_REGIONS), -3.0)
+    want = np.full((3, N_REGIONS), -3.0)
+    militia_results(region, strength, attacks, 1.7, got)
+    militia_results_numpy(region, strength, attacks, 1.7, want)
+    assert same_bits(got, want)
+    assert np.all(got[:, -1] == 0.0)  # a region without militias
 
 
 def _recorder() -> Recorder:

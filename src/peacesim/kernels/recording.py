@@ -405,3 +405,31 @@ def justice_results_numpy(region, official, traditional, accountability, people,
     out[0] = np.bincount(region, weights=capacity * people, minlength=n_regions) / region_people
     out[1] = np.bincount(region, weights=accountability * people,
                          minlength=n_regions) / region_people
+
+
+@njit(cache=True)
+def militia_results(region, strength, attacks, deaths, out):
+    """Regional results of the self-defence militias (``Militias.record``).
+
+    Args:
+        region: int [n_militias], each militia's region.
+        strength: float64 [n_militias], fighters (people).
+        attacks: int64 [n_militias], this week's attacks (events).
+        deaths: People killed per militia attack.
+        out: float64 [3, n_regions], written: fighters, attacks and deaths per region, each
+            militia added in table order.
+    """
+    out[:] = 0.0
+    for k in range(len(region)):
+        out[0, region[k]] += strength[k]
+        out[1, region[k]] += np.float64(attacks[k])
+    for r in range(out.shape[1]):
+        out[2, r] = out[1, r] * deaths
+
+
+def militia_results_numpy(region, strength, attacks, deaths, out):
+    """NumPy twin of :func:`militia_results`: the record method's formula before it."""
+    n = out.shape[1]
+    out[0] = np.bincount(region, weights=strength, minlength=n)
+    out[1] = np.bincount(region, weights=attacks.astype(np.float64), minlength=n)
+    out[2] = out[1] * deaths
