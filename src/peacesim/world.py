@@ -281,8 +281,8 @@ class World:
         """Sum of per-cell ``values`` within each region, float64 [n_regions].
 
         ``values`` may be of any numeric or boolean dtype: the kernel adds each value as a
-        float64, which gives the bits of ``values.astype(float64)`` summed, without the copy
-        (the record phase takes about fifty regional sums a week).
+        float64, which gives the bits of ``values.astype(float64)`` summed, without the copy.
+        Several arrays are summed faster in one call of :meth:`region_sums`.
         """
         if type(values) is not np.ndarray or values.dtype.kind not in "biuf":
             values = np.asarray(values, dtype=ACC)

@@ -1,13 +1,18 @@
-"""Kernels of the record phase: regional sums of per-cell and per-actor arrays.
+"""Kernels of the record phase: regional sums of per-cell and per-actor arrays, and results.
 
-The record phase turns per-cell columns into ``[region]`` results, about fifty regional sums
-a week. At 10,000 members a sum over the 1,687 cells costs about 2 us of arithmetic (each
-region's running sum is one chain of dependent additions) and as much again in call
-overhead, so :func:`region_sums4` sums up to four arrays in one call with four running sums
-side by side (through :meth:`peacesim.world.World.region_sums`). Every sum adds its values
-one at a time, as float64, in the order ``np.bincount`` (and
-:func:`peacesim.kernels.cells.region_sum`) adds them, so the kernels give their NumPy twins'
-results bit for bit.
+The record phase turns per-cell columns into ``[region]`` results: about fifty regional sums
+a week, and a few divisions and products of those sums per metric. At 10,000 members a sum
+over the 1,687 cells costs about 1 us of arithmetic and 2-4 us of Python and call overhead
+(one :meth:`~peacesim.world.World.region_sum` each, measured on the shared 2-core machine),
+and each NumPy operation on nine regions about 1 us. So a mechanism takes its sums in one
+call: :func:`region_sums4` sums up to four arrays with four running sums side by side
+(through :meth:`peacesim.world.World.region_sums`), and the mechanisms with the most
+arithmetic have a results kernel (``<mechanism>_results``) that also computes their metrics.
+
+Every sum adds its values one at a time, as float64, in the order ``np.bincount`` (and
+:func:`peacesim.kernels.cells.region_sum`) adds them, and every result is computed with the
+same operations in the same order as the NumPy formula it replaced, which is kept as its
+twin (``<kernel>_numpy``): tests/test_recording_kernels.py compares them bit for bit.
 """
 
 from __future__ import annotations
