@@ -95,6 +95,9 @@ class PeaceModel(mesa.Model):
         mechs = self.mechanisms.values()
         self.recorder = Recorder([m for mech in mechs for m in mech.metrics], config.steps,
                                  self.region_names, [w for mech in mechs for w in mech.weights])
+        # The record methods, in mechanism order, without those that record nothing.
+        self._records = [mech.record for mech in mechs
+                         if type(mech).record is not Mechanism.record]
         # Step 0: the phases that set the starting state (programmes in force, support...).
         self._choose_kernels()
         for phase, mech, method in self.plan:
@@ -215,9 +218,10 @@ class PeaceModel(mesa.Model):
         return self
 
     def _record(self, t: int) -> None:
+        """Every mechanism's results of step ``t`` into the recorder."""
         out: dict[str, np.ndarray] = {}
-        for mech in self.mechanisms.values():
-            mech.record(out)
+        for record in self._records:
+            record(out)
         self.recorder.write(t, out)
 
     # ------------------------------------------------------------------ results

@@ -108,6 +108,8 @@ class Recorder:
         shape = (steps + 1, len(region_names))
         self.data = {name: np.zeros(shape) for name in self.metrics}
         self.weights = {name: np.zeros(shape) for name in self.weight_info}
+        # What write() fills each step, metrics then weights: one list, read in order.
+        self._columns = [*self.data.items(), *self.weights.items()]
         self.last = -1
 
     def write(self, step: int, values: dict[str, np.ndarray]) -> None:
@@ -116,11 +118,12 @@ class Recorder:
         Raises:
             KeyError: Naming a declared metric or weight that no mechanism recorded.
         """
-        for table in (self.data, self.weights):
-            for name, array in table.items():
-                if name not in values:
-                    raise KeyError(f"{name} is declared but was not recorded at step {step}")
+        try:
+            for name, array in self._columns:
                 array[step] = values[name]
+        except KeyError:
+            missing = next(name for name, _ in self._columns if name not in values)
+            raise KeyError(f"{missing} is declared but was not recorded at step {step}") from None
         self.last = step
 
     def frame(self) -> pd.DataFrame:

@@ -115,5 +115,5 @@ class Abuse(Mechanism):
     def record(self, out: dict) -> None:
         """Abuse events and the people they harmed, per region."""
         world, cells = self.model.world, self.model.cells
-        out["abuse_events"] = world.region_sum(cells["abuse_events"])
-        out["abuse_harmed"] = world.region_sum(cells["abuse_victims"])
+        out["abuse_events"], out["abuse_harmed"] = world.region_sums(
+            cells["abuse_events"], cells["abuse_victims"])

@@ -27,6 +27,7 @@ from peacesim.kernels.actors import (
     group_score,
     recruiting_groups,
 )
+from peacesim.kernels.recording import armed_group_results
 from peacesim.kernels.recruitment import recruitment_step
 from peacesim.mechanisms.base import AgentView, Column, MapLayer, Mechanism, mechanism
 from peacesim.population import YOUTH, Table
@@ -322,20 +323,16 @@ class ArmedGroups(Mechanism):
     def record(self, out: dict) -> None:
         """Fighters, attacks and recruitment per region."""
         world, cells, g = self.model.world, self.model.cells, self.groups
-        strength = np.zeros(world.n_regions)
-        if g.size:
-            np.add.at(strength, world.region[g["cell"]], g["strength"])
-        out["armed_group_strength"] = strength
-        out["attacks"] = world.region_sum(cells["attacks"])
-        out["attacks_on_forces"] = world.region_sum(cells["attacks_on_forces"])
-        out["attacks_on_civilians"] = world.region_sum(cells["attacks_on_civilians"])
-        out["civilians_killed"] = out["attacks_on_civilians"] * self.params.deaths_civilians
-        out["attack_deaths"] = (out["attacks_on_forces"] * self.params.deaths_forces
-                                + out["civilians_killed"])
-        recruits = world.region_sum(cells["recruits"])
-        out["new_recruits"] = recruits * self.model.people_per_agent
-        youth = np.maximum(world.region_sum(cells["youth"]), 1)
-        out["youth_recruited"] = world.region_sum(cells["youth_recruited"]) / youth
+        p = self.params
+        results = np.empty((8, world.n_regions), dtype=ACC)
+        armed_group_results(world.cells_by_region, world.region_starts, cells["attacks"],
+                            cells["attacks_on_forces"], cells["attacks_on_civilians"],
+                            cells["recruits"], cells["youth"], cells["youth_recruited"],
+                            p.deaths_civilians, p.deaths_forces, self.model.people_per_agent,
+                            g["cell"], world.region, g["strength"], results)
+        (out["attacks"], out["attacks_on_forces"], out["attacks_on_civilians"],
+         out["civilians_killed"], out["attack_deaths"], out["new_recruits"],
+         out["youth_recruited"], out["armed_group_strength"]) = results
 
     def map_values(self, name: str) -> np.ndarray:
         """Fighters of active groups per cell (people)."""

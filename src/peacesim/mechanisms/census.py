@@ -65,9 +65,8 @@ class Census(Mechanism):
     def record(self, out: dict) -> None:
         """The weights of national means, per region."""
         world, cells = self.model.world, self.model.cells
-        out["members"] = world.region_sum(cells["members"])
-        out["everyone"] = world.region_sum(self.model.people.counts)
-        out["youth"] = world.region_sum(cells["youth"])
+        out["members"], out["everyone"], out["youth"] = world.region_sums(
+            cells["members"], self.model.people.counts, cells["youth"])
         out["population"] = world.region_people
 
     def invariants(self, after: str) -> list[str]:

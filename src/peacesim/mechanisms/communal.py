@@ -52,6 +52,7 @@ import numpy as np
 from peacesim.config.fields import bounded, listing, nonneg, share
 from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.cells import cohesion_step
+from peacesim.kernels.recording import communal_results
 from peacesim.mechanisms.base import Column, Mechanism, mechanism
 from peacesim.population import DRAW_BLOCK, HERDER, Table, beta_by_cell
 from peacesim.random import uniform_numpy
@@ -336,20 +337,16 @@ class Communal(Mechanism):
     def record(self, out: dict) -> None:
         """Clashes and mean trust between communities per region."""
         world, cells = self.model.world, self.model.cells
-        out["communal_clashes"] = world.region_sum(cells["clashes"].astype(float))
-        out["clash_deaths"] = out["communal_clashes"] * self.params.clash_deaths
-        members = np.maximum(world.region_sum(cells["members"].astype(float)), 1)
-        out["social_cohesion"] = world.region_sum(cells["cohesion_sum"]) / members
         # Herders are a quarter of the members: sum over them only, and take the farmers'
         # sum as the census's (members not in armed groups) less the herders' (recruited
         # herders, a fraction of a per cent, are counted among herders only).
-        herd = np.bincount(self.herder_region, weights=self.model.people["cohesion"][
-            self.herder_rows], minlength=world.n_regions)
-        n_herd = self.herders
-        farm = world.region_sum(cells["cohesion_sum"]) - herd
-        n_farm = members - n_herd
-        out["cohesion_herding"] = np.where(n_herd > 0, herd / np.maximum(n_herd, 1), 0.0)
-        out["cohesion_farming"] = np.where(n_farm > 0, farm / np.maximum(n_farm, 1), 0.0)
+        results = np.empty((5, world.n_regions), dtype=ACC)
+        communal_results(world.cells_by_region, world.region_starts, cells["clashes"],
+                         cells["members"], cells["cohesion_sum"], self.herder_rows,
+                         self.herder_region, self.model.people["cohesion"], self.herders,
+                         self.params.clash_deaths, results)
+        (out["communal_clashes"], out["clash_deaths"], out["social_cohesion"],
+         out["cohesion_herding"], out["cohesion_farming"]) = results
         self._record_pairs(out)
 
     def _record_pairs(self, out: dict) -> None:
@@ -358,17 +355,14 @@ class Communal(Mechanism):
         n_pairs = len(self.pairs)
         rows = slice(t * world.n_regions * n_pairs, (t + 1) * world.n_regions * n_pairs)
         table = self.pair_table
-        cohesion = np.empty((world.n_regions, n_pairs))
-        clashes = np.empty((world.n_regions, n_pairs))
-        if self.n_groups == 2:
-            cohesion[:, 0] = out["social_cohesion"]
-            clashes[:, 0] = out["communal_clashes"]
-        else:
-            sums, counts = self._group_sums()
-            for j, (a, b) in enumerate(self.pairs):
-                n = world.region_sum((counts[:, a] + counts[:, b]).astype(ACC))
-                total = world.region_sum(sums[:, a] + sums[:, b])
-                cohesion[:, j] = np.where(n > 0, total / np.maximum(n, 1), 0.0)
-                clashes[:, j] = world.region_sum(self.pair_clashes[j].astype(ACC))
-        table["cohesion"][rows] = cohesion.ravel()
-        table["clashes"][rows] = clashes.ravel()
+        if self.n_groups == 2:  # the one pair's rows are the regional results
+            table["cohesion"][rows] = out["social_cohesion"]
+            table["clashes"][rows] = out["communal_clashes"]
+            return
+        sums, counts = self._group_sums()
+        totals = world.region_sums(
+            *(counts[:, a] + counts[:, b] for a, b in self.pairs),
+            *(sums[:, a] + sums[:, b] for a, b in self.pairs), *self.pair_clashes)
+        n, total = totals[:n_pairs].T, totals[n_pairs:2 * n_pairs].T
+        table["cohesion"][rows] = np.where(n > 0, total / np.maximum(n, 1), 0.0).ravel()
+        table["clashes"][rows] = totals[2 * n_pairs:].T.ravel()

@@ -160,6 +160,6 @@ class Dialogue(Mechanism):
     def record(self, out: dict) -> None:
         """Sessions and people reached per region."""
         world, cells = self.model.world, self.model.cells
-        out["dialogue_sessions"] = world.region_sum(cells["sessions"])
-        reached = world.region_sum(cells["participants"])
+        out["dialogue_sessions"], reached = world.region_sums(cells["sessions"],
+                                                              cells["participants"])
         out["dialogue_reached"] = reached * self.model.people_per_agent

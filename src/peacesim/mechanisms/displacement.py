@@ -81,8 +81,8 @@ class Displacement(Mechanism):
     def record(self, out: dict) -> None:
         """Displaced people and the week's flight, per region."""
         world = self.model.world
-        out["idps"] = world.region_sum(self.model.cells["displaced"])
-        out["newly_displaced"] = world.region_sum(self.model.cells["newly_displaced"])
+        out["idps"], out["newly_displaced"] = world.region_sums(
+            self.model.cells["displaced"], self.model.cells["newly_displaced"])
 
     def map_values(self, name: str) -> np.ndarray:
         """Displaced people by cell of origin."""

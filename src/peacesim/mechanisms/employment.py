@@ -75,6 +75,5 @@ class Employment(Mechanism):
     def record(self, out: dict) -> None:
         """Share of young people employed per region."""
         world, cells = self.model.world, self.model.cells
-        n_youth = world.region_sum(cells["youth"])
-        employed = world.region_sum(cells["youth_employed"])
+        n_youth, employed = world.region_sums(cells["youth"], cells["youth_employed"])
         out["youth_employed"] = employed / np.maximum(n_youth, 1)

@@ -25,6 +25,7 @@ import numpy as np
 from peacesim.config.fields import nonneg, positive, share
 from peacesim.dtypes import ACC, FLAG, REAL
 from peacesim.kernels.grievance import grievance_step
+from peacesim.kernels.recording import grievance_results
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, HEARD
 from peacesim.results import Metric
@@ -167,12 +168,11 @@ class Grievance(Mechanism):
     def record(self, out: dict) -> None:
         """Support, grievance and legitimacy per region."""
         world, cells = self.model.world, self.model.cells
-        everyone = np.maximum(world.region_sum(self.model.people.counts), 1)
-        out["armed_group_support"] = np.minimum(
-            1.0, world.region_sum(cells["sympathisers"]) / everyone)
-        out["grievance"] = world.region_sum(cells["grievance_sum"]) / everyone
-        w = world.people
-        out["legitimacy"] = world.region_sum(cells["legitimacy"] * w) / world.region_sum(w)
+        results = np.empty((3, world.n_regions), dtype=ACC)
+        grievance_results(world.cells_by_region, world.region_starts, self.model.people.counts,
+                          cells["sympathisers"], cells["grievance_sum"], cells["legitimacy"],
+                          world.people, world.region_people, results)
+        out["armed_group_support"], out["grievance"], out["legitimacy"] = results
 
     def map_values(self, name: str) -> np.ndarray:
         """Share of each cell's members who support armed groups."""

@@ -17,6 +17,7 @@ import numpy as np
 from peacesim.config.fields import share
 from peacesim.dtypes import ACC
 from peacesim.kernels.cells import forces_trust_after_attacks, information_week
+from peacesim.kernels.recording import information_results
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.results import Metric
 
@@ -103,11 +104,12 @@ class Information(Mechanism):
     def record(self, out: dict) -> None:
         """People-weighted reporting share, knowledge and forces' trust per region."""
         world, cells = self.model.world, self.model.cells
-        w = world.people
-        rw = world.region_sum(w)
-        out["information_sharing"] = world.region_sum(cells["reporting"] * w) / rw
-        out["sdf_trust_in_community"] = world.region_sum(cells["sdf_trust"] * w) / rw
-        out["forces_information"] = world.region_sum(cells["info"] * w) / rw
+        results = np.empty((3, world.n_regions), dtype=ACC)
+        information_results(world.cells_by_region, world.region_starts, cells["reporting"],
+                            cells["sdf_trust"], cells["info"], world.people,
+                            world.region_people, results)
+        out["information_sharing"], out["sdf_trust_in_community"], \
+            out["forces_information"] = results
 
     def map_values(self, name: str) -> np.ndarray:
         """The forces' knowledge per cell."""

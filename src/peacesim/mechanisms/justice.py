@@ -25,6 +25,7 @@ import numpy as np
 from peacesim.config.fields import share
 from peacesim.dtypes import ACC
 from peacesim.kernels.cells import justice_week
+from peacesim.kernels.recording import justice_results
 from peacesim.mechanisms.base import Column, Mechanism, Programme, mechanism
 from peacesim.results import Metric
 
@@ -118,8 +119,8 @@ class Justice(Mechanism):
     def record(self, out: dict) -> None:
         """People-weighted capacity and accountability per region."""
         world, cells = self.model.world, self.model.cells
-        w = world.people
-        total = world.region_sum(w)
-        capacity = cells["justice_official"] + cells["justice_traditional"]
-        out["justice_access"] = world.region_sum(capacity * w) / total
-        out["accountability"] = world.region_sum(cells["accountability"] * w) / total
+        results = np.empty((2, world.n_regions), dtype=ACC)
+        justice_results(world.cells_by_region, world.region_starts, cells["justice_official"],
+                        cells["justice_traditional"], cells["accountability"], world.people,
+                        world.region_people, results)
+        out["justice_access"], out["accountability"] = results

@@ -22,6 +22,7 @@ import numpy as np
 from peacesim.config.fields import nonneg, positive, share
 from peacesim.dtypes import ACC
 from peacesim.kernels.communal import group_exposure
+from peacesim.kernels.recording import militia_results
 from peacesim.mechanisms.base import Mechanism, mechanism
 from peacesim.population import Table
 from peacesim.random import uniform_numpy
@@ -149,11 +150,10 @@ class Militias(Mechanism):
 
     def record(self, out: dict) -> None:
         """Fighters, attacks and deaths per region."""
-        m, n = self.militias, self.model.world.n_regions
-        out["militia_strength"] = np.bincount(m["region"], weights=m["strength"], minlength=n)
-        out["militia_attacks"] = np.bincount(m["region"], weights=m["attacks"].astype(ACC),
-                                             minlength=n)
-        out["militia_deaths"] = out["militia_attacks"] * self.params.deaths
+        m = self.militias
+        results = np.empty((3, self.model.world.n_regions), dtype=ACC)
+        militia_results(m["region"], m["strength"], m["attacks"], self.params.deaths, results)
+        out["militia_strength"], out["militia_attacks"], out["militia_deaths"] = results
 
     def invariants(self, after: str) -> list[str]:
         """Militia strength is finite and not negative."""

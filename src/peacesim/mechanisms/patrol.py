@@ -336,6 +336,5 @@ class Patrol(Mechanism):
     def record(self, out: dict) -> None:
         """Units per region and successful engagements."""
         world, cells = self.model.world, self.model.cells
-        out["patrol_units"] = world.region_sum(cells["units_in_cell"])
-        out["engagements"] = world.region_sum(cells["engagements"])
-        out["operations_success"] = world.region_sum(cells["successes"])
+        out["patrol_units"], out["engagements"], out["operations_success"] = world.region_sums(
+            cells["units_in_cell"], cells["engagements"], cells["successes"])

@@ -32,6 +32,7 @@ import numpy as np
 from peacesim.config.fields import bounded, nonneg, positive, share
 from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.influence import deffuant_in_groups
+from peacesim.kernels.recording import trust_results
 from peacesim.kernels.trust import news_exposure, reputation_step, trust_step
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.population import beta_by_cell
@@ -248,20 +249,13 @@ class Trust(Mechanism):
         members' own draws of those probabilities drive their trust and grievance.
         """
         world, cells = self.model.world, self.model.cells
-        members = world.region_sum(cells["members"])
-        everyone = world.region_sum(self.model.people.counts)
-        out["trust_in_sdf"] = world.region_sum(cells["trust_sum_all"]) / np.maximum(everyone, 1)
-        out["trust_in_sdf_not_recruited"] = (world.region_sum(cells["trust_sum"])
-                                             / np.maximum(members, 1))
-        w = world.people
-        out["forces_reputation"] = world.region_sum(cells["reputation"] * w) / np.maximum(
-            world.region_sum(w), 1e-300)
-        out["heard_of_abuse"] = world.region_sum(cells["heard_bad"]) / np.maximum(
-            everyone, 1)
-        by_forces = world.region_sum(cells["p_harm_forces"] * world.people)
-        by_others = world.region_sum(cells["p_harm_violence"] * world.people)
-        out["civilian_harm"] = by_forces + by_others
-        out["harm_by_forces"] = by_forces
+        results = np.empty((6, world.n_regions), dtype=ACC)
+        trust_results(world.cells_by_region, world.region_starts, cells["members"],
+                      self.model.people.counts, cells["trust_sum_all"], cells["trust_sum"],
+                      cells["heard_bad"], cells["reputation"], cells["p_harm_forces"],
+                      cells["p_harm_violence"], world.people, world.region_people, results)
+        (out["trust_in_sdf"], out["trust_in_sdf_not_recruited"], out["forces_reputation"],
+         out["heard_of_abuse"], out["civilian_harm"], out["harm_by_forces"]) = results
 
     def map_values(self, name: str) -> np.ndarray:
         """Mean trust in the forces per cell, or the forces' reputation.

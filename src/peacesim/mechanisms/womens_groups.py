@@ -87,7 +87,4 @@ class WomensGroups(Mechanism):
     def record(self, out: dict) -> None:
         """Active groups per region."""
         world, g = self.model.world, self.groups
-        active = np.zeros(world.n_regions)
-        if g.size:
-            np.add.at(active, world.region[g["cell"]], g["active"].astype(float))
-        out["womens_groups_active"] = active
+        out["womens_groups_active"] = world.actors_region_sum(g["cell"], g["active"])
