@@ -1,0 +1,152 @@
+"""Fused weekly loops of the social mechanisms against the NumPy calls they replaced.
+
+At 10,000 members a week's trust or grievance update was a dozen NumPy and Numba calls on a
+few thousand cells, each paying its fixed cost; the mechanisms now make one or two compiled
+calls. Each fused loop here is run next to its twin, the sequence of NumPy operations the
+mechanism made before (in their order), on random inputs with empty cells, cells without
+neighbours, zero and certain probabilities, over several steps, and must give the same bits
+in every output. The serial and the parallel compilations are both checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from peacesim.kernels import dispatch
+from peacesim.random import Streams
+
+STREAMS = Streams(77)
+KEYS = tuple(STREAMS[f"test.social.{k}"] for k in "abcde")
+STEPS = (0, 1, 9, 300)
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when two arrays have the same dtype, shape and bytes."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.fixture(params=[False, True], ids=["serial", "parallel"])
+def compilation(request):
+    """Run the test with the serial, then the parallel, compilation of the cell kernels."""
+    dispatch.force(request.param)
+    yield request.param
+    dispatch.force(None)
+
+
+class World:
+    """Random cells with members, neighbours and per-cell probabilities (one per seed)."""
+
+    def __init__(self, seed: int, n_cells: int = 300):
+        rng = np.random.default_rng(seed)
+        self.rng = rng
+        counts = rng.poisson(6.0, n_cells).astype(np.int64)
+        counts[rng.random(n_cells) < 0.4] = 0  # many empty cells, as at 10,000 members
+        counts[:3] = (0, 1, 2)
+        counts[-1] = 60
+        self.n_cells = n_cells
+        self.counts = counts
+        self.offsets = np.zeros(n_cells + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.offsets[1:])
+        self.n = int(self.offsets[-1])
+        nbrs = rng.integers(0, 9, n_cells)
+        nbrs[5] = 0  # a cell without neighbours
+        self.nbr_offsets = np.concatenate([[0], np.cumsum(nbrs)]).astype(np.int64)
+        self.nbr_targets = rng.integers(0, n_cells, self.nbr_offsets[-1]).astype(np.int64)
+
+    def probs(self, high: float = 1.0, zero_share: float = 0.5) -> np.ndarray:
+        """Per-cell probabilities in [0, high], 0 in about ``zero_share`` of cells, 1 in one."""
+        p = self.rng.random(self.n_cells) * high
+        p[self.rng.random(self.n_cells) < zero_share] = 0.0
+        p[7] = 1.0
+        return p
+
+    def member_column(self, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+        """A float32 member column in [low, high], with the bounds themselves in it."""
+        x = (low + (high - low) * self.rng.random(self.n)).astype(np.float32)
+        x[:4] = (low, high, low, high)
+        return x
+
+
+# ----------------------------------------------------------------------------- trust
+
+
+def _trust_week_inputs(w: World):
+    rng = w.rng
+    n = w.n_cells
+    exposure = np.where(rng.random(w.n) < 0.2, 0.0, 0.5 + 1.5 * rng.random(w.n))
+    members = np.minimum(w.counts, rng.integers(0, 8, n)).astype(np.int64)
+    members[w.nbr_targets[w.nbr_offsets[9]:w.nbr_offsets[10]]] = 0  # neighbours, no members
+    return dict(
+        exposure=exposure.astype(np.float32),
+        exp_bad=np.exp(-rng.exponential(0.3, n)), exp_good=np.exp(-rng.exponential(0.1, n)),
+        p_protect=w.probs(0.6), p_contact=w.probs(0.5), p_harm_forces=w.probs(0.5),
+        p_harm_violence=w.probs(0.5), accountability=w.probs(), units_near=rng.poisson(0.7, n)
+        .astype(float), survey=rng.random(n), trust_sum=members * rng.random(n),
+        members=members)
+
+
+TRUST_PARAMS = [
+    # memory, hearsay_weight, negative_weight, prior, hear_loss, accountability_repair,
+    # gain, loss, fail_loss, hear_gain, drift, nbr_eps, nbr_mu, encounters, eps, mu
+    (0.99, 0.3, 6.0, 52.0, 0.05, 0.5, 0.05, 0.3, 0.1, 0.01, 0.01, 0.2, 0.02, 0.5, 0.2, 0.1),
+    (0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 1.0, 0.5),
+    (0.95, 0.0, 10.0, 260.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+]
+
+
+def _run_trust_week(fn, w: World, state, inputs, params, step):
+    i = inputs
+    fn(w.offsets, state["trust"], i["exposure"], i["exp_bad"], i["exp_good"], i["p_protect"],
+       i["p_contact"], i["p_harm_forces"], i["p_harm_violence"], i["accountability"],
+       i["units_near"], i["survey"], w.nbr_offsets, w.nbr_targets, i["trust_sum"],
+       i["members"], *params, *KEYS, step, *(state[k] for k in TRUST_OUTPUTS[1:]))
+
+
+TRUST_OUTPUTS = ("trust", "good_acts", "bad_acts", "reputation", "p_hear_bad", "p_hear_good",
+                 "harmed_forces", "harmed_violence", "heard_bad")
+
+
+@pytest.mark.parametrize("params", TRUST_PARAMS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_trust_week_equals_the_calls_it_replaced(seed, params, compilation):
+    from peacesim.kernels.trust import trust_week, trust_week_numpy
+
+    w = World(seed)
+    inputs = _trust_week_inputs(w)
+    n = w.n_cells
+    start = dict(trust=w.member_column(), good_acts=w.rng.random(n) * 9.0,
+                 bad_acts=w.rng.random(n) * 3.0)
+    states = []
+    for _ in range(2):
+        state = {k: v.copy() for k, v in start.items()}
+        state.update({k: np.full(n, np.nan) for k in TRUST_OUTPUTS[3:6]})
+        state.update({k: np.full(n, -7, dtype=np.int64) for k in TRUST_OUTPUTS[6:]})
+        states.append(state)
+    fired = 0
+    for step in STEPS:
+        _run_trust_week(trust_week, w, states[0], inputs, params, step)
+        _run_trust_week(trust_week_numpy, w, states[1], inputs, params, step)
+        for k in TRUST_OUTPUTS:
+            assert same_bits(states[0][k], states[1][k]), f"{k} differs at step {step}"
+        fired += int(states[0]["harmed_forces"].sum() + states[0]["heard_bad"].sum())
+    trust = states[0]["trust"]
+    assert trust.min() >= 0.0 and trust.max() <= 1.0
+    assert not states[0]["harmed_forces"][w.counts == 0].any()
+    assert fired > 0  # the draws fired
+    if params[6] > 0:  # some gain: trust moved
+        assert not same_bits(trust, start["trust"])
+
+
+def test_trust_week_rejects_a_convergence_rate_above_one_half():
+    from peacesim.kernels.trust import trust_week
+
+    w = World(3, n_cells=20)
+    inputs = _trust_week_inputs(w)
+    state = dict(trust=w.member_column(), good_acts=np.zeros(20), bad_acts=np.zeros(20))
+    state.update({k: np.empty(20) for k in TRUST_OUTPUTS[3:6]})
+    state.update({k: np.empty(20, dtype=np.int64) for k in TRUST_OUTPUTS[6:]})
+    params = TRUST_PARAMS[0][:-1] + (0.7,)
+    with pytest.raises(ValueError, match="mu"):
+        _run_trust_week(trust_week, w, state, inputs, params, 0)
