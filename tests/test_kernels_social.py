@@ -150,3 +150,87 @@ def test_trust_week_rejects_a_convergence_rate_above_one_half():
     params = TRUST_PARAMS[0][:-1] + (0.7,)
     with pytest.raises(ValueError, match="mu"):
         _run_trust_week(trust_week, w, state, inputs, params, 0)
+
+
+# ----------------------------------------------------------------------------- grievance
+
+
+@pytest.mark.parametrize("floor_ratio", [False, True])
+@pytest.mark.parametrize("armed_scale", [50.0, 1e-310])
+def test_risk_exponent_equals_the_array_formula(floor_ratio, armed_scale):
+    from peacesim.kernels.grievance import risk_exponent, risk_exponent_numpy
+
+    w = World(4)
+    units_near = w.rng.poisson(1.5, w.n_cells) * w.rng.random(w.n_cells) * 3.0
+    armed_near = w.rng.exponential(80.0, w.n_cells)
+    armed_near[::4] = 0.0
+    a, b = np.full(w.n_cells, np.nan), np.full(w.n_cells, np.nan)
+    risk_exponent(units_near, armed_near, armed_scale, -2.3, floor_ratio, a)
+    risk_exponent_numpy(units_near, armed_near, armed_scale, -2.3, floor_ratio, b)
+    assert same_bits(a, b)
+    assert np.all(a <= 0.0)
+
+
+GRIEVANCE_PARAMS = [
+    # abuse_decay, justice_legitimacy, abuse_weight, legitimacy_rate, harm_gain, violence_gain,
+    # hearsay_gain, forget, resolve, job_relief, trust_weight, threshold
+    (0.05, 0.3, 10.0, 0.04, 0.5, 0.2, 0.15, 0.01, 0.05, 0.5, 0.3, 0.1),
+    (1.0, 1.0, 30.0, 1.0, 1.0, 1.0, 0.3, 0.0, 0.0, 1.0, 0.0, 0.0),
+    (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 2.0, 1.0),
+]
+GRIEVANCE_OUTPUTS = ("status", "harm_memory", "abuse", "legitimacy", "risk", "sympathisers",
+                     "grievance_sum")
+
+
+def _run_grievance_week(fn, w: World, state, inputs, params, step):
+    i = inputs
+    fn(w.offsets, i["traits"], state["status"], i["hardship"], i["risk_aversion"], i["trust"],
+       state["harm_memory"], i["exposure"], i["legitimacy_base"], i["justice_boost"],
+       i["justice"], i["p_harm_forces"], i["p_harm_violence"], i["p_hear_bad"], i["exp_risk"],
+       *params, *KEYS[1:4], step, *(state[k] for k in GRIEVANCE_OUTPUTS[2:]))
+
+
+@pytest.mark.parametrize("params", GRIEVANCE_PARAMS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_grievance_week_equals_the_calls_it_replaced(seed, params, compilation):
+    from peacesim.kernels.grievance import grievance_week, grievance_week_numpy
+    from peacesim.population import SYMPATHISER
+
+    w = World(seed)
+    rng, n = w.rng, w.n_cells
+    exposure = np.where(rng.random(w.n) < 0.2, 0.0, 0.5 + 1.5 * rng.random(w.n))
+    base = rng.random(n)
+    base[:4] = (0.0, 1.0, 0.999, 0.001)  # the clip's bounds
+    inputs = dict(traits=rng.integers(0, 8, w.n).astype(np.uint8),
+                  hardship=w.member_column(), risk_aversion=w.member_column(),
+                  trust=w.member_column(), exposure=exposure.astype(np.float32),
+                  legitimacy_base=base, justice_boost=w.probs(0.5), justice=w.probs(),
+                  p_harm_forces=w.probs(0.3), p_harm_violence=w.probs(0.3),
+                  p_hear_bad=w.probs(0.5), exp_risk=np.exp(-rng.exponential(1.0, n)))
+    start = dict(status=rng.integers(0, 4, w.n).astype(np.uint8),
+                 harm_memory=(rng.random(w.n) ** 3).astype(np.float32),
+                 abuse=rng.exponential(0.05, n), legitimacy=rng.random(n))
+    states = []
+    for _ in range(2):
+        state = {k: v.copy() for k, v in start.items()}
+        state["risk"] = np.full(n, np.nan)
+        state["sympathisers"] = np.full(n, -7, dtype=np.int64)
+        state["grievance_sum"] = np.full(n, np.nan)
+        states.append(state)
+    for step in STEPS:
+        _run_grievance_week(grievance_week, w, states[0], inputs, params, step)
+        _run_grievance_week(grievance_week_numpy, w, states[1], inputs, params, step)
+        for k in GRIEVANCE_OUTPUTS:
+            assert same_bits(states[0][k], states[1][k]), f"{k} differs at step {step}"
+    s = states[0]
+    assert np.all((s["legitimacy"] >= 0.0) & (s["legitimacy"] <= 1.0))
+    assert np.array_equal(s["status"] & ~SYMPATHISER, start["status"] & ~SYMPATHISER)
+    assert 0 < s["sympathisers"].sum() < w.n or params[-1] == 1.0
+
+
+@pytest.mark.parametrize("x", [-0.0, 0.0, -1e-300, 1e-300, 0.5, 1.0, np.nextafter(1.0, 2.0),
+                               -np.inf, np.inf, np.nan])
+def test_clip01_is_numpys_clip(x):
+    from peacesim.kernels.grievance import _clip01
+
+    assert same_bits(np.float64(_clip01(x)), np.clip(np.float64(x), 0.0, 1.0))
