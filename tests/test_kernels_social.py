@@ -234,3 +234,51 @@ def test_clip01_is_numpys_clip(x):
     from peacesim.kernels.grievance import _clip01
 
     assert same_bits(np.float64(_clip01(x)), np.clip(np.float64(x), 0.0, 1.0))
+
+
+# ----------------------------------------------------------------------------- dialogue
+
+
+def test_sessions_week_equals_the_calls_it_replaced():
+    from peacesim.kernels.dialogue import sessions_week, sessions_week_numpy
+
+    w = World(5)
+    running = w.rng.random(w.n_cells) < 0.6
+    womens = np.where(w.rng.random(w.n_cells) < 0.3, w.rng.random(w.n_cells) * 2.5, 0.0)
+    abuse = w.probs(3.0)
+    for step in STEPS:
+        outs = []
+        for fn in (sessions_week, sessions_week_numpy):
+            out = (np.full(w.n_cells, -7, dtype=np.int64), np.full(w.n_cells, np.nan),
+                   np.full(w.n_cells, np.nan))
+            fn(running, 0.4, womens, KEYS[0], step, 300.0, abuse, *out)
+            outs.append(out)
+        for a, b in zip(*outs, strict=True):
+            assert same_bits(a, b)
+        assert outs[0][0].sum() > 0
+
+
+@pytest.mark.parametrize("female_share", [0.5, 0.0, 1.0])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_dialogue_week_equals_the_calls_it_replaced(seed, female_share, compilation):
+    from peacesim.kernels.dialogue import dialogue_week, dialogue_week_numpy
+
+    w = World(seed)
+    rng, n = w.rng, w.n_cells
+    sessions = np.where(rng.random(n) < 0.5, rng.integers(1, 3, n), 0).astype(np.int64)
+    people = rng.gamma(0.7, 400.0, n)
+    people[::9] = 0.0
+    cell_args = (sessions * 300.0 * rng.random(n), people, sessions,
+                 np.exp(-w.probs(3.0)), w.probs())
+    rates = (0.3, female_share, 0.1, 0.5, 1.0, 1.5, 0.05, 1.2, 0.9, 0.1, 0.3, 0.3, 0.3)
+    traits = rng.integers(0, 8, w.n).astype(np.uint8)
+    start = (w.member_column(), w.member_column(), w.member_column(), rng.random(n))
+    states = []
+    for fn in (dialogue_week, dialogue_week_numpy):
+        state = [x.copy() for x in start] + [np.full(n, -7, dtype=np.int64)]
+        for step in STEPS:
+            fn(w.offsets, traits, *state[:3], *cell_args, *rates, KEYS[1], step, *state[3:])
+        states.append(state)
+    for a, b in zip(*states, strict=True):
+        assert same_bits(a, b)
+    assert states[0][4].sum() > 0  # members were reached
