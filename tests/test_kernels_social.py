@@ -282,3 +282,41 @@ def test_dialogue_week_equals_the_calls_it_replaced(seed, female_share, compilat
     for a, b in zip(*states, strict=True):
         assert same_bits(a, b)
     assert states[0][4].sum() > 0  # members were reached
+
+
+# ----------------------------------------------------------------------------- information
+
+
+@pytest.mark.parametrize("loss", [0.1, 0.02, 0.3, 0.123456789, 0.0, 1.0])
+def test_trust_after_attacks_equals_numpys_power(loss):
+    from peacesim.kernels.cells import forces_trust_after_attacks
+    from peacesim.kernels.information import (
+        kept_after_attacks,
+        trust_after_attacks,
+        trust_after_attacks_numpy,
+    )
+
+    rng = np.random.default_rng(11)
+    kept = kept_after_attacks(loss)
+    assert kept[1] == 1.0 - loss and kept[0] == 1.0
+    for n in (1687, 64, 1):
+        attacks = np.where(rng.random(n) < 0.8, 0, rng.integers(0, 64, n)).astype(np.float64)
+        start = rng.random(n)
+        a, b, c = start.copy(), start.copy(), start.copy()
+        assert trust_after_attacks(a, attacks, kept, 0.01, 0.5)
+        trust_after_attacks_numpy(b, attacks, kept, 0.01, 0.5)
+        # The mechanism's formula before: np.power(1 - loss, attacks) over all the cells.
+        forces_trust_after_attacks(c, np.power(1.0 - loss, attacks), 0.01, 0.5)
+        assert same_bits(a, b) and same_bits(a, c)
+
+
+@pytest.mark.parametrize("odd", [64.0, 1e6, 2.5, -1.0, np.nan, np.inf])
+def test_trust_after_attacks_declines_what_the_table_does_not_hold(odd):
+    from peacesim.kernels.information import kept_after_attacks, trust_after_attacks
+
+    attacks = np.zeros(50)
+    attacks[[3, 17]] = (5.0, odd)
+    sdf_trust = np.linspace(0.0, 1.0, 50)
+    before = sdf_trust.copy()
+    assert not trust_after_attacks(sdf_trust, attacks, kept_after_attacks(0.1), 0.01, 0.5)
+    assert same_bits(sdf_trust, before)  # untouched: the caller takes the NumPy path
