@@ -320,3 +320,36 @@ def test_trust_after_attacks_declines_what_the_table_does_not_hold(odd):
     before = sdf_trust.copy()
     assert not trust_after_attacks(sdf_trust, attacks, kept_after_attacks(0.1), 0.01, 0.5)
     assert same_bits(sdf_trust, before)  # untouched: the caller takes the NumPy path
+
+
+# ----------------------------------------------------------------------------- women's groups
+
+
+def test_womens_groups_weeks_from_their_cache_equal_the_kernel_each_week():
+    """Each week's columns, copied from a week computed once per mask, are the kernel's."""
+    from peacesim.config import load_config
+    from peacesim.kernels.cells import womens_groups_week
+    from peacesim.model import PeaceModel
+
+    cfg = load_config("baseline", [
+        "population.size=2000", "population.agent_objects=none", "steps=8",
+        "womens_groups.start=2", "womens_groups.end=5", "womens_groups.regions=[mopti,segou]",
+        "womens_groups.sessions_per_year=6"])
+    model = PeaceModel(cfg)
+    groups = model.mechanisms["womens_groups"]
+    g, p, world, cells = groups.groups, groups.params, model.world, model.cells
+    seen = set()
+    for t in range(1, 9):
+        model.step()
+        running = groups.coverage(p, t)
+        active, boost, sessions = (np.empty(g.size, dtype=np.bool_), np.empty(world.n_cells),
+                                   np.empty(world.n_cells))
+        womens_groups_week(g["cell"], running, p.reach * p.participation,
+                           p.sessions_per_year / 52.0, world.nbr_offsets, world.nbr_targets,
+                           active, boost, sessions)
+        assert same_bits(g["active"], active)
+        assert same_bits(cells["womens_boost"], boost)
+        assert same_bits(cells["womens_sessions"], sessions)
+        seen.add(bool(active.any()))
+    assert seen == {False, True}  # weeks with and without the programme
+    assert len(groups._weeks) == 2
