@@ -140,7 +140,7 @@ class Grievance(Mechanism):
         self._exp_risk = np.empty(world.n_cells)  # weekly scratch (recomputed before use)
 
     def update(self, t: int) -> None:
-        """Abuse memory, legitimacy and perceived risk per cell, then the members.
+        """Legitimacy and perceived risk per cell, then the member kernel.
 
         Two compiled loops over the cells (:func:`~peacesim.kernels.grievance.risk_exponent`,
         :func:`~peacesim.kernels.grievance.grievance_week`) with Epstein's exponential

@@ -207,7 +207,7 @@ class Trust(Mechanism):
         np.exp(self._news_exp, out=self._news_exp)
 
     def update(self, t: int) -> None:
-        """News; reputation, experience, hearing, drift, neighbours and conversations.
+        """News and reputation; experience, hearing, drift and neighbours; conversations.
 
         Two compiled loops over the cells, :func:`~peacesim.kernels.trust.news_exposure` and
         :func:`~peacesim.kernels.trust.trust_week`, with one ``np.exp`` between them.
