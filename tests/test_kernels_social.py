@@ -353,3 +353,25 @@ def test_womens_groups_weeks_from_their_cache_equal_the_kernel_each_week():
         seen.add(bool(active.any()))
     assert seen == {False, True}  # weeks with and without the programme
     assert len(groups._weeks) == 2
+
+
+# ----------------------------------------------------------------------------- encounters
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("eps", [0.0, 0.2, 1.5])
+def test_encounters_without_branches_equal_deffuant_in_groups(dtype, eps):
+    from peacesim.kernels.influence import _deffuant_encounters, deffuant_in_groups
+
+    w = World(6)
+    opinion = w.rng.random(w.n).astype(dtype)
+    opinion[w.offsets[-2]:w.offsets[-2] + 3] = np.nan  # NaN opinions are copied bit for bit
+    n_pairs = w.rng.integers(0, 40, w.n_cells).astype(np.int64)
+    a, b = opinion.copy(), opinion.copy()
+    for step in STEPS:
+        deffuant_in_groups(a, w.offsets, n_pairs, eps, 0.3, KEYS[4], step)
+        for c in range(w.n_cells):
+            lo, hi = w.offsets[c], w.offsets[c + 1]
+            _deffuant_encounters(b, lo, hi - lo, n_pairs[c], eps, 0.3, KEYS[4], step, c)
+        assert same_bits(a, b)
+    assert eps == 0.0 or not same_bits(a, opinion)

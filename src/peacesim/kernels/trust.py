@@ -31,7 +31,7 @@ from peacesim.kernels.cells import neighbour_sum_numpy
 from peacesim.kernels.dispatch import cell_kernel
 from peacesim.kernels.influence import (
     _check_deffuant,
-    _deffuant_range,
+    _deffuant_encounters,
     deffuant_in_groups_numpy,
 )
 from peacesim.random import uniform, uniform_numpy
@@ -366,7 +366,7 @@ def trust_week(offsets, trust, exposure, exp_bad, exp_good, p_protect, p_contact
                 gain, loss, hear_gain, drift, nbr_eps, nbr_mu, key_good, key_harm_forces,
                 key_harm_violence, key_hear, step)
             pairs = np.int64(np.floor(encounters * np.float64(hi - lo) / 2.0 + 0.5))
-            _deffuant_range(trust, lo, hi - lo, pairs, eps, mu, key_encounters, step, c)
+            _deffuant_encounters(trust, lo, hi - lo, pairs, eps, mu, key_encounters, step, c)
         harmed_forces[c] = hf
         harmed_violence[c] = hv
         heard_bad[c] = hb
