@@ -20,10 +20,10 @@ from peacesim.random import uniform, uniform_numpy
 
 
 @njit(cache=True, inline="always")
-def _reach(traits_i, c, p_reach, female_factor, male_factor, youth_factor, elder_factor):
-    f = female_factor[c] if (traits_i & FEMALE) else male_factor[c]
-    y = youth_factor[c] if (traits_i & YOUTH) else elder_factor[c]
-    return p_reach[c] * f * y
+def _reach(traits_i, p_reach, female_factor, male_factor, youth_factor, elder_factor):
+    f = female_factor if (traits_i & FEMALE) else male_factor
+    y = youth_factor if (traits_i & YOUTH) else elder_factor
+    return p_reach * f * y
 
 
 @cell_kernel
@@ -49,34 +49,46 @@ def dialogue_step(offsets, traits, trust, cohesion, harm_memory, p_reach, female
         participants[c] = 0
         if p_reach[c] <= 0.0:
             continue
-        tg = trust_gain[c]
-        n_t = 0
-        total = 0.0
-        for i in range(offsets[c], offsets[c + 1]):
-            p = _reach(traits[i], c, p_reach, female_factor, male_factor, youth_factor,
-                       elder_factor)
-            if uniform(key, step, i, 0) < p:
-                x = np.float64(trust[i])
-                x += tg * (1.0 - x) if tg >= 0.0 else tg * x
-                trust[i] = np.float32(x)
-                z = np.float64(cohesion[i])
-                cohesion[i] = np.float32(z + cohesion_gain * (1.0 - z))
-                if traits[i] & YOUTH:
-                    harm_memory[i] = np.float32(np.float64(harm_memory[i]) * (1.0 - voice))
-                n_t += 1
-                total += np.float64(trust[i])
-        participants[c] = n_t
-        if n_t < 2:
-            continue
-        m = total / n_t
-        for i in range(offsets[c], offsets[c + 1]):
-            p = _reach(traits[i], c, p_reach, female_factor, male_factor, youth_factor,
-                       elder_factor)
-            if uniform(key, step, i, 0) < p:
-                x = np.float64(trust[i])
-                d = m - x
-                if abs(d) < eps:
-                    trust[i] = np.float32(min(1.0, max(0.0, x + mu * d)))
+        participants[c] = _dialogue_members(
+            traits, trust, cohesion, harm_memory, offsets[c], offsets[c + 1], p_reach[c],
+            female_factor[c], male_factor[c], youth_factor[c], elder_factor[c], trust_gain[c],
+            cohesion_gain, voice, eps, mu, key, step)
+
+
+@njit(cache=True, inline="always")
+def _dialogue_members(traits, trust, cohesion, harm_memory, lo, hi, p_reach, female_factor,
+                      male_factor, youth_factor, elder_factor, tg, cohesion_gain, voice, eps,
+                      mu, key, step):
+    """The member part of :func:`dialogue_step` for rows ``lo .. hi - 1`` of one cell.
+
+    Returns:
+        Members reached.
+    """
+    n_t = 0
+    total = 0.0
+    for i in range(lo, hi):
+        p = _reach(traits[i], p_reach, female_factor, male_factor, youth_factor, elder_factor)
+        if uniform(key, step, i, 0) < p:
+            x = np.float64(trust[i])
+            x += tg * (1.0 - x) if tg >= 0.0 else tg * x
+            trust[i] = np.float32(x)
+            z = np.float64(cohesion[i])
+            cohesion[i] = np.float32(z + cohesion_gain * (1.0 - z))
+            if traits[i] & YOUTH:
+                harm_memory[i] = np.float32(np.float64(harm_memory[i]) * (1.0 - voice))
+            n_t += 1
+            total += np.float64(trust[i])
+    if n_t < 2:
+        return n_t
+    m = total / n_t
+    for i in range(lo, hi):
+        p = _reach(traits[i], p_reach, female_factor, male_factor, youth_factor, elder_factor)
+        if uniform(key, step, i, 0) < p:
+            x = np.float64(trust[i])
+            d = m - x
+            if abs(d) < eps:
+                trust[i] = np.float32(min(1.0, max(0.0, x + mu * d)))
+    return n_t
 
 
 def dialogue_step_numpy(offsets, traits, trust, cohesion, harm_memory, p_reach, female_factor,
@@ -174,15 +186,31 @@ def participation(reached, people, sessions, exp_minus_abuse, womens_boost,
             where a session with the forces was held.
     """
     for c in range(len(reached)):
-        p_reach[c] = min(1.0, reached[c] / max(people[c], 1.0))
-        women = min(1.0, women_participation + (1.0 - women_participation) * womens_boost[c])
-        female_factor[c] = women / female_share if female_share > 0 else 0.0
-        male_factor[c] = (1.0 - women) / (1.0 - female_share) if female_share < 1 else 0.0
-        gain = min(1.0, trust_gain_base * forces_participation * (1.0 + women_effect * women))
-        recent = 1.0 - exp_minus_abuse[c]
-        trust_gain[c] = min(max(gain * (1.0 - after_abuse * recent), -1.0), 1.0)
-        s = sdf_trust[c]
-        sdf_trust[c] = s + sdf_gain * forces_participation * min(sessions[c], 1) * (1.0 - s)
+        p_reach[c], female_factor[c], male_factor[c], trust_gain[c] = _participation_cell(
+            c, reached, people, sessions, exp_minus_abuse, womens_boost, women_participation,
+            female_share, trust_gain_base, forces_participation, women_effect, after_abuse,
+            sdf_gain, sdf_trust)
+
+
+@njit(cache=True, inline="always")
+def _participation_cell(c, reached, people, sessions, exp_minus_abuse, womens_boost,
+                        women_participation, female_share, trust_gain_base,
+                        forces_participation, women_effect, after_abuse, sdf_gain, sdf_trust):
+    """Cell ``c`` of :func:`participation`: raises its ``sdf_trust``.
+
+    Returns:
+        (p_reach, female factor, male factor, trust gain) of the cell.
+    """
+    p_reach = min(1.0, reached[c] / max(people[c], 1.0))
+    women = min(1.0, women_participation + (1.0 - women_participation) * womens_boost[c])
+    female_factor = women / female_share if female_share > 0 else 0.0
+    male_factor = (1.0 - women) / (1.0 - female_share) if female_share < 1 else 0.0
+    gain = min(1.0, trust_gain_base * forces_participation * (1.0 + women_effect * women))
+    recent = 1.0 - exp_minus_abuse[c]
+    trust_gain = min(max(gain * (1.0 - after_abuse * recent), -1.0), 1.0)
+    s = sdf_trust[c]
+    sdf_trust[c] = s + sdf_gain * forces_participation * min(sessions[c], 1) * (1.0 - s)
+    return p_reach, female_factor, male_factor, trust_gain
 
 
 def participation_numpy(reached, people, sessions, exp_minus_abuse, womens_boost,
@@ -199,3 +227,90 @@ def participation_numpy(reached, people, sessions, exp_minus_abuse, womens_boost
     recent = 1.0 - exp_minus_abuse
     trust_gain[:] = np.clip(gain * (1.0 - after_abuse * recent), -1.0, 1.0)
     sdf_trust += sdf_gain * forces_participation * np.minimum(sessions, 1) * (1.0 - sdf_trust)
+
+
+# ---------------------------------------------------------------------- the week, fused
+# At 10,000 members the week's sessions were seven calls (the draws, the sessions, the
+# negated abuse memory, its exp, participation, the members), each with NumPy's or Numba's
+# fixed cost on a few thousand cells. Now: ``sessions_week`` (the draws inside), NumPy's exp,
+# and ``dialogue_week``, participation and members cell by cell (both per-cell computations,
+# so the bits are those of the separate calls, which are their twins).
+
+
+@njit(cache=True)
+def sessions_week(running, per_week, womens_sessions, key, step, reach, abuse_memory,
+                  sessions, reached, minus_abuse):
+    """:func:`sessions_held` with its draws ``uniform(key, step, c, 0)``; minus abuse memory.
+
+    Args:
+        running, per_week, womens_sessions, reach, sessions, reached: as in
+            :func:`sessions_held`.
+        key: Stream key of the sessions; step: model step.
+        abuse_memory: float64 [n_cells], recent abuses by the forces in the cell.
+        minus_abuse: float64 [n_cells], out: ``-abuse_memory`` (for NumPy's exp).
+    """
+    for c in range(len(running)):
+        rate = (per_week if running[c] else 0.0) + womens_sessions[c]
+        whole = np.floor(rate)
+        extra = 1.0 if uniform(key, step, c, 0) < rate - whole else 0.0
+        sessions[c] = np.int64(whole + extra)
+        reached[c] = sessions[c] * reach
+        minus_abuse[c] = -abuse_memory[c]
+
+
+def sessions_week_numpy(running, per_week, womens_sessions, key, step, reach, abuse_memory,
+                        sessions, reached, minus_abuse):
+    """NumPy twin of :func:`sessions_week`."""
+    draws = uniform_numpy(key, step, np.arange(len(running)), 0)
+    sessions_held_numpy(running, per_week, womens_sessions, draws, reach, sessions, reached)
+    minus_abuse[:] = -abuse_memory
+
+
+@cell_kernel
+def dialogue_week(offsets, traits, trust, cohesion, harm_memory, reached, people, sessions,
+                  exp_minus_abuse, womens_boost, women_participation, female_share,
+                  trust_gain_base, forces_participation, women_effect, after_abuse, sdf_gain,
+                  youth_factor, elder_factor, cohesion_gain, voice, eps, mu, key, step,
+                  sdf_trust, participants):
+    """:func:`participation` then :func:`dialogue_step`, cell by cell.
+
+    Args:
+        offsets, traits, trust, cohesion, harm_memory: as in :func:`dialogue_step`.
+        reached, people, sessions, exp_minus_abuse, womens_boost, women_participation,
+            female_share, trust_gain_base, forces_participation, women_effect, after_abuse,
+            sdf_gain: as in :func:`participation`.
+        youth_factor, elder_factor: Reach factors of young and older members (floats).
+        cohesion_gain, voice, eps, mu, key, step: as in :func:`dialogue_step`.
+        sdf_trust: float64 [n_cells], raised in place (:func:`participation`).
+        participants: int64 [n_cells], written: members reached.
+    """
+    n_cells = len(offsets) - 1
+    for c in prange(n_cells):
+        p_reach, female_factor, male_factor, tg = _participation_cell(
+            c, reached, people, sessions, exp_minus_abuse, womens_boost, women_participation,
+            female_share, trust_gain_base, forces_participation, women_effect, after_abuse,
+            sdf_gain, sdf_trust)
+        participants[c] = 0
+        if p_reach <= 0.0:
+            continue
+        participants[c] = _dialogue_members(
+            traits, trust, cohesion, harm_memory, offsets[c], offsets[c + 1], p_reach,
+            female_factor, male_factor, youth_factor, elder_factor, tg, cohesion_gain, voice,
+            eps, mu, key, step)
+
+
+def dialogue_week_numpy(offsets, traits, trust, cohesion, harm_memory, reached, people,
+                        sessions, exp_minus_abuse, womens_boost, women_participation,
+                        female_share, trust_gain_base, forces_participation, women_effect,
+                        after_abuse, sdf_gain, youth_factor, elder_factor, cohesion_gain, voice,
+                        eps, mu, key, step, sdf_trust, participants):
+    """NumPy twin of :func:`dialogue_week`: the two calls it replaced."""
+    n = len(reached)
+    p_reach, female_f, male_f, trust_gain = (np.empty(n) for _ in range(4))
+    participation_numpy(reached, people, sessions, exp_minus_abuse, womens_boost,
+                        women_participation, female_share, trust_gain_base,
+                        forces_participation, women_effect, after_abuse, sdf_gain, p_reach,
+                        female_f, male_f, trust_gain, sdf_trust)
+    dialogue_step_numpy(offsets, traits, trust, cohesion, harm_memory, p_reach, female_f,
+                        male_f, np.full(n, youth_factor), np.full(n, elder_factor),
+                        trust_gain, cohesion_gain, voice, eps, mu, key, step, participants)

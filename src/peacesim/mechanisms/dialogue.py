@@ -20,9 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from peacesim.config.fields import nonneg, positive, share
-from peacesim.kernels.dialogue import dialogue_step, participation, sessions_held
+from peacesim.kernels.dialogue import dialogue_week, sessions_week
 from peacesim.mechanisms.base import Column, Mechanism, Programme, mechanism
-from peacesim.random import uniform_numpy
 from peacesim.results import Metric
 
 
@@ -111,13 +110,12 @@ class Dialogue(Mechanism):
         """Weekly scratch arrays and the age factors of reach (fixed for the run)."""
         p, world, pop = self.params, self.model.world, self.model.config.population
         n = world.n_cells
-        self._cell_rows = np.arange(n)
         self._reached = np.empty(n)
-        self._scratch = tuple(np.empty(n) for _ in range(4))
-        self._youth_f = np.full(n, p.youth_participation / pop.youth_share
-                                if pop.youth_share > 0 else 0.0)
-        self._elder_f = np.full(n, (1.0 - p.youth_participation) / (1.0 - pop.youth_share)
-                                if pop.youth_share < 1 else 0.0)
+        self._exp_minus_abuse = np.empty(n)  # -abuse_memory, then its exp (weekly scratch)
+        self._youth_f = (p.youth_participation / pop.youth_share
+                         if pop.youth_share > 0 else 0.0)
+        self._elder_f = ((1.0 - p.youth_participation) / (1.0 - pop.youth_share)
+                         if pop.youth_share < 1 else 0.0)
 
     def announce(self, t: int) -> None:
         """Where cross-border dialogue runs this week (communal clashes read it)."""
@@ -131,11 +129,10 @@ class Dialogue(Mechanism):
     def hold(self, t: int) -> None:
         """Hold the week's sessions."""
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
-        running = self.coverage(p, t)
-        draws = uniform_numpy(self.stream("sessions"), t, self._cell_rows, 0)
-        sessions, reached = cells["sessions"], self._reached
-        sessions_held(running, p.frequency / 52.0, cells["womens_sessions"], draws, p.reach,
-                      sessions, reached)
+        sessions, reached, exp_minus_abuse = cells["sessions"], self._reached, self._exp_minus_abuse
+        sessions_week(self.coverage(p, t), p.frequency / 52.0, cells["womens_sessions"],
+                      self.stream("sessions"), t, p.reach, cells["abuse_memory"], sessions,
+                      reached, exp_minus_abuse)
         if p.cross_border and np.any(world.border):
             out = np.where(world.border, reached * p.cross_border_share, 0.0)
             reached = reached - out
@@ -145,17 +142,15 @@ class Dialogue(Mechanism):
             share_out = np.where(n_across > 0, out / np.maximum(n_across, 1), 0.0)
             reached = reached + np.where(n_across > 0, 0.0, out)  # nobody across: stays home
             reached = reached + np.bincount(dst, weights=share_out[src], minlength=world.n_cells)
-        pop = model.config.population
-        p_reach, female_f, male_f, trust_gain = self._scratch
-        participation(reached, world.people, sessions, np.exp(-cells["abuse_memory"]),
-                      cells["womens_boost"], p.women_participation, pop.female_share,
-                      p.trust_gain, p.forces_participation, p.women_effect, p.after_abuse,
-                      p.sdf_gain, p_reach, female_f, male_f, trust_gain, cells["sdf_trust"])
+        np.exp(exp_minus_abuse, out=exp_minus_abuse)
         people = model.people
-        dialogue_step(people.offsets, people.traits, people["trust"], people["cohesion"],
-                      people["harm_memory"], p_reach, female_f, male_f, self._youth_f,
-                      self._elder_f, trust_gain, p.cohesion_gain, p.youth_voice, p.eps, p.mu,
-                      self.stream("reach"), t, cells["participants"])
+        dialogue_week(people.offsets, people.traits, people["trust"], people["cohesion"],
+                      people["harm_memory"], reached, world.people, sessions, exp_minus_abuse,
+                      cells["womens_boost"], p.women_participation,
+                      model.config.population.female_share, p.trust_gain,
+                      p.forces_participation, p.women_effect, p.after_abuse, p.sdf_gain,
+                      self._youth_f, self._elder_f, p.cohesion_gain, p.youth_voice, p.eps, p.mu,
+                      self.stream("reach"), t, cells["sdf_trust"], cells["participants"])
 
     def record(self, out: dict) -> None:
         """Sessions and people reached per region."""

@@ -55,15 +55,16 @@ class Employment(Mechanism):
         """Baseline unemployment per cell (jobs are set in the first programmes phase)."""
         model = self.model
         self.unemployment = model.world.per_cell(model.config.regions, "youth_unemployment")
+        # The employment rate of a cell where the programme runs, and where it does not:
+        # fixed for the run, so each week only picks one of the two per cell.
+        self._p_job_covered = 1.0 - self.unemployment * (1.0 - self.params.youth_coverage)
+        self._p_job_uncovered = 1.0 - self.unemployment
 
     def hire(self, t: int) -> None:
         """Employment rate per cell this week, then each young person's status."""
         p, model, cells = self.params, self.model, self.model.cells
-        covered = self.coverage(p, t)
-        unemployed = np.where(covered, self.unemployment * (1.0 - p.youth_coverage),
-                              self.unemployment)
-        p_job = 1.0 - unemployed
-        if np.array_equal(p_job, cells["p_job"]):
+        p_job = np.where(self.coverage(p, t), self._p_job_covered, self._p_job_uncovered)
+        if (p_job == cells["p_job"]).all():
             # Nobody's job changes: status bits and counts already match these rates (they
             # start at 0 with rate 0, and a checkpoint saves rates and bits together).
             return

@@ -24,7 +24,7 @@ import numpy as np
 
 from peacesim.config.fields import nonneg, positive, share
 from peacesim.dtypes import ACC, FLAG, REAL
-from peacesim.kernels.grievance import grievance_step
+from peacesim.kernels.grievance import grievance_week, risk_exponent
 from peacesim.kernels.recording import grievance_results
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, HEARD
@@ -138,32 +138,32 @@ class Grievance(Mechanism):
         people["risk_aversion"][:] = rng.random(people.size)
         self.legitimacy_base = world.per_cell(model.config.regions, "legitimacy")
         model.cells["legitimacy"][:] = self.legitimacy_base
+        self._exp_risk = np.empty(world.n_cells)  # weekly scratch (recomputed before use)
 
     def update(self, t: int) -> None:
-        """Legitimacy and perceived risk per cell, then the member kernel."""
+        """Legitimacy and perceived risk per cell, then the member kernel.
+
+        Two compiled loops over the cells (:func:`~peacesim.kernels.grievance.risk_exponent`,
+        :func:`~peacesim.kernels.grievance.grievance_week`) with Epstein's exponential
+        between them in NumPy.
+        """
         p, model, cells = self.params, self.model, self.model.cells
-        abuse = cells["abuse"]
-        abuse[:] = abuse * (1.0 - p.abuse_decay) + cells["p_harm_forces"]
-        target = np.clip(self.legitimacy_base + p.justice_legitimacy * cells["justice_boost"]
-                         - p.abuse_weight * abuse, 0.0, 1.0)
-        legitimacy = cells["legitimacy"]
-        legitimacy += p.legitimacy_rate * (target - legitimacy)
-        with np.errstate(over="ignore"):  # a tiny armed_scale gives inf actives: P -> 0
-            actives = 1.0 + cells["armed_near"] / p.armed_scale
-        ratio = cells["units_near"] / actives
-        if p.arrest_ratio == "floor":
-            ratio = np.floor(ratio)
-        cells["risk"][:] = 1.0 - np.exp(-p.k * ratio)
+        exp_risk = self._exp_risk
+        risk_exponent(cells["units_near"], cells["armed_near"], p.armed_scale, -p.k,
+                      p.arrest_ratio == "floor", exp_risk)
+        np.exp(exp_risk, out=exp_risk)
         people = model.people
         streams = model.streams
-        grievance_step(people.offsets, people.traits, people["status"], people["hardship"],
+        grievance_week(people.offsets, people.traits, people["status"], people["hardship"],
                        people["risk_aversion"], people["trust"], people["harm_memory"],
-                       cells["legitimacy"], cells["justice"], cells["risk"], cells["p_harm_forces"],
-                       people["forces_exposure"], cells["p_harm_violence"], cells["p_hear_bad"],
-                       p.harm_gain, p.violence_gain, p.hearsay_gain, p.forget, p.resolve,
-                       p.job_relief, p.trust_weight, p.threshold, streams[HARMED_BY_FORCES],
-                       streams[HARMED_BY_VIOLENCE], streams[HEARD], t, cells["sympathisers"],
-                       cells["grievance_sum"])
+                       people["forces_exposure"], self.legitimacy_base, cells["justice_boost"],
+                       cells["justice"], cells["p_harm_forces"], cells["p_harm_violence"],
+                       cells["p_hear_bad"], exp_risk, p.abuse_decay, p.justice_legitimacy,
+                       p.abuse_weight, p.legitimacy_rate, p.harm_gain, p.violence_gain,
+                       p.hearsay_gain, p.forget, p.resolve, p.job_relief, p.trust_weight,
+                       p.threshold, streams[HARMED_BY_FORCES], streams[HARMED_BY_VIOLENCE],
+                       streams[HEARD], t, cells["abuse"], cells["legitimacy"], cells["risk"],
+                       cells["sympathisers"], cells["grievance_sum"])
 
     def record(self, out: dict) -> None:
         """Support, grievance and legitimacy per region."""

@@ -17,6 +17,7 @@ import numpy as np
 from peacesim.config.fields import share
 from peacesim.dtypes import ACC
 from peacesim.kernels.cells import forces_trust_after_attacks, information_week
+from peacesim.kernels.information import kept_after_attacks, trust_after_attacks
 from peacesim.kernels.recording import information_results
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.results import Metric
@@ -88,6 +89,7 @@ class Information(Mechanism):
         """The forces' trust in communities starts at its assumed level."""
         self.model.cells["sdf_trust"][:] = self.params.sdf_trust_start
         self._attacks_near = np.empty(self.model.world.n_cells)  # weekly scratch (events)
+        self._kept = kept_after_attacks(self.params.sdf_attack_loss)  # fixed for the run
 
     def share(self, t: int) -> None:
         """Update reporting, knowledge and the forces' trust in each cell."""
@@ -98,8 +100,11 @@ class Information(Mechanism):
                          p.report_rate, p.unit_bonus, p.learn, p.decay, p.sdf_gain,
                          cells["reporting"], cells["info"], cells["sdf_trust"],
                          self._attacks_near)
-        kept = np.power(1.0 - p.sdf_attack_loss, self._attacks_near)
-        forces_trust_after_attacks(cells["sdf_trust"], kept, p.sdf_drift, p.sdf_trust_start)
+        if not trust_after_attacks(cells["sdf_trust"], self._attacks_near, self._kept,
+                                   p.sdf_drift, p.sdf_trust_start):
+            # More attacks near a cell than the table holds: the power in NumPy.
+            kept = np.power(1.0 - p.sdf_attack_loss, self._attacks_near)
+            forces_trust_after_attacks(cells["sdf_trust"], kept, p.sdf_drift, p.sdf_trust_start)
 
     def record(self, out: dict) -> None:
         """People-weighted reporting share, knowledge and forces' trust per region."""

@@ -1,6 +1,7 @@
 """Trust of community members in the security and defence forces.
 
-Each week (kernel :func:`peacesim.kernels.trust.trust_step`): experience of the forces
+Each week (kernel :func:`peacesim.kernels.trust.trust_step`, run inside
+:func:`peacesim.kernels.trust.trust_week`): experience of the forces
 (protection and respectful contact build trust slowly, harm destroys it fast; harm by others
 that the forces did not prevent erodes it), word of mouth (news of the forces' abuses and of
 their protection reaches people who did not live it), drift toward the forces' reputation in
@@ -31,9 +32,8 @@ import numpy as np
 
 from peacesim.config.fields import bounded, nonneg, positive, share
 from peacesim.dtypes import ACC, REAL
-from peacesim.kernels.influence import deffuant_in_groups
 from peacesim.kernels.recording import trust_results
-from peacesim.kernels.trust import news_exposure, reputation_step, trust_step
+from peacesim.kernels.trust import news_exposure, trust_week
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
 from peacesim.population import beta_by_cell
 from peacesim.random import HARMED_BY_FORCES, HARMED_BY_VIOLENCE, HEARD, PROTECTED
@@ -188,58 +188,46 @@ class Trust(Mechanism):
         kappa = 1.0 / max(self.params.spread, 1e-6)
         beta_by_cell(self.generator(), base, model.people.cell, kappa, model.people["trust"])
         model.cells["reputation"][:] = base
-        # Weekly scratch of the cell update (recomputed each week before use: not state).
-        n = world.n_cells
-        self._minus_bad, self._minus_good = np.empty(n), np.empty(n)
-        self._p_good, self._unprotected, self._hear_loss = np.empty(n), np.empty(n), np.empty(n)
+        # Weekly scratch (recomputed each week before use: not state): minus the stories
+        # heard per member, bad and good, then their exp; one block, so one np.exp call.
+        self._news_exp = np.empty((2, world.n_cells))
+        self._exp_bad, self._exp_good = self._news_exp
 
     def _news(self) -> None:
-        """Stories of the week, who hears them, and the reputation they build.
+        """Stories of the week and who hears them: ``exp`` of minus the stories heard.
 
-        Also sets the cell inputs of the members' update (``self._p_good``,
-        ``self._unprotected``, ``self._hear_loss``). Two compiled loops over the cells
-        (:func:`~peacesim.kernels.trust.news_exposure`, :func:`~peacesim.kernels.trust.
-        reputation_step`) with the exponential between them in NumPy; the NumPy twins in
-        that module are these formulas written as array operations.
+        Leaves ``exp(-stories heard per member)``, bad and good (the chance of hearing
+        none), in ``self._exp_bad`` and ``self._exp_good`` for :meth:`update`. The
+        exponential stays in NumPy: Numba's ``exp`` differs from NumPy's in the last bit.
         """
         p, cells, world = self.params, self.model.cells, self.model.world
-        minus_bad, minus_good = self._minus_bad, self._minus_good
         news_exposure(world.region, world.people, world.region_people, cells["p_harm_forces"],
                       cells["abuse_victims"], cells["p_protect"], cells["bad_news"],
                       cells["good_news"], p.news_decay, p.abuse_reach, p.harm_reach,
-                      p.protect_reach, p.news_local, minus_bad, minus_good)
-        np.exp(minus_bad, out=minus_bad)
-        np.exp(minus_good, out=minus_good)
-        reputation_step(minus_bad, minus_good, cells["p_protect"], cells["p_contact"],
-                        cells["p_harm_forces"], cells["accountability"], cells["units_near"],
-                        self.survey, p.memory, p.hearsay_weight, p.negative_weight, p.prior,
-                        p.hear_loss, p.accountability_repair, cells["reputation_good"],
-                        cells["reputation_bad"], cells["reputation"], cells["p_hear_bad"],
-                        cells["p_hear_good"], self._p_good, self._unprotected,
-                        self._hear_loss)
+                      p.protect_reach, p.news_local, self._exp_bad, self._exp_good)
+        np.exp(self._news_exp, out=self._news_exp)
 
     def update(self, t: int) -> None:
-        """News and reputation; experience, hearing, drift and neighbours; conversations."""
+        """News and reputation; experience, hearing, drift and neighbours; conversations.
+
+        Two compiled loops over the cells, :func:`~peacesim.kernels.trust.news_exposure` and
+        :func:`~peacesim.kernels.trust.trust_week`, with one ``np.exp`` between them.
+        """
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
-        people = model.people
+        people, streams = model.people, model.streams
         self._news()
-        nbr_trust = world.neighbour_sum(cells["trust_sum"])
-        nbr_members = world.neighbour_sum(cells["members"])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            nbr_mean = np.where(nbr_members > 0, nbr_trust / nbr_members, np.nan)
-        p_good, unprotected, hear_loss = self._p_good, self._unprotected, self._hear_loss
-        streams = model.streams
-        trust_step(people.offsets, people["trust"], p_good, cells["p_harm_forces"],
-                   people["forces_exposure"], cells["p_harm_violence"], unprotected,
-                   cells["p_hear_bad"], cells["p_hear_good"], hear_loss, cells["reputation"],
-                   nbr_mean, p.gain, p.loss, p.fail_loss, p.hear_gain, p.drift,
-                   p.neighbour_eps, p.neighbour_mu,
-                   streams[PROTECTED], streams[HARMED_BY_FORCES], streams[HARMED_BY_VIOLENCE],
-                   streams[HEARD], t, cells["harmed_forces"], cells["harmed_violence"],
-                   cells["heard_bad"])
-        pairs = np.floor(p.encounters * people.counts / 2.0 + 0.5).astype(np.int64)
-        deffuant_in_groups(people["trust"], people.offsets, pairs, p.eps, p.mu,
-                           self.stream("encounters"), t)
+        trust_week(people.offsets, people["trust"], people["forces_exposure"], self._exp_bad,
+                   self._exp_good, cells["p_protect"], cells["p_contact"],
+                   cells["p_harm_forces"], cells["p_harm_violence"], cells["accountability"],
+                   cells["units_near"], self.survey, world.nbr_offsets, world.nbr_targets,
+                   cells["trust_sum"], cells["members"], p.memory, p.hearsay_weight,
+                   p.negative_weight, p.prior, p.hear_loss, p.accountability_repair, p.gain,
+                   p.loss, p.fail_loss, p.hear_gain, p.drift, p.neighbour_eps, p.neighbour_mu,
+                   p.encounters, p.eps, p.mu, streams[PROTECTED], streams[HARMED_BY_FORCES],
+                   streams[HARMED_BY_VIOLENCE], streams[HEARD], self.stream("encounters"), t,
+                   cells["reputation_good"], cells["reputation_bad"], cells["reputation"],
+                   cells["p_hear_bad"], cells["p_hear_good"], cells["harmed_forces"],
+                   cells["harmed_violence"], cells["heard_bad"])
 
     def record(self, out: dict) -> None:
         """Mean trust (all members; not recruited), reputation, hearing and harm, per region.

@@ -72,6 +72,7 @@ class WomensGroups(Mechanism):
         groups.add("cell", np.int64)[:] = cells
         groups.add("active", np.bool_)
         self.groups = groups
+        self._weeks = {}  # (active, boost, sessions) by the bytes of the programme's mask
 
     def organise(self, t: int) -> None:
         """Which groups are active this week, and their effect per cell."""
@@ -80,9 +81,24 @@ class WomensGroups(Mechanism):
             cells["womens_boost"][:] = 0.0
             cells["womens_sessions"][:] = 0.0
             return
-        womens_groups_week(g["cell"], self.coverage(p, t), p.reach * p.participation,
-                           p.sessions_per_year / 52.0, world.nbr_offsets, world.nbr_targets,
-                           g["active"], cells["womens_boost"], cells["womens_sessions"])
+        # The week's effect is a function of where the programme runs alone (the groups,
+        # their cells and the parameters are fixed for the run), and that is one of a few
+        # masks: each is computed once, then copied into the columns every week.
+        running = self.coverage(p, t)
+        where = running.tobytes()
+        week = self._weeks.get(where)
+        if week is None:
+            n = world.n_cells
+            week = (np.empty(g.size, dtype=np.bool_), np.empty(n), np.empty(n))
+            womens_groups_week(g["cell"], running, p.reach * p.participation,
+                               p.sessions_per_year / 52.0, world.nbr_offsets,
+                               world.nbr_targets, *week)
+            if len(self._weeks) >= 8:
+                self._weeks.clear()
+            self._weeks[where] = week
+        g["active"][:] = week[0]
+        cells["womens_boost"][:] = week[1]
+        cells["womens_sessions"][:] = week[2]
 
     def record(self, out: dict) -> None:
         """Active groups per region."""
