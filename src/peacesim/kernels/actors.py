@@ -10,7 +10,25 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from peacesim.random import below, uniform
+from peacesim.random import _S11, _S32, _TO_UNIT, _splitmix, below, uniform
+
+
+@njit(cache=True, inline="always")
+def draw_key(key, step, draw):
+    """The part of a counter's hash shared by every row: one per stream, step and draw.
+
+    ``uniform_at(draw_key(key, step, draw), index)`` is ``uniform(key, step, index, draw)``,
+    bit for bit (the same SplitMix64 rounds of :func:`peacesim.random.hash_counter`); a loop
+    over a few hundred units hashes the row alone instead of the whole counter per draw.
+    """
+    counter = (np.uint64(step) << _S32) ^ np.uint64(draw)
+    return _splitmix(key ^ _splitmix(counter))
+
+
+@njit(cache=True, inline="always")
+def uniform_at(draw_key, index):
+    """Uniform float64 in [0, 1) of row ``index`` for a :func:`draw_key` (see there)."""
+    return np.float64(_splitmix(draw_key ^ np.uint64(index)) >> _S11) * _TO_UNIT
 
 
 @njit(cache=True)
@@ -57,22 +75,43 @@ def deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_
     ``home_pull`` outside the unit's home region ``home[u]``; the unit's current cell is always
     a candidate, and with ``cross`` the candidates may lie in other regions.
     ``units_in_cell`` is rewritten.
+
+    Candidate ``k`` of unit ``u`` is :func:`candidate_cell` ``(here, radius, 2 + 3k, ...)``
+    and its noise draw ``4 + 3k``. The same draws are computed first, for every unit and
+    draw number, from per-draw keys (:func:`draw_key`): one hash per draw instead of three,
+    in a loop with no dependence between iterations.
     """
     units_in_cell[:] = 0
+    width = 2 * radius + 1
+    n_draws = 2 + 3 * n_candidates
+    draws = np.empty((n_draws, len(unit_cell)))
+    for d in range(n_draws):
+        key_d = np.uint64(draw_key(key, step, d))  # uint64 in the Python twin too
+        for u in range(len(unit_cell)):
+            draws[d, u] = uniform_at(key_d, u)
+    sub_keys = np.empty(n_candidates, dtype=np.uint64)
+    for k in range(n_candidates):
+        sub_keys[k] = draw_key(key, step, 1002 + 3 * k)
     for u in range(len(unit_cell)):
         if not active[u]:
             continue
         here = unit_cell[u]
         best = here
         best_score = (score[here] - crowding[here] * units_in_cell[here]
-                      + 0.05 * uniform(key, step, u, 0)
+                      + 0.05 * draws[0, u]
                       - home_pull * (region[here] != home[u]))
         for k in range(n_candidates):
-            c = candidate_cell(here, radius, 2 + 3 * k, cell_row, cell_col, cell_at, n_cols,
-                               n_rows, region, key, step, u, cross, n_sub)
-            if c < 0:
+            # candidate_cell(here, radius, 2 + 3 * k, ...), from the same draws
+            r = cell_row[here] + np.int64(draws[2 + 3 * k, u] * width) - radius
+            q = cell_col[here] + np.int64(draws[3 + 3 * k, u] * width) - radius
+            if r < 0 or q < 0 or r >= n_rows or q >= n_cols:
                 continue
-            s = (score[c] - crowding[c] * units_in_cell[c] + 0.05 * uniform(key, step, u, 4 + 3 * k)
+            c = cell_at[r * n_cols + q]
+            if c < 0 or (not cross and region[c] != region[here]):
+                continue
+            if n_sub[c] > 1:
+                c += np.int64(uniform_at(sub_keys[k], u) * n_sub[c])
+            s = (score[c] - crowding[c] * units_in_cell[c] + 0.05 * draws[4 + 3 * k, u]
                  - home_pull * (region[c] != home[u]))
             if s > best_score:
                 best = c
@@ -255,6 +294,78 @@ def cell_deterrence(cell, active, unit_deterrence, deterrence):
             gets_through[cell[u]] *= 1.0 - unit_deterrence[u]
     for c in range(len(deterrence)):
         deterrence[c] = 1.0 - gets_through[c]
+
+
+@njit(cache=True)
+def near_units(units_in_cell, nbr_offsets, nbr_targets, units_near):
+    """Units in each cell plus half those in the cells next to it (float64, out).
+
+    The neighbours' units are added in CSR order from 0.0, as
+    :func:`peacesim.kernels.cells.neighbour_sum`.
+    """
+    for c in range(len(units_near)):
+        s = 0.0
+        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
+            s += np.float64(units_in_cell[nbr_targets[k]])
+        units_near[c] = np.float64(units_in_cell[c]) + 0.5 * s
+
+
+@njit(cache=True)
+def deploy_week(attack_memory, memory_kept, info, armed_near, unit_cell, active, crowding,
+                radius, n_candidates, cell_row, cell_col, cell_at, n_cols, n_rows, region, key,
+                step, units_in_cell, home, home_pull, cross, n_sub, designation, un_share,
+                moc_share, un_cells, moc_cells, accuracy_of, conduct_of, deterrence_of,
+                moc_knowledge, kind, accuracy, conduct, unit_deterrence, local_knowledge,
+                nbr_offsets, nbr_targets, units_near, deterrence):
+    """The forces' week of deployment, in one call (see :class:`peacesim.mechanisms.patrol.Patrol`).
+
+    In order: the memory of attacks fades (``attack_memory *= memory_kept``); each cell's
+    score is ``info * (armed_near > 0) + attack_memory``; :func:`deploy_units` moves the
+    units; :func:`unit_kinds` sets what each acts as; :func:`near_units` counts the units in
+    and around each cell; :func:`cell_deterrence` gives each cell's deterrence. Arguments are
+    those of these kernels (``unit_deterrence`` is :func:`unit_kinds`'s ``deterrence``).
+    """
+    score = np.empty(len(info))
+    for c in range(len(info)):
+        attack_memory[c] *= memory_kept
+        score[c] = info[c] * np.float64(armed_near[c] > 0.0) + attack_memory[c]
+    deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_row, cell_col,
+                 cell_at, n_cols, n_rows, region, key, step, units_in_cell, home, home_pull,
+                 cross, n_sub)
+    if len(unit_cell) > 0:
+        unit_kinds(designation, unit_cell, un_share, moc_share, un_cells, moc_cells,
+                   accuracy_of, conduct_of, deterrence_of, moc_knowledge, kind, accuracy,
+                   conduct, unit_deterrence, local_knowledge)
+    near_units(units_in_cell, nbr_offsets, nbr_targets, units_near)
+    cell_deterrence(unit_cell, active, unit_deterrence, deterrence)
+
+
+@njit(cache=True)
+def operations_week(forces_attacked, unit_cell, active, accuracy, attacked_at, group_at_cell,
+                    strength, info, people, effectiveness, detection, info_floor,
+                    info_accuracy, retaliation_window, retaliation_penalty, exposed, protected,
+                    loss_fraction, key, step, engagements, successes, attacks_on_forces,
+                    p_harm_forces, p_protect, attack_memory):
+    """The forces' week of operations, in one call (see :meth:`Patrol.operate`).
+
+    Units in a cell where forces were attacked (``forces_attacked``, per cell) set
+    ``attacked_at`` to ``step``; :func:`operations` resolves the engagements; its harm and
+    protection are added to ``p_harm_forces`` and ``p_protect`` (each at most 1); and
+    ``attack_memory`` (float64 [n_cells]) grows by the week's ``attacks_on_forces``.
+    """
+    for u in range(len(unit_cell)):
+        if forces_attacked[unit_cell[u]]:
+            attacked_at[u] = step
+    harm = np.empty(len(people))
+    protect = np.empty(len(people))
+    operations(unit_cell, active, accuracy, attacked_at, group_at_cell, strength, info,
+               people, effectiveness, detection, info_floor, info_accuracy, retaliation_window,
+               retaliation_penalty, exposed, protected, loss_fraction, key, step, harm, protect,
+               engagements, successes)
+    for c in range(len(people)):
+        p_harm_forces[c] = min(1.0, p_harm_forces[c] + harm[c])
+        p_protect[c] = min(1.0, p_protect[c] + protect[c])
+        attack_memory[c] += attacks_on_forces[c]
 
 
 @njit(cache=True)

@@ -1,0 +1,255 @@
+"""Security-side kernels that fuse a mechanism's week into one compiled call.
+
+Each fused kernel is checked bit for bit against the NumPy (or kernel-by-kernel) sequence it
+replaced in its mechanism, on random inputs; the draws are checked against
+:func:`peacesim.random.uniform`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from peacesim.kernels import actors
+from peacesim.kernels.actors import candidate_cell
+from peacesim.kernels.cells import neighbour_sum_numpy
+from peacesim.random import Streams, uniform, uniform_numpy
+
+STREAMS = Streams(77)
+KEY = STREAMS["test.security.a"]
+SEEDS = [0, 1, 2]
+
+
+class Raster:
+    """A small raster with holes, two regions, one raster cell split in three sub-cells."""
+
+    def __init__(self, seed: int):
+        rng = np.random.default_rng(seed)
+        self.rng = rng
+        self.n_rows, self.n_cols = 8, 11
+        inside = rng.random(self.n_rows * self.n_cols) < 0.8
+        inside[[0, 12, 40]] = True
+        flat = np.flatnonzero(inside)
+        # Raster cell 12 holds three simulated cells (consecutive positions).
+        split = int(np.searchsorted(flat, 12))
+        raster = np.concatenate([flat[:split], [12, 12], flat[split:]]).astype(np.int64)
+        self.n_cells = len(raster)
+        self.cell_row = raster // self.n_cols
+        self.cell_col = raster % self.n_cols
+        self.cell_at = np.full(self.n_rows * self.n_cols, -1, dtype=np.int64)
+        self.cell_at[raster[::-1]] = np.arange(self.n_cells)[::-1]
+        self.n_sub = np.ones(self.n_cells, dtype=np.int64)
+        self.n_sub[split:split + 3] = 3
+        self.region = (self.cell_col >= 5).astype(np.int32)
+        # Neighbours: the 8 raster neighbours' cells, in CSR form.
+        targets, offsets = [], [0]
+        for c in range(self.n_cells):
+            for dr in (-1, 0, 1):
+                for dq in (-1, 0, 1):
+                    r, q = self.cell_row[c] + dr, self.cell_col[c] + dq
+                    if (dr or dq) and 0 <= r < self.n_rows and 0 <= q < self.n_cols:
+                        t = self.cell_at[r * self.n_cols + q]
+                        if t >= 0:
+                            targets.append(t)
+            offsets.append(len(targets))
+        self.nbr_offsets = np.array(offsets, dtype=np.int64)
+        self.nbr_targets = np.array(targets, dtype=np.int64)
+        self.people = rng.random(self.n_cells) * 3000.0
+        self.people[:3] = [0.0, 0.5, 1.0]
+
+    @property
+    def geometry(self):
+        """The raster arguments of the actor kernels, in their order."""
+        return (self.cell_row, self.cell_col, self.cell_at, self.n_cols, self.n_rows, self.region)
+
+
+def _neighbour_sum(r: Raster, values) -> np.ndarray:
+    out = np.empty(r.n_cells)
+    neighbour_sum_numpy(r.nbr_offsets, r.nbr_targets, np.asarray(values, dtype=float), out)
+    return out
+
+
+# ----------------------------------------------------------------------------- draws
+
+
+@pytest.mark.parametrize("step", [0, 1, 53, 2**20])
+def test_draw_key_then_row_is_the_counter_draw(step):
+    rows = np.array([0, 1, 2, 419, 10**6, 2**40], dtype=np.int64)
+    for draw in (0, 1, 7, 1002):
+        k = actors.draw_key(KEY, step, draw)
+        got = np.array([actors.uniform_at(np.uint64(k), int(i)) for i in rows])
+        assert np.array_equal(got, uniform_numpy(KEY, step, rows, draw))
+
+
+# ----------------------------------------------------------------------------- patrol
+
+
+def _deploy_reference(unit_cell, active, score, crowding, radius, n_candidates, cell_row,
+                      cell_col, cell_at, n_cols, n_rows, region, key, step, units_in_cell, home,
+                      home_pull, cross, n_sub):
+    """The movement rule written with :func:`candidate_cell` and :func:`uniform`, per draw."""
+    units_in_cell[:] = 0
+    for u in range(len(unit_cell)):
+        if not active[u]:
+            continue
+        here = unit_cell[u]
+        best = here
+        best_score = (score[here] - crowding[here] * units_in_cell[here]
+                      + 0.05 * uniform(key, step, u, 0) - home_pull * (region[here] != home[u]))
+        for k in range(n_candidates):
+            c = candidate_cell(here, radius, 2 + 3 * k, cell_row, cell_col, cell_at, n_cols,
+                               n_rows, region, key, step, u, cross, n_sub)
+            if c < 0:
+                continue
+            s = (score[c] - crowding[c] * units_in_cell[c] + 0.05 * uniform(key, step, u, 4 + 3 * k)
+                 - home_pull * (region[c] != home[u]))
+            if s > best_score:
+                best, best_score = c, s
+        unit_cell[u] = best
+        units_in_cell[best] += 1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("cross, n_candidates, radius", [(False, 6, 2), (True, 6, 2),
+                                                         (True, 3, 1), (False, 0, 2)])
+def test_deploy_units_draws_the_candidates_of_candidate_cell(seed, cross, n_candidates, radius):
+    r = Raster(seed)
+    n_units = 40
+    cell = r.rng.integers(0, r.n_cells, n_units).astype(np.int64)
+    active = r.rng.random(n_units) < 0.85
+    home = r.region[cell].astype(np.int64)
+    a, b = cell.copy(), cell.copy()
+    ua, ub = np.zeros(r.n_cells, dtype=np.int64), np.zeros(r.n_cells, dtype=np.int64)
+    moved = 0
+    for step in range(8):
+        score = r.rng.random(r.n_cells)
+        crowding = r.rng.random(r.n_cells)
+        before = a.copy()
+        actors.deploy_units(a, active, score, crowding, radius, n_candidates, *r.geometry, KEY,
+                            step, ua, home, 0.5, cross, r.n_sub)
+        _deploy_reference(b, active, score, crowding, radius, n_candidates, *r.geometry, KEY,
+                          step, ub, home, 0.5, cross, r.n_sub)
+        assert np.array_equal(a, b) and np.array_equal(ua, ub)
+        moved += np.sum(a != before)
+    assert (moved > 0) == (n_candidates > 0)
+
+
+def _units(r: Raster, n_units: int = 40):
+    rng = r.rng
+    return dict(cell=rng.integers(0, r.n_cells, n_units).astype(np.int64),
+                active=rng.random(n_units) < 0.85,
+                designation=rng.random(n_units),
+                kind=np.zeros(n_units, dtype=np.int64), accuracy=np.zeros(n_units),
+                conduct=np.zeros(n_units), deterrence=np.zeros(n_units),
+                attacked_at=rng.integers(-5, 5, n_units).astype(np.int64))
+
+
+def _deploy_inputs(r: Raster):
+    rng = r.rng
+    return dict(memory=rng.random(r.n_cells) * 2.0, info=rng.random(r.n_cells),
+                armed_near=np.where(rng.random(r.n_cells) < 0.4, rng.random(r.n_cells) * 50, 0.0),
+                crowding=rng.random(r.n_cells), un_cells=rng.random(r.n_cells) < 0.6,
+                moc_cells=rng.random(r.n_cells) < 0.5, local=np.zeros(r.n_cells),
+                units_in_cell=np.zeros(r.n_cells, dtype=np.int64),
+                units_near=np.zeros(r.n_cells), deterrence=np.zeros(r.n_cells))
+
+
+BY_KIND = (np.array([0.7, 0.75, 0.85]), np.array([0.7, 0.8, 0.9]), np.array([0.2, 0.0, 0.6]))
+
+
+def _deploy_numpy(r, u, d, step):
+    """Patrol.deploy as it was: NumPy for the cells, one kernel per part."""
+    d["memory"] *= 0.8
+    score = d["info"] * (d["armed_near"] > 0) + d["memory"]
+    actors.deploy_units(u["cell"], u["active"], score, d["crowding"], 2, 6, *r.geometry, KEY,
+                        step, d["units_in_cell"], r.region[u["cell"]].astype(np.int64), 2.0,
+                        True, r.n_sub)
+    actors.unit_kinds(u["designation"], u["cell"], 0.2, 0.3, d["un_cells"], d["moc_cells"],
+                      *BY_KIND, 0.5, u["kind"], u["accuracy"], u["conduct"], u["deterrence"],
+                      d["local"])
+    inside = d["units_in_cell"].astype(np.float64)
+    d["units_near"][:] = inside + 0.5 * _neighbour_sum(r, inside)
+    gets_through = np.ones(r.n_cells)
+    np.multiply.at(gets_through, u["cell"][u["active"]], 1.0 - u["deterrence"][u["active"]])
+    d["deterrence"][:] = 1.0 - gets_through
+
+
+def _deploy_fused(r, u, d, step):
+    actors.deploy_week(d["memory"], 0.8, d["info"], d["armed_near"], u["cell"], u["active"],
+                       d["crowding"], 2, 6, *r.geometry, KEY, step, d["units_in_cell"],
+                       r.region[u["cell"]].astype(np.int64), 2.0, True, r.n_sub,
+                       u["designation"], 0.2, 0.3, d["un_cells"], d["moc_cells"], *BY_KIND, 0.5,
+                       u["kind"], u["accuracy"], u["conduct"], u["deterrence"], d["local"],
+                       r.nbr_offsets, r.nbr_targets, d["units_near"], d["deterrence"])
+
+
+def _same(x: dict, y: dict) -> None:
+    for name in x:
+        assert np.array_equal(x[name], y[name]), name
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_deploy_week_equals_the_steps_it_fuses(seed):
+    r = Raster(seed)
+    u, d = _units(r), _deploy_inputs(r)
+    u2 = {k: v.copy() for k, v in u.items()}
+    d2 = {k: v.copy() for k, v in d.items()}
+    for step in range(5):
+        _deploy_numpy(r, u, d, step)
+        _deploy_fused(r, u2, d2, step)
+        _same(u, u2)
+        _same(d, d2)
+    assert np.any(d["deterrence"] > 0) and np.any(u["kind"] == 1) and np.any(u["kind"] == 2)
+
+
+def test_near_units_is_the_cell_plus_half_its_neighbours():
+    r = Raster(4)
+    units = r.rng.integers(0, 4, r.n_cells).astype(np.int64)
+    out = np.empty(r.n_cells)
+    actors.near_units(units, r.nbr_offsets, r.nbr_targets, out)
+    inside = units.astype(np.float64)
+    assert np.array_equal(out, inside + 0.5 * _neighbour_sum(r, inside))
+
+
+def _operations_inputs(r: Raster, n_groups: int = 6):
+    rng = r.rng
+    group_at_cell = np.where(rng.random(r.n_cells) < 0.5, rng.integers(0, n_groups, r.n_cells),
+                             -1).astype(np.int64)
+    return dict(forces_attacked=rng.random(r.n_cells) < 0.3, group_at_cell=group_at_cell,
+                strength=rng.random(n_groups) * 300.0, info=rng.random(r.n_cells),
+                engagements=np.zeros(r.n_cells, dtype=np.int64),
+                successes=np.zeros(r.n_cells, dtype=np.int64),
+                attacks_on_forces=rng.integers(0, 3, r.n_cells).astype(np.int64),
+                p_harm_forces=rng.random(r.n_cells) * 0.9, p_protect=rng.random(r.n_cells) * 0.9,
+                attack_memory=rng.random(r.n_cells))
+
+
+OPS = (0.9, 0.9, 0.15, 0.5, 4, 0.3, 500.0, 3000.0, 0.04)  # effectiveness ... loss_fraction
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_operations_week_equals_the_steps_it_fuses(seed):
+    r = Raster(seed)
+    u = _units(r)
+    u["accuracy"][:] = r.rng.random(len(u["cell"]))
+    c = _operations_inputs(r)
+    u2 = {k: v.copy() for k, v in u.items()}
+    c2 = {k: v.copy() for k, v in c.items()}
+    for step in range(4):
+        # Patrol.operate as it was.
+        u["attacked_at"][c["forces_attacked"][u["cell"]]] = step
+        harm, protect = np.empty(r.n_cells), np.empty(r.n_cells)
+        actors.operations(u["cell"], u["active"], u["accuracy"], u["attacked_at"],
+                          c["group_at_cell"], c["strength"], c["info"], r.people, *OPS, KEY,
+                          step, harm, protect, c["engagements"], c["successes"])
+        c["p_harm_forces"][:] = np.minimum(1.0, c["p_harm_forces"] + harm)
+        c["p_protect"][:] = np.minimum(1.0, c["p_protect"] + protect)
+        c["attack_memory"] += c["attacks_on_forces"]
+        actors.operations_week(c2["forces_attacked"], u2["cell"], u2["active"], u2["accuracy"],
+                               u2["attacked_at"], c2["group_at_cell"], c2["strength"],
+                               c2["info"], r.people, *OPS, KEY, step, c2["engagements"],
+                               c2["successes"], c2["attacks_on_forces"], c2["p_harm_forces"],
+                               c2["p_protect"], c2["attack_memory"])
+        _same(u, u2)
+        _same(c, c2)
+    assert c["engagements"].sum() > 0 and c["successes"].sum() > 0
