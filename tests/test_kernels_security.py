@@ -253,3 +253,138 @@ def test_operations_week_equals_the_steps_it_fuses(seed):
         _same(u, u2)
         _same(c, c2)
     assert c["engagements"].sum() > 0 and c["successes"].sum() > 0
+
+
+# ----------------------------------------------------------------------------- armed groups
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_by_strength_is_the_stable_argsort(seed):
+    rng = np.random.default_rng(seed)
+    for n in (0, 1, 2, 7, 30, 64):
+        strength = rng.integers(0, 5, n) * 25.0  # many ties
+        strength[: n // 3] = rng.random(n // 3) * 100.0
+        strength[rng.random(n) < 0.2] = 0.0
+        assert np.array_equal(actors.by_strength(strength),
+                              np.argsort(-strength, kind="stable"))
+
+
+def _groups(r: Raster, n_groups: int = 14):
+    rng = r.rng
+    strength = rng.random(n_groups) * 300.0
+    strength[[0, 1]] = 2.0  # dormant
+    strength[[2, 3]] = 150.0  # a tie
+    return dict(cell=rng.integers(0, r.n_cells, n_groups).astype(np.int64), strength=strength,
+                region=rng.integers(0, 2, n_groups).astype(np.int64))
+
+
+def _presence_cells(r: Raster):
+    return dict(armed_strength=np.zeros(r.n_cells), armed_near=np.zeros(r.n_cells),
+                group_at_cell=np.zeros(r.n_cells, dtype=np.int64))
+
+
+def _presence_numpy(r, g, c, min_strength=10.0):
+    """ArmedGroups._presence as it was."""
+    alive = g["strength"] >= min_strength
+    actors.armed_presence(g["cell"], g["strength"], min_strength, r.nbr_offsets, r.nbr_targets,
+                          c["armed_strength"], c["armed_near"])
+    actors.recruiting_groups(np.argsort(-g["strength"], kind="stable"), alive, g["cell"],
+                             r.nbr_offsets, r.nbr_targets, c["group_at_cell"])
+
+
+def _act_cells(r: Raster):
+    rng = r.rng
+    members = rng.integers(0, 40, r.n_cells).astype(np.int64)
+    return dict(sympathisers=np.minimum(members, rng.integers(0, 30, r.n_cells)).astype(float),
+                members=members, units_near=rng.integers(0, 3, r.n_cells) * 0.5,
+                opportunity=-rng.random(r.n_cells), deterrence=rng.random(r.n_cells) * 0.5,
+                attacks_on_forces=np.full(r.n_cells, 9, dtype=np.int64),
+                attacks_on_civilians=np.full(r.n_cells, 9, dtype=np.int64),
+                p_harm_violence=rng.random(r.n_cells) * 0.5, attacks=rng.random(r.n_cells),
+                forces_attacked=np.zeros(r.n_cells, dtype=bool), **_presence_cells(r))
+
+
+ACT = (10.0, 0.9, 100.0, 0.5)  # min_strength, attack_rate, half_strength, forces_share
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("cross", [False, True])
+def test_armed_groups_week_equals_the_steps_it_fuses(seed, cross):
+    r = Raster(seed)
+    g, c = _groups(r), _act_cells(r)
+    g2 = {k: v.copy() for k, v in g.items()}
+    c2 = {k: v.copy() for k, v in c.items()}
+    for step in range(6):
+        # ArmedGroups.act as it was.
+        c["attacks_on_forces"][:] = 0
+        c["attacks_on_civilians"][:] = 0
+        score = np.empty(r.n_cells)
+        actors.group_score(c["sympathisers"], c["members"], c["units_near"], c["opportunity"],
+                           0.5, 0.3, score)
+        actors.armed_groups_act(g["cell"], g["strength"], *ACT, c["units_near"],
+                                c["deterrence"], 0.7, 2, 6, score, *r.geometry, KEY, step,
+                                c["attacks_on_forces"], c["attacks_on_civilians"], cross,
+                                r.n_sub)
+        actors.attacks_felt(c["attacks_on_forces"], c["attacks_on_civilians"], r.people, 20.0,
+                            r.nbr_offsets, r.nbr_targets, c["p_harm_violence"], c["attacks"],
+                            c["forces_attacked"])
+        _presence_numpy(r, g, c)
+        actors.armed_groups_week(c2["sympathisers"], c2["members"], c2["units_near"],
+                                 c2["opportunity"], 0.5, 0.3, g2["cell"], g2["strength"], *ACT,
+                                 c2["deterrence"], 0.7, 2, 6, *r.geometry, KEY, step, cross,
+                                 r.n_sub, r.people, 20.0, r.nbr_offsets, r.nbr_targets,
+                                 c2["attacks_on_forces"], c2["attacks_on_civilians"],
+                                 c2["p_harm_violence"], c2["attacks"], c2["forces_attacked"],
+                                 c2["armed_strength"], c2["armed_near"], c2["group_at_cell"])
+        _same(g, g2)
+        _same(c, c2)
+    assert c["attacks_on_forces"].sum() + c["attacks_on_civilians"].sum() > 0
+    assert np.any(c["group_at_cell"] >= 0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_groups_after_recruitment_equals_the_array_formula(seed):
+    r = Raster(seed)
+    rng = r.rng
+    g, c = _groups(r), _presence_cells(r)
+    _presence_numpy(r, g, c)
+    g2 = {k: v.copy() for k, v in g.items()}
+    c2 = {k: v.copy() for k, v in c.items()}
+    insecurity = np.array([0.3, 0.85])
+    for _ in range(4):
+        recruits = rng.integers(0, 4, r.n_cells).astype(np.int64)
+        # ArmedGroups.recruit as it was, after the members' kernel.
+        inflow = 2.0 * insecurity[g["region"]]
+        joined = np.zeros(len(g["strength"]))
+        has_group = c["group_at_cell"] >= 0
+        np.add.at(joined, c["group_at_cell"][has_group], recruits[has_group].astype(np.float64))
+        g["strength"][:] = g["strength"] * (1.0 - 0.03) + joined * 37.5 + inflow
+        _presence_numpy(r, g, c)
+        actors.groups_after_recruitment(c2["group_at_cell"], recruits, g2["region"], insecurity,
+                                        2.0, 0.03, 37.5, g2["strength"], 10.0, g2["cell"],
+                                        r.nbr_offsets, r.nbr_targets, c2["armed_strength"],
+                                        c2["armed_near"], c2["group_at_cell"])
+        _same(g, g2)
+        _same(c, c2)
+
+
+def test_groups_after_recruitment_without_groups_clears_the_cells():
+    r = Raster(5)
+    c = _presence_cells(r)
+    c["group_at_cell"][:] = 3
+    actors.groups_after_recruitment(c["group_at_cell"], np.ones(r.n_cells, dtype=np.int64),
+                                    np.zeros(0, dtype=np.int64), np.array([0.5]), 2.0, 0.03,
+                                    37.5, np.zeros(0), 10.0, np.zeros(0, dtype=np.int64),
+                                    r.nbr_offsets, r.nbr_targets, c["armed_strength"],
+                                    c["armed_near"], c["group_at_cell"])
+    assert np.all(c["group_at_cell"] == -1) and not np.any(c["armed_near"])
+
+
+def test_join_probability_equals_the_array_formula():
+    from peacesim.kernels.recruitment import join_probability
+
+    near = np.random.default_rng(3).random(500) * 400.0
+    near[:5] = 0.0
+    out = np.empty(500)
+    join_probability(near, 0.02, 150.0, out)
+    assert np.array_equal(out, 0.02 * near / (near + 150.0))

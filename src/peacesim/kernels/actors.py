@@ -393,6 +393,103 @@ def armed_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
 
 
 @njit(cache=True)
+def by_strength(strength):
+    """Group indices by decreasing strength, ties by lowest index (int64).
+
+    The order of ``np.argsort(-strength, kind="stable")``, by insertion sort (a few dozen
+    groups; strengths are never NaN).
+    """
+    neg = -strength
+    order = np.arange(len(strength))
+    for i in range(1, len(order)):
+        k = order[i]
+        j = i - 1
+        while j >= 0 and neg[order[j]] > neg[k]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+    return order
+
+
+@njit(cache=True)
+def group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                   armed_strength, armed_near, group_at_cell):
+    """Fighters in and around each cell, and the group that recruits in each.
+
+    :func:`armed_presence`, then :func:`recruiting_groups` (the strongest active group in or
+    next to the cell, in the order of :func:`by_strength`).
+
+    Args:
+        group_cell, strength: The groups' cells (int64) and fighters (float64).
+        min_strength: Groups weaker than this are not active.
+        nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+        armed_strength, armed_near: float64 [n_cells], out.
+        group_at_cell: int64 [n_cells], out (-1 where none).
+    """
+    alive = strength >= min_strength
+    armed_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                   armed_strength, armed_near)
+    recruiting_groups(by_strength(strength), alive, group_cell, nbr_offsets, nbr_targets,
+                      group_at_cell)
+
+
+@njit(cache=True)
+def armed_groups_week(sympathisers, members, units_near, opportunity, protection_aversion,
+                      opportunity_weight, group_cell, strength, min_strength, attack_rate,
+                      half_strength, forces_share, deterrence, move_rate, radius, n_candidates,
+                      cell_row, cell_col, cell_at, n_cols, n_rows, region, key, step, cross,
+                      n_sub, people, civilian_harm, nbr_offsets, nbr_targets,
+                      attacks_on_forces, attacks_on_civilians, p_harm_violence, attacks,
+                      forces_attacked, armed_strength, armed_near, group_at_cell):
+    """The armed groups' week of violence, in one call (see :meth:`ArmedGroups.act`).
+
+    In order: the week's attack counts are zeroed; :func:`group_score` scores the cells;
+    :func:`armed_groups_act` draws attacks and moves; :func:`attacks_felt` leaves their harm
+    in the cells; :func:`group_presence` places the fighters. Arguments are those kernels'.
+    """
+    attacks_on_forces[:] = 0
+    attacks_on_civilians[:] = 0
+    score = np.empty(len(members))
+    group_score(sympathisers, members, units_near, opportunity, protection_aversion,
+                opportunity_weight, score)
+    armed_groups_act(group_cell, strength, min_strength, attack_rate, half_strength,
+                     forces_share, units_near, deterrence, move_rate, radius, n_candidates,
+                     score, cell_row, cell_col, cell_at, n_cols, n_rows, region, key, step,
+                     attacks_on_forces, attacks_on_civilians, cross, n_sub)
+    attacks_felt(attacks_on_forces, attacks_on_civilians, people, civilian_harm, nbr_offsets,
+                 nbr_targets, p_harm_violence, attacks, forces_attacked)
+    group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                   armed_strength, armed_near, group_at_cell)
+
+
+@njit(cache=True)
+def groups_after_recruitment(group_at_cell, recruits, group_region, insecurity,
+                             external_support, attrition, people_per_agent, strength,
+                             min_strength, group_cell, nbr_offsets, nbr_targets,
+                             armed_strength, armed_near, recruiting):
+    """Fighters after the week's recruitment, then their presence.
+
+    Ends with :func:`group_presence` (``recruiting`` is its ``group_at_cell``).
+
+    ``strength = strength * (1 - attrition) + joined * people_per_agent + external_support *
+    insecurity[group_region]``, with ``joined`` the week's ``recruits`` of the cells each
+    group recruits in (``group_at_cell``, read before it is rewritten), added in cell order
+    as ``np.add.at`` does.
+    """
+    if len(strength) > 0:
+        joined = np.zeros(len(strength))
+        for c in range(len(group_at_cell)):
+            if group_at_cell[c] >= 0:
+                joined[group_at_cell[c]] += np.float64(recruits[c])
+        kept = 1.0 - attrition
+        for g in range(len(strength)):
+            strength[g] = (strength[g] * kept + joined[g] * people_per_agent
+                           + external_support * insecurity[group_region[g]])
+    group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                   armed_strength, armed_near, recruiting)
+
+
+@njit(cache=True)
 def group_score(sympathisers, members, units_near, opportunity, protection_aversion,
                 opportunity_weight, score):
     """How attractive each cell is to an armed group.
