@@ -388,3 +388,135 @@ def test_join_probability_equals_the_array_formula():
     out = np.empty(500)
     join_probability(near, 0.02, 150.0, out)
     assert np.array_equal(out, 0.02 * near / (near + 150.0))
+
+
+# ----------------------------------------------------------------------------- communal
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clash_week_equals_the_array_formula(seed):
+    from peacesim.kernels.communal import clash_week
+
+    r = Raster(seed)
+    rng = r.rng
+    n = r.n_cells
+    border = rng.random(n) < 0.3
+    resource_stress = rng.random(n)
+    members = rng.integers(0, 30, n).astype(np.int64)
+    cohesion_sum = members * rng.random(n)
+    mix = rng.random(n)
+    people = r.people * 20.0  # clashes are rare at small cells
+    clashes = np.zeros(n, dtype=np.int64)
+    pair, shock = clashes.copy(), np.zeros(n)
+    attacks, p_harm = rng.random(n), rng.random(n) * 0.5
+    attacks2, p_harm2 = attacks.copy(), p_harm.copy()
+    hits = 0
+    for step in range(6):
+        running = rng.random(n) < (0.0 if step % 2 else 0.4)
+        # Communal.clash with two groups, as it was.
+        extra = 0.5 * border
+        if running.any():
+            extra = np.where(running, extra * (1.0 - 0.3), extra)
+        stress = np.minimum(1.0, resource_stress + extra)
+        mean = cohesion_sum / np.maximum(members, 1)
+        p_clash = np.minimum(1.0, 0.8 * people / 1e4 * stress * mix * (1.0 - mean) ** 2)
+        hit = uniform_numpy(KEY, step, np.arange(n), 0) < p_clash
+        attacks += hit
+        p_harm[:] = np.minimum(1.0, p_harm + 6.0 * hit / np.maximum(people, 1.0))
+        clash_week(border, 0.5, running, 0.3, resource_stress, cohesion_sum, members, 0.8,
+                   people, mix, KEY, step, 6.0, 0.1, pair, clashes, attacks2, p_harm2, shock)
+        assert np.array_equal(clashes, hit) and np.array_equal(pair, hit)
+        assert np.array_equal(attacks, attacks2) and np.array_equal(p_harm, p_harm2)
+        assert np.array_equal(shock, 0.1 * hit)
+        hits += hit.sum()
+    assert 0 < hits < 6 * n
+
+
+# ----------------------------------------------------------------------------- militias
+
+
+def _militias(r: Raster, n_groups: int):
+    rng = r.rng
+    n_regions = 2
+    region = np.repeat(np.arange(n_regions), n_groups).astype(np.int64)
+    community = np.tile(np.arange(n_groups), n_regions).astype(np.int64)
+    h = rng.random(r.n_cells) * 0.6
+    if n_groups == 2:
+        share = np.stack([1.0 - h, h])
+        target = share[::-1]  # as the mechanism: a reversed view
+    else:
+        raw = rng.random((n_groups, r.n_cells))
+        share = raw / raw.sum(axis=0)
+        target = share.sum(axis=0)[None, :] - share
+    target[:, :4] = 0.0  # cells nobody attacks
+    cells = np.argsort(r.region, kind="stable").astype(np.int64)
+    starts = np.searchsorted(r.region[cells], np.arange(n_regions + 1)).astype(np.int64)
+    return region, community, share, target, cells, starts
+
+
+def _strike_numpy(r, strength, region, community, target, deterrence, step, m_attacks, attacks,
+                  p_harm):
+    """Militias.strike as it was (0.6 attack rate, 50 half strength, 20 harm)."""
+    m_attacks[:] = 0
+    if not np.any(strength > 0):
+        return
+    attack = (uniform_numpy(KEY, step, np.arange(len(strength)), 0)
+              < 0.6 * strength / (strength + 50.0))
+    for i in np.flatnonzero(attack):
+        cand = np.flatnonzero(r.region == region[i])
+        weight = r.people[cand] * target[community[i], cand]
+        if weight.sum() <= 0:
+            continue
+        cum = np.cumsum(weight)
+        c = cand[min(int(np.searchsorted(cum, uniform_numpy(KEY, step, i, 1) * cum[-1],
+                                         side="right")), len(cand) - 1)]
+        if uniform_numpy(KEY, step, i, 2) < deterrence[c]:
+            continue
+        m_attacks[i] += 1
+        attacks[c] += 1
+        p_harm[c] = min(1.0, p_harm[c] + 20.0 / max(r.people[c], 1.0))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n_groups", [2, 3])
+def test_militias_strike_equals_the_loop_it_replaced(seed, n_groups):
+    r = Raster(seed)
+    rng = r.rng
+    region, community, _, target, cells, starts = _militias(r, n_groups)
+    n = len(region)
+    deterrence = np.where(rng.random(r.n_cells) < 0.3, rng.random(r.n_cells), 0.0)
+    a = [np.zeros(n, dtype=np.int64), rng.random(r.n_cells), rng.random(r.n_cells) * 0.5]
+    b = [x.copy() for x in a]
+    total = 0
+    for step in range(10):
+        strength = rng.random(n) * 200.0 * (step > 0)  # none at step 0: nothing happens
+        _strike_numpy(r, strength, region, community, target, deterrence, step, *a)
+        actors.militias_strike(strength, region, community, 0.6, 50.0, 20.0, target, r.people,
+                               cells, starts, deterrence, KEY, step, *b)
+        for x, y in zip(a, b, strict=True):
+            assert np.array_equal(x, y)
+        total += a[0].sum()
+    assert total > 0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n_groups", [2, 3])
+def test_militias_mobilise_equals_the_array_formula(seed, n_groups):
+    r = Raster(seed)
+    rng = r.rng
+    region, community, share, _, cells, starts = _militias(r, n_groups)
+    exposure = 0.5 + rng.random((n_groups, r.n_cells))
+    a = rng.random(len(region)) * 50.0
+    b = a.copy()
+    for _ in range(3):
+        phv, phf = rng.random(r.n_cells) * 0.1, rng.random(r.n_cells) * 0.1
+        # Militias.mobilise as it was.
+        for k in range(n_groups):
+            harmed = share[k] * r.people * (phv + exposure[k] * phf)
+            per_region = np.bincount(r.region, weights=harmed, minlength=2)
+            rows = community == k
+            a[rows] += 0.05 * per_region[region[rows]]
+        a *= 1.0 - 0.02
+        actors.militias_mobilise(b, region, community, share, exposure, r.people, phv, phf,
+                                 cells, starts, 0.05, 0.02)
+        assert np.array_equal(a, b)

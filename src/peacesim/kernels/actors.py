@@ -490,6 +490,107 @@ def groups_after_recruitment(group_at_cell, recruits, group_region, insecurity,
 
 
 @njit(cache=True)
+def militias_strike(strength, region, community, attack_rate, half_strength, harm, target,
+                    people, region_cells, region_starts, deterrence, key, step, militia_attacks,
+                    attacks, p_harm_violence):
+    """Each militia may attack a cell of its region where another community lives.
+
+    Militia ``i`` attacks with probability ``attack_rate * S / (S + half_strength)`` (draw
+    0), in a cell of its region drawn in proportion to ``people * target[community]`` (draw
+    1: the first cell whose running sum of weights, in cell order, exceeds the draw times the
+    total, as ``np.searchsorted(np.cumsum(w), u * total, side="right")``); a unit there
+    prevents it with the cell's ``deterrence`` (draw 2). An attack adds one to the militia's
+    ``militia_attacks`` and the cell's ``attacks``, and ``harm / max(people, 1)`` to
+    ``p_harm_violence`` (at most 1). Nothing happens while no militia has fighters.
+
+    Args:
+        strength: float64 [n_militias], fighters.
+        region, community: int64 [n_militias].
+        attack_rate, half_strength, harm: Parameters.
+        target: float64 [n_communities, n_cells], non-negative share of each cell's people
+            that a militia of each community attacks.
+        people, deterrence: float64 [n_cells].
+        region_cells, region_starts: The cells region by region in index order (CSR).
+        key, step: Counter of the draws (one row per militia).
+        militia_attacks: int64 [n_militias], rewritten.
+        attacks, p_harm_violence: float64 [n_cells], raised.
+    """
+    militia_attacks[:] = 0
+    armed = False
+    for i in range(len(strength)):
+        armed = armed or strength[i] > 0.0
+    if not armed:
+        return
+    for i in range(len(strength)):
+        s = strength[i]
+        if not uniform(key, step, i, 0) < attack_rate * s / (s + half_strength):
+            continue
+        k = community[i]
+        first, stop = region_starts[region[i]], region_starts[region[i] + 1]
+        if stop == first:
+            continue
+        cum = np.empty(stop - first)
+        total = 0.0
+        for j in range(first, stop):
+            c = region_cells[j]
+            total += people[c] * target[k, c]
+            cum[j - first] = total
+        if total <= 0.0:
+            continue
+        x = uniform(key, step, i, 1) * total
+        lo, hi = 0, len(cum)  # first position with cum > x (searchsorted, side="right")
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if cum[mid] <= x:
+                lo = mid + 1
+            else:
+                hi = mid
+        c = region_cells[first + min(lo, len(cum) - 1)]
+        if uniform(key, step, i, 2) < deterrence[c]:
+            continue  # a unit in the cell prevents it
+        militia_attacks[i] += 1
+        attacks[c] += 1.0
+        p_harm_violence[c] = min(1.0, p_harm_violence[c] + harm / max(people[c], 1.0))
+
+
+@njit(cache=True)
+def militias_mobilise(strength, region, community, share, exposure, people, p_harm_violence,
+                      p_harm_forces, region_cells, region_starts, mobilisation, decay):
+    """Fighters from the week's harm to each community, then those who go home.
+
+    The people of community ``k`` harmed in a region, ``sum(share[k] * people *
+    (p_harm_violence + exposure[k] * p_harm_forces))`` over its cells in index order (as
+    :func:`peacesim.kernels.cells.region_sum`), add ``mobilisation`` fighters each to that
+    region's militia of ``k``; then every militia keeps ``1 - decay`` of its fighters.
+
+    Args:
+        strength: float64 [n_militias], updated.
+        region, community: int64 [n_militias].
+        share, exposure: float64 [n_communities, n_cells], each community's share of the
+            cell's people and its mean exposure to the forces' harm.
+        people, p_harm_violence, p_harm_forces: float64 [n_cells].
+        region_cells, region_starts: The cells region by region in index order (CSR).
+        mobilisation, decay: Parameters.
+    """
+    n_regions = len(region_starts) - 1
+    per_region = np.empty(n_regions)
+    for k in range(share.shape[0]):
+        for r in range(n_regions):
+            total = 0.0
+            for j in range(region_starts[r], region_starts[r + 1]):
+                c = region_cells[j]
+                total += share[k, c] * people[c] * (p_harm_violence[c]
+                                                    + exposure[k, c] * p_harm_forces[c])
+            per_region[r] = total
+        for i in range(len(strength)):
+            if community[i] == k:
+                strength[i] += mobilisation * per_region[region[i]]
+    kept = 1.0 - decay
+    for i in range(len(strength)):
+        strength[i] *= kept
+
+
+@njit(cache=True)
 def group_score(sympathisers, members, units_near, opportunity, protection_aversion,
                 opportunity_weight, score):
     """How attractive each cell is to an armed group.
