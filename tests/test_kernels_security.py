@@ -54,6 +54,7 @@ class Raster:
             offsets.append(len(targets))
         self.nbr_offsets = np.array(offsets, dtype=np.int64)
         self.nbr_targets = np.array(targets, dtype=np.int64)
+        self.rev = actors.reverse_neighbours(self.nbr_offsets, self.nbr_targets)
         self.people = rng.random(self.n_cells) * 3000.0
         self.people[:3] = [0.0, 0.5, 1.0]
 
@@ -180,7 +181,7 @@ def _deploy_fused(r, u, d, step):
                        r.region[u["cell"]].astype(np.int64), 2.0, True, r.n_sub,
                        u["designation"], 0.2, 0.3, d["un_cells"], d["moc_cells"], *BY_KIND, 0.5,
                        u["kind"], u["accuracy"], u["conduct"], u["deterrence"], d["local"],
-                       r.nbr_offsets, r.nbr_targets, d["units_near"], d["deterrence"])
+                       *r.rev, d["units_near"], d["deterrence"])
 
 
 def _same(x: dict, y: dict) -> None:
@@ -202,13 +203,32 @@ def test_deploy_week_equals_the_steps_it_fuses(seed):
     assert np.any(d["deterrence"] > 0) and np.any(u["kind"] == 1) and np.any(u["kind"] == 2)
 
 
-def test_near_units_is_the_cell_plus_half_its_neighbours():
+def test_reverse_neighbours_is_the_transpose():
     r = Raster(4)
-    units = r.rng.integers(0, 4, r.n_cells).astype(np.int64)
-    out = np.empty(r.n_cells)
-    actors.near_units(units, r.nbr_offsets, r.nbr_targets, out)
-    inside = units.astype(np.float64)
-    assert np.array_equal(out, inside + 0.5 * _neighbour_sum(r, inside))
+    # An asymmetric list too: drop every third neighbour.
+    keep = np.arange(len(r.nbr_targets)) % 3 != 0
+    source = np.repeat(np.arange(r.n_cells), np.diff(r.nbr_offsets))
+    for src, tgt in ((source, r.nbr_targets), (source[keep], r.nbr_targets[keep])):
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=r.n_cells))])
+        offsets, sources = actors.reverse_neighbours(offsets.astype(np.int64), tgt)
+        pairs = {(int(m), int(c)) for m, c in zip(src, tgt, strict=True)}
+        got = {(int(sources[k]), c) for c in range(r.n_cells)
+               for k in range(offsets[c], offsets[c + 1])}
+        assert got == pairs and len(sources) == len(tgt)
+        for c in range(r.n_cells):
+            assert np.all(np.diff(sources[offsets[c]:offsets[c + 1]]) > 0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_near_units_is_the_cell_plus_half_its_neighbours(seed):
+    r = Raster(seed)
+    for high in (2, 5, 60):
+        units = r.rng.integers(0, high, r.n_cells).astype(np.int64)
+        units[r.rng.random(r.n_cells) < 0.6] = 0
+        out = np.full(r.n_cells, np.nan)
+        actors.near_units(units, *r.rev, out)
+        inside = units.astype(np.float64)
+        assert np.array_equal(out, inside + 0.5 * _neighbour_sum(r, inside))
 
 
 def _operations_inputs(r: Raster, n_groups: int = 6):
@@ -292,6 +312,37 @@ def _presence_numpy(r, g, c, min_strength=10.0):
                              r.nbr_offsets, r.nbr_targets, c["group_at_cell"])
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n_groups", [0, 1, 14, 200])
+def test_armed_presence_near_equals_the_full_sums(seed, n_groups):
+    r = Raster(seed)
+    rng = r.rng
+    cell = rng.integers(0, r.n_cells, n_groups).astype(np.int64)
+    strength = rng.random(n_groups) * 300.0
+    strength[rng.random(n_groups) < 0.3] = 5.0  # inactive
+    a = [np.full(r.n_cells, np.nan), np.full(r.n_cells, np.nan)]
+    b = [np.full(r.n_cells, np.nan), np.full(r.n_cells, np.nan)]
+    actors.armed_presence(cell, strength, 10.0, r.nbr_offsets, r.nbr_targets, *a)
+    actors.armed_presence_near(cell, strength, 10.0, r.nbr_offsets, r.nbr_targets, *r.rev, *b)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert np.array_equal(np.signbit(a[1]), np.signbit(b[1]))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_attacks_felt_near_equals_attacks_felt(seed):
+    r = Raster(seed)
+    rng = r.rng
+    for share in (0.0, 0.05, 0.5):
+        forces = np.where(rng.random(r.n_cells) < share, rng.integers(1, 3, r.n_cells), 0)
+        civilians = np.where(rng.random(r.n_cells) < 0.2, rng.integers(1, 3, r.n_cells), 0)
+        a = [rng.random(r.n_cells) * 0.5, rng.random(r.n_cells), rng.random(r.n_cells) < 0.5]
+        b = [x.copy() for x in a]
+        actors.attacks_felt(forces, civilians, r.people, 20.0, r.nbr_offsets, r.nbr_targets, *a)
+        actors.attacks_felt_near(forces, civilians, r.people, 20.0, *r.rev, *b)
+        for x, y in zip(a, b, strict=True):
+            assert np.array_equal(x, y)
+
+
 def _act_cells(r: Raster):
     rng = r.rng
     members = rng.integers(0, 40, r.n_cells).astype(np.int64)
@@ -332,7 +383,7 @@ def test_armed_groups_week_equals_the_steps_it_fuses(seed, cross):
         actors.armed_groups_week(c2["sympathisers"], c2["members"], c2["units_near"],
                                  c2["opportunity"], 0.5, 0.3, g2["cell"], g2["strength"], *ACT,
                                  c2["deterrence"], 0.7, 2, 6, *r.geometry, KEY, step, cross,
-                                 r.n_sub, r.people, 20.0, r.nbr_offsets, r.nbr_targets,
+                                 r.n_sub, r.people, 20.0, r.nbr_offsets, r.nbr_targets, *r.rev,
                                  c2["attacks_on_forces"], c2["attacks_on_civilians"],
                                  c2["p_harm_violence"], c2["attacks"], c2["forces_attacked"],
                                  c2["armed_strength"], c2["armed_near"], c2["group_at_cell"])
@@ -362,7 +413,7 @@ def test_groups_after_recruitment_equals_the_array_formula(seed):
         _presence_numpy(r, g, c)
         actors.groups_after_recruitment(c2["group_at_cell"], recruits, g2["region"], insecurity,
                                         2.0, 0.03, 37.5, g2["strength"], 10.0, g2["cell"],
-                                        r.nbr_offsets, r.nbr_targets, c2["armed_strength"],
+                                        r.nbr_offsets, r.nbr_targets, *r.rev, c2["armed_strength"],
                                         c2["armed_near"], c2["group_at_cell"])
         _same(g, g2)
         _same(c, c2)
@@ -375,7 +426,7 @@ def test_groups_after_recruitment_without_groups_clears_the_cells():
     actors.groups_after_recruitment(c["group_at_cell"], np.ones(r.n_cells, dtype=np.int64),
                                     np.zeros(0, dtype=np.int64), np.array([0.5]), 2.0, 0.03,
                                     37.5, np.zeros(0), 10.0, np.zeros(0, dtype=np.int64),
-                                    r.nbr_offsets, r.nbr_targets, c["armed_strength"],
+                                    r.nbr_offsets, r.nbr_targets, *r.rev, c["armed_strength"],
                                     c["armed_near"], c["group_at_cell"])
     assert np.all(c["group_at_cell"] == -1) and not np.any(c["armed_near"])
 

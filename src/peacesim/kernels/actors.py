@@ -297,17 +297,50 @@ def cell_deterrence(cell, active, unit_deterrence, deterrence):
 
 
 @njit(cache=True)
-def near_units(units_in_cell, nbr_offsets, nbr_targets, units_near):
+def reverse_neighbours(nbr_offsets, nbr_targets):
+    """The cells that count each cell as a neighbour: the transpose of a CSR neighbour list.
+
+    Args:
+        nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+
+    Returns:
+        ``(offsets, sources)``, int64: the cells ``m`` with ``c`` among their neighbours are
+        ``sources[offsets[c]:offsets[c + 1]]``, in increasing order.
+    """
+    n_cells = len(nbr_offsets) - 1
+    offsets = np.zeros(n_cells + 1, dtype=np.int64)
+    for k in range(len(nbr_targets)):
+        offsets[nbr_targets[k] + 1] += 1
+    for c in range(n_cells):
+        offsets[c + 1] += offsets[c]
+    fill = offsets[:-1].copy()
+    sources = np.empty(len(nbr_targets), dtype=np.int64)
+    for m in range(n_cells):
+        for k in range(nbr_offsets[m], nbr_offsets[m + 1]):
+            c = nbr_targets[k]
+            sources[fill[c]] = m
+            fill[c] += 1
+    return offsets, sources
+
+
+@njit(cache=True)
+def near_units(units_in_cell, rev_offsets, rev_sources, units_near):
     """Units in each cell plus half those in the cells next to it (float64, out).
 
-    The neighbours' units are added in CSR order from 0.0, as
-    :func:`peacesim.kernels.cells.neighbour_sum`.
+    Each occupied cell adds its units to itself and half of them to every cell that has it as
+    a neighbour (:func:`reverse_neighbours`). The sums are of halves of small integers, exact
+    in float64 in any order, so they have the bits of ``inside + 0.5 * neighbour_sum(inside)``
+    while touching only the few occupied cells' neighbourhoods.
     """
+    units_near[:] = 0.0
     for c in range(len(units_near)):
-        s = 0.0
-        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
-            s += np.float64(units_in_cell[nbr_targets[k]])
-        units_near[c] = np.float64(units_in_cell[c]) + 0.5 * s
+        n = units_in_cell[c]
+        if n == 0:
+            continue
+        units_near[c] += np.float64(n)
+        half = 0.5 * np.float64(n)
+        for k in range(rev_offsets[c], rev_offsets[c + 1]):
+            units_near[rev_sources[k]] += half
 
 
 @njit(cache=True)
@@ -316,14 +349,15 @@ def deploy_week(attack_memory, memory_kept, info, armed_near, unit_cell, active,
                 step, units_in_cell, home, home_pull, cross, n_sub, designation, un_share,
                 moc_share, un_cells, moc_cells, accuracy_of, conduct_of, deterrence_of,
                 moc_knowledge, kind, accuracy, conduct, unit_deterrence, local_knowledge,
-                nbr_offsets, nbr_targets, units_near, deterrence):
+                rev_offsets, rev_sources, units_near, deterrence):
     """The forces' week of deployment, in one call (see :class:`peacesim.mechanisms.patrol.Patrol`).
 
     In order: the memory of attacks fades (``attack_memory *= memory_kept``); each cell's
     score is ``info * (armed_near > 0) + attack_memory``; :func:`deploy_units` moves the
     units; :func:`unit_kinds` sets what each acts as; :func:`near_units` counts the units in
     and around each cell; :func:`cell_deterrence` gives each cell's deterrence. Arguments are
-    those of these kernels (``unit_deterrence`` is :func:`unit_kinds`'s ``deterrence``).
+    those of these kernels (``unit_deterrence`` is :func:`unit_kinds`'s ``deterrence``;
+    ``rev_offsets``, ``rev_sources`` are :func:`reverse_neighbours`).
     """
     score = np.empty(len(info))
     for c in range(len(info)):
@@ -336,7 +370,7 @@ def deploy_week(attack_memory, memory_kept, info, armed_near, unit_cell, active,
         unit_kinds(designation, unit_cell, un_share, moc_share, un_cells, moc_cells,
                    accuracy_of, conduct_of, deterrence_of, moc_knowledge, kind, accuracy,
                    conduct, unit_deterrence, local_knowledge)
-    near_units(units_in_cell, nbr_offsets, nbr_targets, units_near)
+    near_units(units_in_cell, rev_offsets, rev_sources, units_near)
     cell_deterrence(unit_cell, active, unit_deterrence, deterrence)
 
 
@@ -393,6 +427,58 @@ def armed_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
 
 
 @njit(cache=True)
+def armed_presence_near(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                        rev_offsets, rev_sources, armed_strength, armed_near):
+    """:func:`armed_presence`, summing only around the cells that hold fighters.
+
+    A cell with no fighters in or next to it gets 0, as the full sum gives (its terms are all
+    +0.0); every other cell sums its neighbours in CSR order, as :func:`armed_presence`
+    (adding a neighbour's +0.0 to a sum of non-negative fighters leaves it unchanged). The
+    cells next to the occupied ones are found from :func:`reverse_neighbours`.
+    """
+    armed_strength[:] = 0.0
+    for g in range(len(group_cell)):
+        if strength[g] >= min_strength:
+            armed_strength[group_cell[g]] += strength[g]
+    near = np.zeros(len(armed_strength), dtype=np.bool_)
+    for g in range(len(group_cell)):
+        if strength[g] >= min_strength:
+            c = group_cell[g]
+            near[c] = True
+            for k in range(rev_offsets[c], rev_offsets[c + 1]):
+                near[rev_sources[k]] = True
+    for c in range(len(armed_strength)):
+        if not near[c]:
+            armed_near[c] = 0.0
+            continue
+        s = 0.0
+        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
+            s += armed_strength[nbr_targets[k]]
+        armed_near[c] = armed_strength[c] + s
+
+
+@njit(cache=True)
+def attacks_felt_near(attacks_on_forces, attacks_on_civilians, people, civilian_harm,
+                      rev_offsets, rev_sources, p_harm_violence, attacks, forces_attacked):
+    """:func:`attacks_felt`, marking ``forces_attacked`` from the attacked cells outward.
+
+    A cell's forces were attacked in or next to it when it, or a cell it counts as a
+    neighbour, had an attack on forces: each attacked cell marks itself and the cells that
+    count it as a neighbour (:func:`reverse_neighbours`).
+    """
+    for c in range(len(people)):
+        p_harm_violence[c] = min(1.0, p_harm_violence[c] + civilian_harm
+                                 * attacks_on_civilians[c] / max(people[c], 1.0))
+        attacks[c] += attacks_on_forces[c] + attacks_on_civilians[c]
+    forces_attacked[:] = False
+    for c in range(len(people)):
+        if attacks_on_forces[c] > 0:
+            forces_attacked[c] = True
+            for k in range(rev_offsets[c], rev_offsets[c + 1]):
+                forces_attacked[rev_sources[k]] = True
+
+
+@njit(cache=True)
 def by_strength(strength):
     """Group indices by decreasing strength, ties by lowest index (int64).
 
@@ -412,23 +498,24 @@ def by_strength(strength):
 
 
 @njit(cache=True)
-def group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
-                   armed_strength, armed_near, group_at_cell):
+def group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets, rev_offsets,
+                   rev_sources, armed_strength, armed_near, group_at_cell):
     """Fighters in and around each cell, and the group that recruits in each.
 
-    :func:`armed_presence`, then :func:`recruiting_groups` (the strongest active group in or
-    next to the cell, in the order of :func:`by_strength`).
+    :func:`armed_presence` (as :func:`armed_presence_near`), then :func:`recruiting_groups`
+    (the strongest active group in or next to the cell, in the order of :func:`by_strength`).
 
     Args:
         group_cell, strength: The groups' cells (int64) and fighters (float64).
         min_strength: Groups weaker than this are not active.
         nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+        rev_offsets, rev_sources: Their transpose (:func:`reverse_neighbours`).
         armed_strength, armed_near: float64 [n_cells], out.
         group_at_cell: int64 [n_cells], out (-1 where none).
     """
     alive = strength >= min_strength
-    armed_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
-                   armed_strength, armed_near)
+    armed_presence_near(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                        rev_offsets, rev_sources, armed_strength, armed_near)
     recruiting_groups(by_strength(strength), alive, group_cell, nbr_offsets, nbr_targets,
                       group_at_cell)
 
@@ -438,14 +525,15 @@ def armed_groups_week(sympathisers, members, units_near, opportunity, protection
                       opportunity_weight, group_cell, strength, min_strength, attack_rate,
                       half_strength, forces_share, deterrence, move_rate, radius, n_candidates,
                       cell_row, cell_col, cell_at, n_cols, n_rows, region, key, step, cross,
-                      n_sub, people, civilian_harm, nbr_offsets, nbr_targets,
-                      attacks_on_forces, attacks_on_civilians, p_harm_violence, attacks,
-                      forces_attacked, armed_strength, armed_near, group_at_cell):
+                      n_sub, people, civilian_harm, nbr_offsets, nbr_targets, rev_offsets,
+                      rev_sources, attacks_on_forces, attacks_on_civilians, p_harm_violence,
+                      attacks, forces_attacked, armed_strength, armed_near, group_at_cell):
     """The armed groups' week of violence, in one call (see :meth:`ArmedGroups.act`).
 
     In order: the week's attack counts are zeroed; :func:`group_score` scores the cells;
-    :func:`armed_groups_act` draws attacks and moves; :func:`attacks_felt` leaves their harm
-    in the cells; :func:`group_presence` places the fighters. Arguments are those kernels'.
+    :func:`armed_groups_act` draws attacks and moves; :func:`attacks_felt` (as
+    :func:`attacks_felt_near`) leaves their harm in the cells; :func:`group_presence` places
+    the fighters. Arguments are those kernels'.
     """
     attacks_on_forces[:] = 0
     attacks_on_civilians[:] = 0
@@ -456,17 +544,17 @@ def armed_groups_week(sympathisers, members, units_near, opportunity, protection
                      forces_share, units_near, deterrence, move_rate, radius, n_candidates,
                      score, cell_row, cell_col, cell_at, n_cols, n_rows, region, key, step,
                      attacks_on_forces, attacks_on_civilians, cross, n_sub)
-    attacks_felt(attacks_on_forces, attacks_on_civilians, people, civilian_harm, nbr_offsets,
-                 nbr_targets, p_harm_violence, attacks, forces_attacked)
-    group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
-                   armed_strength, armed_near, group_at_cell)
+    attacks_felt_near(attacks_on_forces, attacks_on_civilians, people, civilian_harm,
+                      rev_offsets, rev_sources, p_harm_violence, attacks, forces_attacked)
+    group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets, rev_offsets,
+                   rev_sources, armed_strength, armed_near, group_at_cell)
 
 
 @njit(cache=True)
 def groups_after_recruitment(group_at_cell, recruits, group_region, insecurity,
                              external_support, attrition, people_per_agent, strength,
-                             min_strength, group_cell, nbr_offsets, nbr_targets,
-                             armed_strength, armed_near, recruiting):
+                             min_strength, group_cell, nbr_offsets, nbr_targets, rev_offsets,
+                             rev_sources, armed_strength, armed_near, recruiting):
     """Fighters after the week's recruitment, then their presence.
 
     Ends with :func:`group_presence` (``recruiting`` is its ``group_at_cell``).
@@ -485,8 +573,8 @@ def groups_after_recruitment(group_at_cell, recruits, group_region, insecurity,
         for g in range(len(strength)):
             strength[g] = (strength[g] * kept + joined[g] * people_per_agent
                            + external_support * insecurity[group_region[g]])
-    group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
-                   armed_strength, armed_near, recruiting)
+    group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets, rev_offsets,
+                   rev_sources, armed_strength, armed_near, recruiting)
 
 
 @njit(cache=True)

@@ -20,7 +20,12 @@ import numpy as np
 from peacesim.agents import ArmedGroup
 from peacesim.config.fields import bounded, listing, nonneg, positive, share
 from peacesim.dtypes import ACC
-from peacesim.kernels.actors import armed_groups_week, group_presence, groups_after_recruitment
+from peacesim.kernels.actors import (
+    armed_groups_week,
+    group_presence,
+    groups_after_recruitment,
+    reverse_neighbours,
+)
 from peacesim.kernels.recruitment import join_probability, recruitment_step
 from peacesim.mechanisms.base import AgentView, Column, MapLayer, Mechanism, mechanism
 from peacesim.population import YOUTH, Table
@@ -258,6 +263,8 @@ class ArmedGroups(Mechanism):
         self.opportunity = opportunity(world, p.opportunity_people, p.reach_cells)
         self._p_join = np.empty(world.n_cells)  # weekly scratch: each cell's joining probability
         self._p_return = np.full(world.n_cells, p.return_rate)
+        # The cells that count each cell as a neighbour (fighters and attacks near a cell).
+        self.neighbours_of = reverse_neighbours(world.nbr_offsets, world.nbr_targets)
         self._presence()
 
     def _presence(self) -> None:
@@ -265,8 +272,8 @@ class ArmedGroups(Mechanism):
         cells, world, g = self.model.cells, self.model.world, self.groups
         # The strongest group in or next to a cell recruits there (ties: lowest index).
         group_presence(g["cell"], g["strength"], self.params.min_strength, world.nbr_offsets,
-                       world.nbr_targets, cells["armed_strength"], cells["armed_near"],
-                       cells["group_at_cell"])
+                       world.nbr_targets, *self.neighbours_of, cells["armed_strength"],
+                       cells["armed_near"], cells["group_at_cell"])
 
     def act(self, t: int) -> None:
         """Attacks, then movement; the attacks' harm to civilians; the fighters' presence.
@@ -283,7 +290,8 @@ class ArmedGroups(Mechanism):
                           p.candidates, world.cell_row, world.cell_col, world.cell_at,
                           world.shape[1], world.shape[0], world.region, self.stream("act"), t,
                           p.cross_regions, world.n_sub, world.people, p.civilian_harm,
-                          world.nbr_offsets, world.nbr_targets, cells["attacks_on_forces"],
+                          world.nbr_offsets, world.nbr_targets, *self.neighbours_of,
+                          cells["attacks_on_forces"],
                           cells["attacks_on_civilians"], cells["p_harm_violence"],
                           cells["attacks"], cells["forces_attacked"], cells["armed_strength"],
                           cells["armed_near"], cells["group_at_cell"])
@@ -301,7 +309,7 @@ class ArmedGroups(Mechanism):
                                  self.insecurity, p.external_support, p.attrition,
                                  model.people_per_agent, g["strength"], p.min_strength,
                                  g["cell"], world.nbr_offsets, world.nbr_targets,
-                                 cells["armed_strength"], cells["armed_near"],
+                                 *self.neighbours_of, cells["armed_strength"], cells["armed_near"],
                                  cells["group_at_cell"])
 
     def record(self, out: dict) -> None:

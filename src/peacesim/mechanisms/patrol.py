@@ -17,7 +17,13 @@ from peacesim.agents import SecurityForce
 from peacesim.config import fields
 from peacesim.config.fields import bounded, listing, nonneg
 from peacesim.dtypes import ACC
-from peacesim.kernels.actors import deploy_week, near_units, operations_week, unit_kinds
+from peacesim.kernels.actors import (
+    deploy_week,
+    near_units,
+    operations_week,
+    reverse_neighbours,
+    unit_kinds,
+)
 from peacesim.mechanisms.base import AgentView, Column, Mechanism, Programme, mechanism
 from peacesim.population import Table
 from peacesim.results import Metric
@@ -274,6 +280,8 @@ class Patrol(Mechanism):
                         np.array([p.army_deterrence, 0.0, p.un.deterrence]))
         self._resolve_kinds(0)
         np.add.at(model.cells["units_in_cell"], cell, 1)
+        # The cells that count each cell as a neighbour, for the units near each cell.
+        self.neighbours_of = reverse_neighbours(world.nbr_offsets, world.nbr_targets)
         self._near()
 
     def _resolve_kinds(self, t: int) -> None:
@@ -291,9 +299,8 @@ class Patrol(Mechanism):
                    u["deterrence"], self.model.cells["local_knowledge"])
 
     def _near(self) -> None:
-        cells, world = self.model.cells, self.model.world
-        near_units(cells["units_in_cell"], world.nbr_offsets, world.nbr_targets,
-                   cells["units_near"])
+        cells = self.model.cells
+        near_units(cells["units_in_cell"], *self.neighbours_of, cells["units_near"])
 
     def deploy(self, t: int) -> None:
         """Move units toward what the forces know of armed groups; set kinds and deterrence.
@@ -311,8 +318,8 @@ class Patrol(Mechanism):
                     p.home_pull, p.cross_regions, world.n_sub, u["designation"], p.un.share,
                     p.moc.share, world.programme_mask(p.un, t), world.programme_mask(p.moc, t),
                     *self.by_kind, p.moc.local_knowledge, u["kind"], u["accuracy"],
-                    u["conduct"], u["deterrence"], cells["local_knowledge"], world.nbr_offsets,
-                    world.nbr_targets, cells["units_near"], cells["deterrence"])
+                    u["conduct"], u["deterrence"], cells["local_knowledge"],
+                    *self.neighbours_of, cells["units_near"], cells["deterrence"])
 
     def operate(self, t: int) -> None:
         """Units engage armed groups in their cells (contact and abuse: the abuse mechanism).
