@@ -568,6 +568,6 @@ def test_militias_mobilise_equals_the_array_formula(seed, n_groups):
             rows = community == k
             a[rows] += 0.05 * per_region[region[rows]]
         a *= 1.0 - 0.02
-        actors.militias_mobilise(b, region, community, share, exposure, r.people, phv, phf,
-                                 cells, starts, 0.05, 0.02)
+        actors.militias_mobilise(b, region, community, (share * r.people)[:, cells],
+                                 exposure[:, cells], phv, phf, cells, starts, 0.05, 0.02)
         assert np.array_equal(a, b)

@@ -642,7 +642,7 @@ def militias_strike(strength, region, community, attack_rate, half_strength, har
 
 
 @njit(cache=True)
-def militias_mobilise(strength, region, community, share, exposure, people, p_harm_violence,
+def militias_mobilise(strength, region, community, share_people, exposure, p_harm_violence,
                       p_harm_forces, region_cells, region_starts, mobilisation, decay):
     """Fighters from the week's harm to each community, then those who go home.
 
@@ -654,25 +654,25 @@ def militias_mobilise(strength, region, community, share, exposure, people, p_ha
     Args:
         strength: float64 [n_militias], updated.
         region, community: int64 [n_militias].
-        share, exposure: float64 [n_communities, n_cells], each community's share of the
-            cell's people and its mean exposure to the forces' harm.
-        people, p_harm_violence, p_harm_forces: float64 [n_cells].
+        share_people, exposure: float64 [n_communities, n_cells], in the order of
+            ``region_cells``: each community's people in the cell (``share * people``) and
+            its mean exposure to the forces' harm.
+        p_harm_violence, p_harm_forces: float64 [n_cells].
         region_cells, region_starts: The cells region by region in index order (CSR).
         mobilisation, decay: Parameters.
     """
-    n_regions = len(region_starts) - 1
-    per_region = np.empty(n_regions)
-    for k in range(share.shape[0]):
-        for r in range(n_regions):
-            total = 0.0
-            for j in range(region_starts[r], region_starts[r + 1]):
-                c = region_cells[j]
-                total += share[k, c] * people[c] * (p_harm_violence[c]
-                                                    + exposure[k, c] * p_harm_forces[c])
-            per_region[r] = total
+    n_groups, n_regions = share_people.shape[0], len(region_starts) - 1
+    per_region = np.zeros((n_groups, n_regions))
+    for r in range(n_regions):
+        for j in range(region_starts[r], region_starts[r + 1]):
+            violence = p_harm_violence[region_cells[j]]
+            forces = p_harm_forces[region_cells[j]]
+            for k in range(n_groups):
+                per_region[k, r] += share_people[k, j] * (violence + exposure[k, j] * forces)
+    for k in range(n_groups):
         for i in range(len(strength)):
             if community[i] == k:
-                strength[i] += mobilisation * per_region[region[i]]
+                strength[i] += mobilisation * per_region[k, region[i]]
     kept = 1.0 - decay
     for i in range(len(strength)):
         strength[i] *= kept

@@ -110,6 +110,9 @@ class Militias(Mechanism):
         self.region_cells = np.argsort(world.region, kind="stable").astype(np.int64)
         self.region_starts = np.searchsorted(world.region[self.region_cells],
                                              np.arange(n + 1)).astype(np.int64)
+        # Each community's people and exposure per cell, in that order (fixed in a run).
+        self.share_people = (self.share * world.people)[:, self.region_cells]
+        self.exposure_by_region = exposure[:, self.region_cells]
 
     def strike(self, t: int) -> None:
         """Each militia may attack a cell of its region where the other community lives.
@@ -127,10 +130,11 @@ class Militias(Mechanism):
 
         One kernel: :func:`~peacesim.kernels.actors.militias_mobilise`.
         """
-        p, cells, world, m = self.params, self.model.cells, self.model.world, self.militias
-        militias_mobilise(m["strength"], m["region"], m["community"], self.share, self.exposure,
-                          world.people, cells["p_harm_violence"], cells["p_harm_forces"],
-                          self.region_cells, self.region_starts, p.mobilisation, p.decay)
+        p, cells, m = self.params, self.model.cells, self.militias
+        militias_mobilise(m["strength"], m["region"], m["community"], self.share_people,
+                          self.exposure_by_region, cells["p_harm_violence"],
+                          cells["p_harm_forces"], self.region_cells, self.region_starts,
+                          p.mobilisation, p.decay)
 
     def record(self, out: dict) -> None:
         """Fighters, attacks and deaths per region."""
