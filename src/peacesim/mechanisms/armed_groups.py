@@ -276,10 +276,11 @@ class ArmedGroups(Mechanism):
                        cells["armed_near"], cells["group_at_cell"])
 
     def act(self, t: int) -> None:
-        """Attacks, then movement; the attacks' harm to civilians; the fighters' presence.
+        """Attacks, then movement.
 
-        Units in and next to an attacked cell remember the attack (``forces_attacked``:
-        patrol reads it). One kernel: :func:`~peacesim.kernels.actors.armed_groups_week`.
+        Then the attacks' harm to civilians and the fighters' presence; units in and next to
+        an attacked cell remember the attack (``forces_attacked``: patrol reads it). One
+        kernel: :func:`~peacesim.kernels.actors.armed_groups_week`.
         """
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
         g = self.groups
