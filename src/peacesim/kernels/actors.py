@@ -77,41 +77,41 @@ def deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_
     ``units_in_cell`` is rewritten.
 
     Candidate ``k`` of unit ``u`` is :func:`candidate_cell` ``(here, radius, 2 + 3k, ...)``
-    and its noise draw ``4 + 3k``. The same draws are computed first, for every unit and
-    draw number, from per-draw keys (:func:`draw_key`): one hash per draw instead of three,
-    in a loop with no dependence between iterations.
+    and its noise draw ``4 + 3k``. The same draws are computed from per-draw keys
+    (:func:`draw_key`): one hash per draw instead of three, all of a unit's draws first (a
+    few independent hashes, into a buffer that stays in the processor's cache).
     """
     units_in_cell[:] = 0
     width = 2 * radius + 1
     n_draws = 2 + 3 * n_candidates
-    draws = np.empty((n_draws, len(unit_cell)))
+    keys = np.empty(n_draws + n_candidates, dtype=np.uint64)
     for d in range(n_draws):
-        key_d = np.uint64(draw_key(key, step, d))  # uint64 in the Python twin too
-        for u in range(len(unit_cell)):
-            draws[d, u] = uniform_at(key_d, u)
-    sub_keys = np.empty(n_candidates, dtype=np.uint64)
+        keys[d] = draw_key(key, step, d)
     for k in range(n_candidates):
-        sub_keys[k] = draw_key(key, step, 1002 + 3 * k)
+        keys[n_draws + k] = draw_key(key, step, 1002 + 3 * k)  # sub-cell draws
+    draws = np.empty(n_draws)
     for u in range(len(unit_cell)):
         if not active[u]:
             continue
+        for d in range(n_draws):
+            draws[d] = uniform_at(keys[d], u)
         here = unit_cell[u]
         best = here
         best_score = (score[here] - crowding[here] * units_in_cell[here]
-                      + 0.05 * draws[0, u]
+                      + 0.05 * draws[0]
                       - home_pull * (region[here] != home[u]))
         for k in range(n_candidates):
             # candidate_cell(here, radius, 2 + 3 * k, ...), from the same draws
-            r = cell_row[here] + np.int64(draws[2 + 3 * k, u] * width) - radius
-            q = cell_col[here] + np.int64(draws[3 + 3 * k, u] * width) - radius
+            r = cell_row[here] + np.int64(draws[2 + 3 * k] * width) - radius
+            q = cell_col[here] + np.int64(draws[3 + 3 * k] * width) - radius
             if r < 0 or q < 0 or r >= n_rows or q >= n_cols:
                 continue
             c = cell_at[r * n_cols + q]
             if c < 0 or (not cross and region[c] != region[here]):
                 continue
             if n_sub[c] > 1:
-                c += np.int64(uniform_at(sub_keys[k], u) * n_sub[c])
-            s = (score[c] - crowding[c] * units_in_cell[c] + 0.05 * draws[4 + 3 * k, u]
+                c += np.int64(uniform_at(keys[n_draws + k], u) * n_sub[c])
+            s = (score[c] - crowding[c] * units_in_cell[c] + 0.05 * draws[4 + 3 * k]
                  - home_pull * (region[c] != home[u]))
             if s > best_score:
                 best = c
