@@ -571,3 +571,17 @@ def test_militias_mobilise_equals_the_array_formula(seed, n_groups):
         actors.militias_mobilise(b, region, community, (share * r.people)[:, cells],
                                  exposure[:, cells], phv, phf, cells, starts, 0.05, 0.02)
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("n_units, share_active", [(0, 1.0), (30, 0.0), (30, 0.7), (400, 0.9)])
+def test_cell_deterrence_equals_the_product_in_unit_order(n_units, share_active):
+    rng = np.random.default_rng(n_units)
+    n_cells = 50
+    cell = rng.integers(0, n_cells, n_units).astype(np.int64)
+    active = rng.random(n_units) < share_active
+    unit = rng.choice([0.0, 0.2, 0.6, 0.85], n_units)
+    out = np.full(n_cells, np.nan)
+    actors.cell_deterrence(cell, active, unit, out)
+    gets_through = np.ones(n_cells)
+    np.multiply.at(gets_through, cell[active], 1.0 - unit[active])
+    assert np.array_equal(out, 1.0 - gets_through)

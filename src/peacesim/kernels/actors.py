@@ -286,14 +286,22 @@ def cell_deterrence(cell, active, unit_deterrence, deterrence):
     """Probability that an attack on civilians in a cell is prevented by a unit there.
 
     ``deterrence[c] = 1 - prod(1 - unit_deterrence[u])`` over the active units in ``c``,
-    multiplied in unit order.
+    multiplied in unit order from 1.0; 0 where no unit stands. The products are kept in
+    ``deterrence`` itself, so only the occupied cells are visited after it is cleared.
     """
-    gets_through = np.ones(len(deterrence))
+    deterrence[:] = 0.0
     for u in range(len(cell)):
         if active[u]:
-            gets_through[cell[u]] *= 1.0 - unit_deterrence[u]
-    for c in range(len(deterrence)):
-        deterrence[c] = 1.0 - gets_through[c]
+            deterrence[cell[u]] = 1.0
+    for u in range(len(cell)):
+        if active[u]:
+            deterrence[cell[u]] *= 1.0 - unit_deterrence[u]
+    done = np.zeros(len(deterrence), dtype=np.bool_)
+    for u in range(len(cell)):
+        c = cell[u]
+        if active[u] and not done[c]:
+            deterrence[c] = 1.0 - deterrence[c]
+            done[c] = True
 
 
 @njit(cache=True)
