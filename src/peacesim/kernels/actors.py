@@ -415,6 +415,9 @@ def armed_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
                    armed_strength, armed_near):
     """Fighters of the active groups in each cell, and in and next to it.
 
+    Sums every cell's neighbours; the model runs :func:`armed_presence_near`, which gives the
+    same bits visiting only the cells near fighters (tests compare the two).
+
     Args:
         group_cell: int64 [n_groups], cell of each group.
         strength: float64 [n_groups], fighters.
@@ -704,6 +707,9 @@ def group_score(sympathisers, members, units_near, opportunity, protection_avers
 def attacks_felt(attacks_on_forces, attacks_on_civilians, people, civilian_harm, nbr_offsets,
                  nbr_targets, p_harm_violence, attacks, forces_attacked):
     """What the week's attacks leave in each cell.
+
+    Gathers each cell's neighbours; the model runs :func:`attacks_felt_near`, which gives the
+    same result from the attacked cells outward (tests compare the two).
 
     Args:
         attacks_on_forces, attacks_on_civilians: int64 [n_cells], this week's attacks.
