@@ -113,8 +113,15 @@ def _deploy_reference(unit_cell, active, score, crowding, radius, n_candidates, 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("cross, n_candidates, radius", [(False, 6, 2), (True, 6, 2),
                                                          (True, 3, 1), (False, 0, 2)])
-def test_deploy_units_draws_the_candidates_of_candidate_cell(seed, cross, n_candidates, radius):
+@pytest.mark.parametrize("raster_dtype", [np.int64, np.int32])
+def test_deploy_units_draws_the_candidates_of_candidate_cell(seed, cross, n_candidates, radius,
+                                                             raster_dtype):
     r = Raster(seed)
+    # Patrol passes the raster as int32 (half the cache lines); the moves are the same.
+    row, col, cell_at, n_cols, n_rows, region = r.geometry
+    small = (row.astype(raster_dtype), col.astype(raster_dtype), cell_at.astype(raster_dtype),
+             n_cols, n_rows, region)
+    n_sub = r.n_sub.astype(raster_dtype)
     n_units = 40
     cell = r.rng.integers(0, r.n_cells, n_units).astype(np.int64)
     active = r.rng.random(n_units) < 0.85
@@ -126,8 +133,8 @@ def test_deploy_units_draws_the_candidates_of_candidate_cell(seed, cross, n_cand
         score = r.rng.random(r.n_cells)
         crowding = r.rng.random(r.n_cells)
         before = a.copy()
-        actors.deploy_units(a, active, score, crowding, radius, n_candidates, *r.geometry, KEY,
-                            step, ua, home, 0.5, cross, r.n_sub)
+        actors.deploy_units(a, active, score, crowding, radius, n_candidates, *small, KEY,
+                            step, ua, home, 0.5, cross, n_sub)
         _deploy_reference(b, active, score, crowding, radius, n_candidates, *r.geometry, KEY,
                           step, ub, home, 0.5, cross, r.n_sub)
         assert np.array_equal(a, b) and np.array_equal(ua, ub)

@@ -282,6 +282,10 @@ class Patrol(Mechanism):
         np.add.at(model.cells["units_in_cell"], cell, 1)
         # The cells that count each cell as a neighbour, for the units near each cell.
         self.neighbours_of = reverse_neighbours(world.nbr_offsets, world.nbr_targets)
+        # The raster as int32 for the weekly moves (row, column, cell of each raster index,
+        # sub-cells): the same integers in half the cache lines of the world's int64 arrays.
+        self.raster = tuple(a.astype(np.int32) for a in (world.cell_row, world.cell_col,
+                                                          world.cell_at, world.n_sub))
         self._near()
 
     def _resolve_kinds(self, t: int) -> None:
@@ -311,11 +315,12 @@ class Patrol(Mechanism):
         and an attack on civilians gets through a cell only if no unit there prevents it.
         """
         p, cells, world, u = self.params, self.model.cells, self.model.world, self.units
+        row, col, cell_at, n_sub = self.raster
         deploy_week(cells["attack_memory"], 0.8, cells["info"], cells["armed_near"], u["cell"],
-                    u["active"], self.crowding, p.range_cells, p.candidates, world.cell_row,
-                    world.cell_col, world.cell_at, world.shape[1], world.shape[0],
-                    world.region, self.stream("move"), t, cells["units_in_cell"], u["region"],
-                    p.home_pull, p.cross_regions, world.n_sub, u["designation"], p.un.share,
+                    u["active"], self.crowding, p.range_cells, p.candidates, row, col, cell_at,
+                    world.shape[1], world.shape[0], world.region, self.stream("move"), t,
+                    cells["units_in_cell"], u["region"], p.home_pull, p.cross_regions, n_sub,
+                    u["designation"], p.un.share,
                     p.moc.share, world.programme_mask(p.un, t), world.programme_mask(p.moc, t),
                     *self.by_kind, p.moc.local_knowledge, u["kind"], u["accuracy"],
                     u["conduct"], u["deterrence"], cells["local_knowledge"],
