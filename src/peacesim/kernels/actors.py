@@ -10,7 +10,25 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from peacesim.random import below, uniform
+from peacesim.random import _S11, _S32, _TO_UNIT, _splitmix, below, uniform
+
+
+@njit(cache=True, inline="always")
+def draw_key(key, step, draw):
+    """The part of a counter's hash shared by every row: one per stream, step and draw.
+
+    ``uniform_at(draw_key(key, step, draw), index)`` is ``uniform(key, step, index, draw)``,
+    bit for bit (the same SplitMix64 rounds of :func:`peacesim.random.hash_counter`); a loop
+    over a few hundred units hashes the row alone instead of the whole counter per draw.
+    """
+    counter = (np.uint64(step) << _S32) ^ np.uint64(draw)
+    return _splitmix(key ^ _splitmix(counter))
+
+
+@njit(cache=True, inline="always")
+def uniform_at(draw_key, index):
+    """Uniform float64 in [0, 1) of row ``index`` for a :func:`draw_key` (see there)."""
+    return np.float64(_splitmix(draw_key ^ np.uint64(index)) >> _S11) * _TO_UNIT
 
 
 @njit(cache=True)
@@ -57,22 +75,43 @@ def deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_
     ``home_pull`` outside the unit's home region ``home[u]``; the unit's current cell is always
     a candidate, and with ``cross`` the candidates may lie in other regions.
     ``units_in_cell`` is rewritten.
+
+    Candidate ``k`` of unit ``u`` is :func:`candidate_cell` ``(here, radius, 2 + 3k, ...)``
+    and its noise draw ``4 + 3k``. The same draws are computed from per-draw keys
+    (:func:`draw_key`): one hash per draw instead of three, all of a unit's draws first (a
+    few independent hashes, into a buffer that stays in the processor's cache).
     """
     units_in_cell[:] = 0
+    width = 2 * radius + 1
+    n_draws = 2 + 3 * n_candidates
+    keys = np.empty(n_draws + n_candidates, dtype=np.uint64)
+    for d in range(n_draws):
+        keys[d] = draw_key(key, step, d)
+    for k in range(n_candidates):
+        keys[n_draws + k] = draw_key(key, step, 1002 + 3 * k)  # sub-cell draws
+    draws = np.empty(n_draws)
     for u in range(len(unit_cell)):
         if not active[u]:
             continue
+        for d in range(n_draws):
+            draws[d] = uniform_at(keys[d], u)
         here = unit_cell[u]
         best = here
         best_score = (score[here] - crowding[here] * units_in_cell[here]
-                      + 0.05 * uniform(key, step, u, 0)
+                      + 0.05 * draws[0]
                       - home_pull * (region[here] != home[u]))
         for k in range(n_candidates):
-            c = candidate_cell(here, radius, 2 + 3 * k, cell_row, cell_col, cell_at, n_cols,
-                               n_rows, region, key, step, u, cross, n_sub)
-            if c < 0:
+            # candidate_cell(here, radius, 2 + 3 * k, ...), from the same draws
+            r = cell_row[here] + np.int64(draws[2 + 3 * k] * width) - radius
+            q = cell_col[here] + np.int64(draws[3 + 3 * k] * width) - radius
+            if r < 0 or q < 0 or r >= n_rows or q >= n_cols:
                 continue
-            s = (score[c] - crowding[c] * units_in_cell[c] + 0.05 * uniform(key, step, u, 4 + 3 * k)
+            c = cell_at[r * n_cols + q]
+            if c < 0 or (not cross and region[c] != region[here]):
+                continue
+            if n_sub[c] > 1:
+                c += np.int64(uniform_at(keys[n_draws + k], u) * n_sub[c])
+            s = (score[c] - crowding[c] * units_in_cell[c] + 0.05 * draws[4 + 3 * k]
                  - home_pull * (region[c] != home[u]))
             if s > best_score:
                 best = c
@@ -247,20 +286,137 @@ def cell_deterrence(cell, active, unit_deterrence, deterrence):
     """Probability that an attack on civilians in a cell is prevented by a unit there.
 
     ``deterrence[c] = 1 - prod(1 - unit_deterrence[u])`` over the active units in ``c``,
-    multiplied in unit order.
+    multiplied in unit order from 1.0; 0 where no unit stands. The products are kept in
+    ``deterrence`` itself, so only the occupied cells are visited after it is cleared.
     """
-    gets_through = np.ones(len(deterrence))
+    deterrence[:] = 0.0
     for u in range(len(cell)):
         if active[u]:
-            gets_through[cell[u]] *= 1.0 - unit_deterrence[u]
-    for c in range(len(deterrence)):
-        deterrence[c] = 1.0 - gets_through[c]
+            deterrence[cell[u]] = 1.0
+    for u in range(len(cell)):
+        if active[u]:
+            deterrence[cell[u]] *= 1.0 - unit_deterrence[u]
+    done = np.zeros(len(deterrence), dtype=np.bool_)
+    for u in range(len(cell)):
+        c = cell[u]
+        if active[u] and not done[c]:
+            deterrence[c] = 1.0 - deterrence[c]
+            done[c] = True
+
+
+@njit(cache=True)
+def reverse_neighbours(nbr_offsets, nbr_targets):
+    """The cells that count each cell as a neighbour: the transpose of a CSR neighbour list.
+
+    Args:
+        nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+
+    Returns:
+        ``(offsets, sources)``, int64: the cells ``m`` with ``c`` among their neighbours are
+        ``sources[offsets[c]:offsets[c + 1]]``, in increasing order.
+    """
+    n_cells = len(nbr_offsets) - 1
+    offsets = np.zeros(n_cells + 1, dtype=np.int64)
+    for k in range(len(nbr_targets)):
+        offsets[nbr_targets[k] + 1] += 1
+    for c in range(n_cells):
+        offsets[c + 1] += offsets[c]
+    fill = offsets[:-1].copy()
+    sources = np.empty(len(nbr_targets), dtype=np.int64)
+    for m in range(n_cells):
+        for k in range(nbr_offsets[m], nbr_offsets[m + 1]):
+            c = nbr_targets[k]
+            sources[fill[c]] = m
+            fill[c] += 1
+    return offsets, sources
+
+
+@njit(cache=True)
+def near_units(units_in_cell, rev_offsets, rev_sources, units_near):
+    """Units in each cell plus half those in the cells next to it (float64, out).
+
+    Each occupied cell adds its units to itself and half of them to every cell that has it as
+    a neighbour (:func:`reverse_neighbours`). The sums are of halves of small integers, exact
+    in float64 in any order, so they have the bits of ``inside + 0.5 * neighbour_sum(inside)``
+    while touching only the few occupied cells' neighbourhoods.
+    """
+    units_near[:] = 0.0
+    for c in range(len(units_near)):
+        n = units_in_cell[c]
+        if n == 0:
+            continue
+        units_near[c] += np.float64(n)
+        half = 0.5 * np.float64(n)
+        for k in range(rev_offsets[c], rev_offsets[c + 1]):
+            units_near[rev_sources[k]] += half
+
+
+@njit(cache=True)
+def deploy_week(attack_memory, memory_kept, info, armed_near, unit_cell, active, crowding,
+                radius, n_candidates, cell_row, cell_col, cell_at, n_cols, n_rows, region, key,
+                step, units_in_cell, home, home_pull, cross, n_sub, designation, un_share,
+                moc_share, un_cells, moc_cells, accuracy_of, conduct_of, deterrence_of,
+                moc_knowledge, kind, accuracy, conduct, unit_deterrence, local_knowledge,
+                rev_offsets, rev_sources, units_near, deterrence):
+    """The forces' week of deployment, in one call (see :class:`peacesim.mechanisms.patrol.Patrol`).
+
+    In order: the memory of attacks fades (``attack_memory *= memory_kept``); each cell's
+    score is ``info * (armed_near > 0) + attack_memory``; :func:`deploy_units` moves the
+    units; :func:`unit_kinds` sets what each acts as; :func:`near_units` counts the units in
+    and around each cell; :func:`cell_deterrence` gives each cell's deterrence. Arguments are
+    those of these kernels (``unit_deterrence`` is :func:`unit_kinds`'s ``deterrence``;
+    ``rev_offsets``, ``rev_sources`` are :func:`reverse_neighbours`).
+    """
+    score = np.empty(len(info))
+    for c in range(len(info)):
+        attack_memory[c] *= memory_kept
+        score[c] = info[c] * np.float64(armed_near[c] > 0.0) + attack_memory[c]
+    deploy_units(unit_cell, active, score, crowding, radius, n_candidates, cell_row, cell_col,
+                 cell_at, n_cols, n_rows, region, key, step, units_in_cell, home, home_pull,
+                 cross, n_sub)
+    if len(unit_cell) > 0:
+        unit_kinds(designation, unit_cell, un_share, moc_share, un_cells, moc_cells,
+                   accuracy_of, conduct_of, deterrence_of, moc_knowledge, kind, accuracy,
+                   conduct, unit_deterrence, local_knowledge)
+    near_units(units_in_cell, rev_offsets, rev_sources, units_near)
+    cell_deterrence(unit_cell, active, unit_deterrence, deterrence)
+
+
+@njit(cache=True)
+def operations_week(forces_attacked, unit_cell, active, accuracy, attacked_at, group_at_cell,
+                    strength, info, people, effectiveness, detection, info_floor,
+                    info_accuracy, retaliation_window, retaliation_penalty, exposed, protected,
+                    loss_fraction, key, step, engagements, successes, attacks_on_forces,
+                    p_harm_forces, p_protect, attack_memory):
+    """The forces' week of operations, in one call (see :meth:`Patrol.operate`).
+
+    Units in a cell where forces were attacked (``forces_attacked``, per cell) set
+    ``attacked_at`` to ``step``; :func:`operations` resolves the engagements; its harm and
+    protection are added to ``p_harm_forces`` and ``p_protect`` (each at most 1); and
+    ``attack_memory`` (float64 [n_cells]) grows by the week's ``attacks_on_forces``.
+    """
+    for u in range(len(unit_cell)):
+        if forces_attacked[unit_cell[u]]:
+            attacked_at[u] = step
+    harm = np.empty(len(people))
+    protect = np.empty(len(people))
+    operations(unit_cell, active, accuracy, attacked_at, group_at_cell, strength, info,
+               people, effectiveness, detection, info_floor, info_accuracy, retaliation_window,
+               retaliation_penalty, exposed, protected, loss_fraction, key, step, harm, protect,
+               engagements, successes)
+    for c in range(len(people)):
+        p_harm_forces[c] = min(1.0, p_harm_forces[c] + harm[c])
+        p_protect[c] = min(1.0, p_protect[c] + protect[c])
+        attack_memory[c] += attacks_on_forces[c]
 
 
 @njit(cache=True)
 def armed_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
                    armed_strength, armed_near):
     """Fighters of the active groups in each cell, and in and next to it.
+
+    Sums every cell's neighbours; the model runs :func:`armed_presence_near`, which gives the
+    same bits visiting only the cells near fighters (tests compare the two).
 
     Args:
         group_cell: int64 [n_groups], cell of each group.
@@ -282,6 +438,258 @@ def armed_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
 
 
 @njit(cache=True)
+def armed_presence_near(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                        rev_offsets, rev_sources, armed_strength, armed_near):
+    """:func:`armed_presence`, summing only around the cells that hold fighters.
+
+    A cell with no fighters in or next to it gets 0, as the full sum gives (its terms are all
+    +0.0); every other cell sums its neighbours in CSR order, as :func:`armed_presence`
+    (adding a neighbour's +0.0 to a sum of non-negative fighters leaves it unchanged). The
+    cells next to the occupied ones are found from :func:`reverse_neighbours`.
+    """
+    armed_strength[:] = 0.0
+    for g in range(len(group_cell)):
+        if strength[g] >= min_strength:
+            armed_strength[group_cell[g]] += strength[g]
+    near = np.zeros(len(armed_strength), dtype=np.bool_)
+    for g in range(len(group_cell)):
+        if strength[g] >= min_strength:
+            c = group_cell[g]
+            near[c] = True
+            for k in range(rev_offsets[c], rev_offsets[c + 1]):
+                near[rev_sources[k]] = True
+    for c in range(len(armed_strength)):
+        if not near[c]:
+            armed_near[c] = 0.0
+            continue
+        s = 0.0
+        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
+            s += armed_strength[nbr_targets[k]]
+        armed_near[c] = armed_strength[c] + s
+
+
+@njit(cache=True)
+def attacks_felt_near(attacks_on_forces, attacks_on_civilians, people, civilian_harm,
+                      rev_offsets, rev_sources, p_harm_violence, attacks, forces_attacked):
+    """:func:`attacks_felt`, marking ``forces_attacked`` from the attacked cells outward.
+
+    A cell's forces were attacked in or next to it when it, or a cell it counts as a
+    neighbour, had an attack on forces: each attacked cell marks itself and the cells that
+    count it as a neighbour (:func:`reverse_neighbours`).
+    """
+    for c in range(len(people)):
+        p_harm_violence[c] = min(1.0, p_harm_violence[c] + civilian_harm
+                                 * attacks_on_civilians[c] / max(people[c], 1.0))
+        attacks[c] += attacks_on_forces[c] + attacks_on_civilians[c]
+    forces_attacked[:] = False
+    for c in range(len(people)):
+        if attacks_on_forces[c] > 0:
+            forces_attacked[c] = True
+            for k in range(rev_offsets[c], rev_offsets[c + 1]):
+                forces_attacked[rev_sources[k]] = True
+
+
+@njit(cache=True)
+def by_strength(strength):
+    """Group indices by decreasing strength, ties by lowest index (int64).
+
+    The order of ``np.argsort(-strength, kind="stable")``, by insertion sort (a few dozen
+    groups; strengths are never NaN).
+    """
+    neg = -strength
+    order = np.arange(len(strength))
+    for i in range(1, len(order)):
+        k = order[i]
+        j = i - 1
+        while j >= 0 and neg[order[j]] > neg[k]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+    return order
+
+
+@njit(cache=True)
+def group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets, rev_offsets,
+                   rev_sources, armed_strength, armed_near, group_at_cell):
+    """Fighters in and around each cell, and the group that recruits in each.
+
+    :func:`armed_presence` (as :func:`armed_presence_near`), then :func:`recruiting_groups`
+    (the strongest active group in or next to the cell, in the order of :func:`by_strength`).
+
+    Args:
+        group_cell, strength: The groups' cells (int64) and fighters (float64).
+        min_strength: Groups weaker than this are not active.
+        nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+        rev_offsets, rev_sources: Their transpose (:func:`reverse_neighbours`).
+        armed_strength, armed_near: float64 [n_cells], out.
+        group_at_cell: int64 [n_cells], out (-1 where none).
+    """
+    alive = strength >= min_strength
+    armed_presence_near(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                        rev_offsets, rev_sources, armed_strength, armed_near)
+    recruiting_groups(by_strength(strength), alive, group_cell, nbr_offsets, nbr_targets,
+                      group_at_cell)
+
+
+@njit(cache=True)
+def armed_groups_week(sympathisers, members, units_near, opportunity, protection_aversion,
+                      opportunity_weight, group_cell, strength, min_strength, attack_rate,
+                      half_strength, forces_share, deterrence, move_rate, radius, n_candidates,
+                      cell_row, cell_col, cell_at, n_cols, n_rows, region, key, step, cross,
+                      n_sub, people, civilian_harm, nbr_offsets, nbr_targets, rev_offsets,
+                      rev_sources, attacks_on_forces, attacks_on_civilians, p_harm_violence,
+                      attacks, forces_attacked, armed_strength, armed_near, group_at_cell):
+    """The armed groups' week of violence, in one call (see :meth:`ArmedGroups.act`).
+
+    In order: the week's attack counts are zeroed; :func:`group_score` scores the cells;
+    :func:`armed_groups_act` draws attacks and moves; :func:`attacks_felt` (as
+    :func:`attacks_felt_near`) leaves their harm in the cells; :func:`group_presence` places
+    the fighters. Arguments are those kernels'.
+    """
+    attacks_on_forces[:] = 0
+    attacks_on_civilians[:] = 0
+    score = np.empty(len(members))
+    group_score(sympathisers, members, units_near, opportunity, protection_aversion,
+                opportunity_weight, score)
+    armed_groups_act(group_cell, strength, min_strength, attack_rate, half_strength,
+                     forces_share, units_near, deterrence, move_rate, radius, n_candidates,
+                     score, cell_row, cell_col, cell_at, n_cols, n_rows, region, key, step,
+                     attacks_on_forces, attacks_on_civilians, cross, n_sub)
+    attacks_felt_near(attacks_on_forces, attacks_on_civilians, people, civilian_harm,
+                      rev_offsets, rev_sources, p_harm_violence, attacks, forces_attacked)
+    group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets, rev_offsets,
+                   rev_sources, armed_strength, armed_near, group_at_cell)
+
+
+@njit(cache=True)
+def groups_after_recruitment(group_at_cell, recruits, group_region, insecurity,
+                             external_support, attrition, people_per_agent, strength,
+                             min_strength, group_cell, nbr_offsets, nbr_targets, rev_offsets,
+                             rev_sources, armed_strength, armed_near, recruiting):
+    """Fighters after the week's recruitment, then their presence.
+
+    Ends with :func:`group_presence` (``recruiting`` is its ``group_at_cell``).
+
+    ``strength = strength * (1 - attrition) + joined * people_per_agent + external_support *
+    insecurity[group_region]``, with ``joined`` the week's ``recruits`` of the cells each
+    group recruits in (``group_at_cell``, read before it is rewritten), added in cell order
+    as ``np.add.at`` does.
+    """
+    if len(strength) > 0:
+        joined = np.zeros(len(strength))
+        for c in range(len(group_at_cell)):
+            if group_at_cell[c] >= 0:
+                joined[group_at_cell[c]] += np.float64(recruits[c])
+        kept = 1.0 - attrition
+        for g in range(len(strength)):
+            strength[g] = (strength[g] * kept + joined[g] * people_per_agent
+                           + external_support * insecurity[group_region[g]])
+    group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets, rev_offsets,
+                   rev_sources, armed_strength, armed_near, recruiting)
+
+
+@njit(cache=True)
+def militias_strike(strength, region, community, attack_rate, half_strength, harm, target,
+                    people, region_cells, region_starts, deterrence, key, step, militia_attacks,
+                    attacks, p_harm_violence):
+    """Each militia may attack a cell of its region where another community lives.
+
+    Militia ``i`` attacks with probability ``attack_rate * S / (S + half_strength)`` (draw
+    0), in a cell of its region drawn in proportion to ``people * target[community]`` (draw
+    1: the first cell whose running sum of weights, in cell order, exceeds the draw times the
+    total, as ``np.searchsorted(np.cumsum(w), u * total, side="right")``); a unit there
+    prevents it with the cell's ``deterrence`` (draw 2). An attack adds one to the militia's
+    ``militia_attacks`` and the cell's ``attacks``, and ``harm / max(people, 1)`` to
+    ``p_harm_violence`` (at most 1). Nothing happens while no militia has fighters.
+
+    Args:
+        strength: float64 [n_militias], fighters.
+        region, community: int64 [n_militias].
+        attack_rate, half_strength, harm: Parameters.
+        target: float64 [n_communities, n_cells], non-negative share of each cell's people
+            that a militia of each community attacks.
+        people, deterrence: float64 [n_cells].
+        region_cells, region_starts: The cells region by region in index order (CSR).
+        key, step: Counter of the draws (one row per militia).
+        militia_attacks: int64 [n_militias], rewritten.
+        attacks, p_harm_violence: float64 [n_cells], raised.
+    """
+    militia_attacks[:] = 0
+    armed = False
+    for i in range(len(strength)):
+        armed = armed or strength[i] > 0.0
+    if not armed:
+        return
+    for i in range(len(strength)):
+        s = strength[i]
+        if not uniform(key, step, i, 0) < attack_rate * s / (s + half_strength):
+            continue
+        k = community[i]
+        first, stop = region_starts[region[i]], region_starts[region[i] + 1]
+        if stop == first:
+            continue
+        cum = np.empty(stop - first)
+        total = 0.0
+        for j in range(first, stop):
+            c = region_cells[j]
+            total += people[c] * target[k, c]
+            cum[j - first] = total
+        if total <= 0.0:
+            continue
+        x = uniform(key, step, i, 1) * total
+        lo, hi = 0, len(cum)  # first position with cum > x (searchsorted, side="right")
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if cum[mid] <= x:
+                lo = mid + 1
+            else:
+                hi = mid
+        c = region_cells[first + min(lo, len(cum) - 1)]
+        if uniform(key, step, i, 2) < deterrence[c]:
+            continue  # a unit in the cell prevents it
+        militia_attacks[i] += 1
+        attacks[c] += 1.0
+        p_harm_violence[c] = min(1.0, p_harm_violence[c] + harm / max(people[c], 1.0))
+
+
+@njit(cache=True)
+def militias_mobilise(strength, region, community, share_people, exposure, p_harm_violence,
+                      p_harm_forces, region_cells, region_starts, mobilisation, decay):
+    """Fighters from the week's harm to each community, then those who go home.
+
+    The people of community ``k`` harmed in a region, ``sum(share[k] * people *
+    (p_harm_violence + exposure[k] * p_harm_forces))`` over its cells in index order (as
+    :func:`peacesim.kernels.cells.region_sum`), add ``mobilisation`` fighters each to that
+    region's militia of ``k``; then every militia keeps ``1 - decay`` of its fighters.
+
+    Args:
+        strength: float64 [n_militias], updated.
+        region, community: int64 [n_militias].
+        share_people, exposure: float64 [n_communities, n_cells], in the order of
+            ``region_cells``: each community's people in the cell (``share * people``) and
+            its mean exposure to the forces' harm.
+        p_harm_violence, p_harm_forces: float64 [n_cells].
+        region_cells, region_starts: The cells region by region in index order (CSR).
+        mobilisation, decay: Parameters.
+    """
+    n_groups, n_regions = share_people.shape[0], len(region_starts) - 1
+    per_region = np.zeros((n_groups, n_regions))
+    for r in range(n_regions):
+        for j in range(region_starts[r], region_starts[r + 1]):
+            violence = p_harm_violence[region_cells[j]]
+            forces = p_harm_forces[region_cells[j]]
+            for k in range(n_groups):
+                per_region[k, r] += share_people[k, j] * (violence + exposure[k, j] * forces)
+    for k in range(n_groups):
+        for i in range(len(strength)):
+            if community[i] == k:
+                strength[i] += mobilisation * per_region[k, region[i]]
+    kept = 1.0 - decay
+    for i in range(len(strength)):
+        strength[i] *= kept
+
+
+@njit(cache=True)
 def group_score(sympathisers, members, units_near, opportunity, protection_aversion,
                 opportunity_weight, score):
     """How attractive each cell is to an armed group.
@@ -299,6 +707,9 @@ def group_score(sympathisers, members, units_near, opportunity, protection_avers
 def attacks_felt(attacks_on_forces, attacks_on_civilians, people, civilian_harm, nbr_offsets,
                  nbr_targets, p_harm_violence, attacks, forces_attacked):
     """What the week's attacks leave in each cell.
+
+    Gathers each cell's neighbours; the model runs :func:`attacks_felt_near`, which gives the
+    same result from the attacked cells outward (tests compare the two).
 
     Args:
         attacks_on_forces, attacks_on_civilians: int64 [n_cells], this week's attacks.

@@ -2,7 +2,8 @@
 
 With the default two groups (farming, herding) the communal mechanism uses the census's
 per-cell cohesion sum and :func:`peacesim.kernels.cells.cohesion_step`; these kernels are for
-three or more groups, where cohesion and clash shocks are per cell and per group.
+three or more groups, where cohesion and clash shocks are per cell and per group, except
+:func:`clash_week`, the two-group week of clashes in one call.
 Arrays indexed ``[cell * n_groups + group]`` are flat ``n_cells * n_groups``.
 """
 
@@ -12,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from peacesim.kernels.dispatch import cell_kernel
+from peacesim.random import uniform
 
 
 @cell_kernel
@@ -119,3 +121,42 @@ def group_exposure(cell, group, exposure, n_groups, n_cells):
             if count[k, c] > 0:
                 out[k, c] = total[k, c] / count[k, c]
     return out
+
+
+@njit(cache=True)
+def clash_week(border, border_stress, running, border_relief, resource_stress, cohesion_sum,
+               members, clash_rate, people, mix, key, step, clash_harm, cohesion_shock,
+               pair_clashes, clashes, attacks, p_harm_violence, shock):
+    """The week's clashes between two communities, per cell (see :meth:`Communal.clash`).
+
+    ``stress = min(1, resource_stress + border_stress * border)``, the border's part times
+    ``1 - border_relief`` where cross-border dialogue is ``running``; a cell clashes when
+    ``uniform(key, step, c, 0) < min(1, clash_rate * people / 1e4 * stress * mix *
+    (1 - cohesion) ** 2)``, ``cohesion`` the members' mean (``cohesion_sum / max(members,
+    1)``). A clash adds one to ``attacks``, ``clash_harm / max(people, 1)`` to
+    ``p_harm_violence`` (at most 1) and ``cohesion_shock`` to ``shock``.
+
+    Args:
+        border, running: bool [n_cells], border cells; cross-border dialogue this week.
+        border_stress, border_relief, clash_rate, clash_harm, cohesion_shock: Parameters.
+        resource_stress, mix, people, cohesion_sum: float64 [n_cells].
+        members: int64 [n_cells].
+        key, step: Counter of the draws (one per cell, draw 0).
+        pair_clashes, clashes: int64 [n_cells], out: 1 where the cell clashed, else 0.
+        attacks, p_harm_violence: float64 [n_cells], raised.
+        shock: float64 [n_cells], out: the members' cohesion shock.
+    """
+    for c in range(len(people)):
+        extra = border_stress * np.float64(border[c])
+        if running[c]:
+            extra = extra * (1.0 - border_relief)
+        stress = min(1.0, resource_stress[c] + extra)
+        distrust = 1.0 - cohesion_sum[c] / max(members[c], 1)
+        p = min(1.0, clash_rate * people[c] / 1e4 * stress * mix[c] * (distrust * distrust))
+        hit = uniform(key, step, c, 0) < p
+        pair_clashes[c] = hit
+        clashes[c] = hit
+        attacks[c] += np.float64(hit)
+        p_harm_violence[c] = min(1.0, p_harm_violence[c]
+                                 + clash_harm * np.float64(hit) / max(people[c], 1.0))
+        shock[c] = cohesion_shock * np.float64(hit)

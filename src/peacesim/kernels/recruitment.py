@@ -10,11 +10,18 @@ accuracy matter, Bennett 2008), times ``employed_factor`` if employed, at most 1
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 
 from peacesim.kernels.dispatch import cell_kernel
 from peacesim.population import EMPLOYED, SYMPATHISER, YOUTH
 from peacesim.random import uniform, uniform_numpy
+
+
+@njit(cache=True)
+def join_probability(armed_near, join_rate, presence_half, p_join):
+    """``p_join = join_rate * armed_near / (armed_near + presence_half)`` per cell (out)."""
+    for c in range(len(p_join)):
+        p_join[c] = join_rate * armed_near[c] / (armed_near[c] + presence_half)
 
 
 @cell_kernel

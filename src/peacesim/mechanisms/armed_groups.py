@@ -21,14 +21,13 @@ from peacesim.agents import ArmedGroup
 from peacesim.config.fields import bounded, listing, nonneg, positive, share
 from peacesim.dtypes import ACC
 from peacesim.kernels.actors import (
-    armed_groups_act,
-    armed_presence,
-    attacks_felt,
-    group_score,
-    recruiting_groups,
+    armed_groups_week,
+    group_presence,
+    groups_after_recruitment,
+    reverse_neighbours,
 )
 from peacesim.kernels.recording import armed_group_results
-from peacesim.kernels.recruitment import recruitment_step
+from peacesim.kernels.recruitment import join_probability, recruitment_step
 from peacesim.mechanisms.base import AgentView, Column, MapLayer, Mechanism, mechanism
 from peacesim.population import YOUTH, Table
 from peacesim.results import Metric
@@ -263,62 +262,57 @@ class ArmedGroups(Mechanism):
         groups.add("strength", ACC)[:] = p.fighters * insecurity[region] * (
             0.5 + rng.random(n))
         self.opportunity = opportunity(world, p.opportunity_people, p.reach_cells)
-        self._score = np.empty(world.n_cells)  # weekly scratch: each cell's score for a group
+        self._p_join = np.empty(world.n_cells)  # weekly scratch: each cell's joining probability
+        self._p_return = np.full(world.n_cells, p.return_rate)
+        # The cells that count each cell as a neighbour (fighters and attacks near a cell).
+        self.neighbours_of = reverse_neighbours(world.nbr_offsets, world.nbr_targets)
         self._presence()
 
     def _presence(self) -> None:
         """Fighters in and around each cell, and which group recruits there."""
         cells, world, g = self.model.cells, self.model.world, self.groups
-        alive = g["strength"] >= self.params.min_strength
-        armed_presence(g["cell"], g["strength"], self.params.min_strength, world.nbr_offsets,
-                       world.nbr_targets, cells["armed_strength"], cells["armed_near"])
         # The strongest group in or next to a cell recruits there (ties: lowest index).
-        recruiting_groups(np.argsort(-g["strength"], kind="stable"), alive, g["cell"],
-                          world.nbr_offsets, world.nbr_targets, cells["group_at_cell"])
+        group_presence(g["cell"], g["strength"], self.params.min_strength, world.nbr_offsets,
+                       world.nbr_targets, *self.neighbours_of, cells["armed_strength"],
+                       cells["armed_near"], cells["group_at_cell"])
 
     def act(self, t: int) -> None:
-        """Attacks, then movement."""
+        """Attacks, then movement.
+
+        Then the attacks' harm to civilians and the fighters' presence; units in and next to
+        an attacked cell remember the attack (``forces_attacked``: patrol reads it). One
+        kernel: :func:`~peacesim.kernels.actors.armed_groups_week`.
+        """
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
-        cells["attacks_on_forces"][:] = 0
-        cells["attacks_on_civilians"][:] = 0
-        score = self._score
-        group_score(cells["sympathisers"], model.people.counts, cells["units_near"],
-                    self.opportunity, p.protection_aversion, p.opportunity, score)
-        armed_groups_act(self.groups["cell"], self.groups["strength"], p.min_strength,
-                         p.attack_rate, p.half_strength, p.forces_share, cells["units_near"],
-                         cells["deterrence"], p.move_rate, p.range_cells, p.candidates, score,
-                         world.cell_row, world.cell_col, world.cell_at, world.shape[1],
-                         world.shape[0], world.region, self.stream("act"), t,
-                         cells["attacks_on_forces"], cells["attacks_on_civilians"],
-                         p.cross_regions, world.n_sub)
-        # Harm to civilians; units in and next to an attacked cell remember the attack
-        # (patrol reads this).
-        attacks_felt(cells["attacks_on_forces"], cells["attacks_on_civilians"], world.people,
-                     p.civilian_harm, world.nbr_offsets, world.nbr_targets,
-                     cells["p_harm_violence"], cells["attacks"], cells["forces_attacked"])
-        self._presence()
+        g = self.groups
+        armed_groups_week(cells["sympathisers"], model.people.counts, cells["units_near"],
+                          self.opportunity, p.protection_aversion, p.opportunity, g["cell"],
+                          g["strength"], p.min_strength, p.attack_rate, p.half_strength,
+                          p.forces_share, cells["deterrence"], p.move_rate, p.range_cells,
+                          p.candidates, world.cell_row, world.cell_col, world.cell_at,
+                          world.shape[1], world.shape[0], world.region, self.stream("act"), t,
+                          p.cross_regions, world.n_sub, world.people, p.civilian_harm,
+                          world.nbr_offsets, world.nbr_targets, *self.neighbours_of,
+                          cells["attacks_on_forces"],
+                          cells["attacks_on_civilians"], cells["p_harm_violence"],
+                          cells["attacks"], cells["forces_attacked"], cells["armed_strength"],
+                          cells["armed_near"], cells["group_at_cell"])
 
     def recruit(self, t: int) -> None:
         """Young sympathisers join; recruits return; fighters change accordingly."""
-        p, model, cells = self.params, self.model, self.model.cells
-        people = model.people
-        near = cells["armed_near"]
-        p_join = p.join_rate * near / (near + p.presence_half)
-        p_return = np.full(model.world.n_cells, p.return_rate)
+        p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
+        people, g = model.people, self.groups
+        join_probability(cells["armed_near"], p.join_rate, p.presence_half, self._p_join)
         recruitment_step(people.offsets, people.traits, people["status"], people["affiliation"],
-                         people["harm_memory"], cells["group_at_cell"], p_join, p_return,
-                         p.employed_factor, p.revenge, self.stream("recruit"), t,
+                         people["harm_memory"], cells["group_at_cell"], self._p_join,
+                         self._p_return, p.employed_factor, p.revenge, self.stream("recruit"), t,
                          cells["recruits"], cells["returns"])
-        g = self.groups
-        if g.size:
-            inflow = p.external_support * self.insecurity[g["region"]]
-            joined = np.zeros(g.size)
-            has_group = cells["group_at_cell"] >= 0
-            np.add.at(joined, cells["group_at_cell"][has_group],
-                      cells["recruits"][has_group].astype(ACC))
-            g["strength"][:] = (g["strength"] * (1.0 - p.attrition)
-                                + joined * model.people_per_agent + inflow)
-        self._presence()
+        groups_after_recruitment(cells["group_at_cell"], cells["recruits"], g["region"],
+                                 self.insecurity, p.external_support, p.attrition,
+                                 model.people_per_agent, g["strength"], p.min_strength,
+                                 g["cell"], world.nbr_offsets, world.nbr_targets,
+                                 *self.neighbours_of, cells["armed_strength"], cells["armed_near"],
+                                 cells["group_at_cell"])
 
     def record(self, out: dict) -> None:
         """Fighters, attacks and recruitment per region."""

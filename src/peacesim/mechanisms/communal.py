@@ -52,6 +52,7 @@ import numpy as np
 from peacesim.config.fields import bounded, listing, nonneg, share
 from peacesim.dtypes import ACC, REAL
 from peacesim.kernels.cells import cohesion_step
+from peacesim.kernels.communal import clash_week
 from peacesim.kernels.recording import communal_results
 from peacesim.mechanisms.base import Column, Mechanism, mechanism
 from peacesim.population import DRAW_BLOCK, HERDER, Table, beta_by_cell
@@ -233,6 +234,7 @@ class Communal(Mechanism):
         pairs.add("clashes", ACC)
         self.pair_table = pairs
         self.pair_clashes = np.zeros((len(self.pairs), world.n_cells), dtype=np.int64)
+        self._shock = np.zeros(world.n_cells)  # weekly scratch: each cell's cohesion shock
 
     def _draw_groups(self, h: np.ndarray, herder: np.ndarray) -> None:
         """Non-herders into groups 2+ with probability share / (1 - h), else farming (0)."""
@@ -249,36 +251,37 @@ class Communal(Mechanism):
             group[chosen] = k
 
     def clash(self, t: int) -> None:
-        """Draw clashes, harm members, shock and restore cohesion."""
+        """Draw clashes, harm members, shock and restore cohesion.
+
+        With two groups the cells' part is one kernel
+        (:func:`~peacesim.kernels.communal.clash_week`); with more, each pair draws its own.
+        """
         p, model, cells, world = self.params, self.model, self.model.cells, self.model.world
+        people = model.people
+        if self.n_groups == 2:
+            clash_week(world.border, p.border_stress, cells["cross_border_dialogue"],
+                       p.border_relief, self.stress, cells["cohesion_sum"], cells["members"],
+                       p.clash_rate, world.people, self.mix, self.stream("clash"), t,
+                       p.clash_harm, p.cohesion_shock, self.pair_clashes[0], cells["clashes"],
+                       cells["attacks"], cells["p_harm_violence"], self._shock)
+            cohesion_step(people.offsets, people["cohesion"], self._shock, self.baseline,
+                          p.drift)
+            return
         border_extra = p.border_stress * world.border
         running = cells["cross_border_dialogue"]
         if running.any():
             border_extra = np.where(running, border_extra * (1.0 - p.border_relief), border_extra)
         stress = np.minimum(1.0, self.stress + border_extra)
-        people = model.people
-        if self.n_groups == 2:
-            cohesion_mean = cells["cohesion_sum"] / np.maximum(cells["members"], 1)
-            p_clash = np.minimum(1.0, p.clash_rate * world.people / 1e4 * stress * self.mix
-                                 * (1.0 - cohesion_mean) ** 2)
-            clashes = uniform_numpy(self.stream("clash"), t, np.arange(world.n_cells), 0) \
-                < p_clash
-            self.pair_clashes[0] = clashes
-        else:
-            clashes, shock = self._pair_clashes(t, stress)
+        clashes, shock = self._pair_clashes(t, stress)
         cells["clashes"][:] = clashes
         cells["attacks"] += clashes
         cells["p_harm_violence"][:] = np.minimum(1.0, cells["p_harm_violence"]
                                                  + p.clash_harm * clashes
                                                  / np.maximum(world.people, 1.0))
-        if self.n_groups == 2:
-            cohesion_step(people.offsets, people["cohesion"], p.cohesion_shock * clashes,
-                          self.baseline, p.drift)
-        else:
-            from peacesim.kernels.communal import group_cohesion_step  # see _group_sums
+        from peacesim.kernels.communal import group_cohesion_step  # see _group_sums
 
-            group_cohesion_step(people.offsets, people["group"], people["cohesion"], shock,
-                                self.n_groups, self.baseline, p.drift)
+        group_cohesion_step(people.offsets, people["group"], people["cohesion"], shock,
+                            self.n_groups, self.baseline, p.drift)
 
     def _group_sums(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-cell, per-group summed cohesion and members (not in armed groups), [cell, group]."""

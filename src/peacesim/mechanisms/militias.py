@@ -21,11 +21,11 @@ import numpy as np
 
 from peacesim.config.fields import nonneg, positive, share
 from peacesim.dtypes import ACC
+from peacesim.kernels.actors import militias_mobilise, militias_strike
 from peacesim.kernels.communal import group_exposure
 from peacesim.kernels.recording import militia_results
 from peacesim.mechanisms.base import Mechanism, mechanism
 from peacesim.population import Table
-from peacesim.random import uniform_numpy
 from peacesim.results import Metric
 
 FARMING, HERDING = 0, 1
@@ -107,46 +107,35 @@ class Militias(Mechanism):
         exposure = group_exposure(people.cell, people["group"], people["forces_exposure"], g,
                                   world.n_cells)
         self.exposure = exposure
+        # The cells region by region, each region's in index order (CSR), for the kernels.
+        self.region_cells = np.argsort(world.region, kind="stable").astype(np.int64)
+        self.region_starts = np.searchsorted(world.region[self.region_cells],
+                                             np.arange(n + 1)).astype(np.int64)
+        # Each community's people and exposure per cell, in that order (fixed in a run).
+        self.share_people = (self.share * world.people)[:, self.region_cells]
+        self.exposure_by_region = exposure[:, self.region_cells]
 
     def strike(self, t: int) -> None:
-        """Each militia may attack a cell of its region where the other community lives."""
-        p, cells, world = self.params, self.model.cells, self.model.world
-        m = self.militias
-        m["attacks"][:] = 0
-        s = m["strength"]
-        if not np.any(s > 0):
-            return
-        key = self.stream("strike")
-        rows = np.arange(m.size)
-        attack = uniform_numpy(key, t, rows, 0) < p.attack_rate * s / (s + p.half_strength)
-        for i in np.flatnonzero(attack):
-            r, k = int(m["region"][i]), int(m["community"][i])
-            cand = world.region_cells(world.region_ids[r])
-            weight = world.people[cand] * self.target[k, cand]
-            if weight.sum() <= 0:
-                continue
-            cum = np.cumsum(weight)
-            c = cand[min(int(np.searchsorted(cum, uniform_numpy(key, t, i, 1) * cum[-1],
-                                             side="right")), len(cand) - 1)]
-            if uniform_numpy(key, t, i, 2) < cells["deterrence"][c]:
-                continue  # a unit in the cell prevents it
-            m["attacks"][i] += 1
-            cells["attacks"][c] += 1
-            cells["p_harm_violence"][c] = min(1.0, cells["p_harm_violence"][c]
-                                              + p.harm / max(world.people[c], 1.0))
+        """Each militia may attack a cell of its region where the other community lives.
+
+        One kernel: :func:`~peacesim.kernels.actors.militias_strike`.
+        """
+        p, cells, world, m = self.params, self.model.cells, self.model.world, self.militias
+        militias_strike(m["strength"], m["region"], m["community"], p.attack_rate,
+                        p.half_strength, p.harm, self.target, world.people, self.region_cells,
+                        self.region_starts, cells["deterrence"], self.stream("strike"), t,
+                        m["attacks"], cells["attacks"], cells["p_harm_violence"])
 
     def mobilise(self, t: int) -> None:
-        """Fighters from the week's harm to each community; some go home."""
-        p, cells, world = self.params, self.model.cells, self.model.world
-        m = self.militias
-        people = world.people
-        for k in range(self.n_groups):
-            harmed = self.share[k] * people * (cells["p_harm_violence"]
-                                               + self.exposure[k] * cells["p_harm_forces"])
-            per_region = world.region_sum(harmed)
-            rows = m["community"] == k
-            m["strength"][rows] += p.mobilisation * per_region[m["region"][rows]]
-        m["strength"][:] *= 1.0 - p.decay
+        """Fighters from the week's harm to each community; some go home.
+
+        One kernel: :func:`~peacesim.kernels.actors.militias_mobilise`.
+        """
+        p, cells, m = self.params, self.model.cells, self.militias
+        militias_mobilise(m["strength"], m["region"], m["community"], self.share_people,
+                          self.exposure_by_region, cells["p_harm_violence"],
+                          cells["p_harm_forces"], self.region_cells, self.region_starts,
+                          p.mobilisation, p.decay)
 
     def record(self, out: dict) -> None:
         """Fighters, attacks and deaths per region."""

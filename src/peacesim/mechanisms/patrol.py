@@ -17,7 +17,13 @@ from peacesim.agents import SecurityForce
 from peacesim.config import fields
 from peacesim.config.fields import bounded, listing, nonneg
 from peacesim.dtypes import ACC
-from peacesim.kernels.actors import cell_deterrence, deploy_units, operations, unit_kinds
+from peacesim.kernels.actors import (
+    deploy_week,
+    near_units,
+    operations_week,
+    reverse_neighbours,
+    unit_kinds,
+)
 from peacesim.mechanisms.base import AgentView, Column, Mechanism, Programme, mechanism
 from peacesim.population import Table
 from peacesim.results import Metric
@@ -268,8 +274,18 @@ class Patrol(Mechanism):
         units.add("conduct", ACC)
         units.add("deterrence", ACC)
         units.add("attacked_at", np.int64, -1_000_000)
+        # Accuracy, conduct and deterrence by kind (army, MOC, UN), read by the weekly kernel.
+        self.by_kind = (np.array([p.army_accuracy, p.moc.accuracy, p.un.accuracy]),
+                        np.array([p.army_conduct, p.moc.conduct, p.un.conduct]),
+                        np.array([p.army_deterrence, 0.0, p.un.deterrence]))
         self._resolve_kinds(0)
         np.add.at(model.cells["units_in_cell"], cell, 1)
+        # The cells that count each cell as a neighbour, for the units near each cell.
+        self.neighbours_of = reverse_neighbours(world.nbr_offsets, world.nbr_targets)
+        # The raster as int32 for the weekly moves (row, column, cell of each raster index,
+        # sub-cells): the same integers in half the cache lines of the world's int64 arrays.
+        self.raster = tuple(a.astype(np.int32) for a in (world.cell_row, world.cell_col,
+                                                          world.cell_at, world.n_sub))
         self._near()
 
     def _resolve_kinds(self, t: int) -> None:
@@ -283,55 +299,49 @@ class Patrol(Mechanism):
             return
         unit_kinds(u["designation"], u["cell"], p.un.share, p.moc.share,
                    world.programme_mask(p.un, t), world.programme_mask(p.moc, t),
-                   np.array([p.army_accuracy, p.moc.accuracy, p.un.accuracy]),
-                   np.array([p.army_conduct, p.moc.conduct, p.un.conduct]),
-                   np.array([p.army_deterrence, 0.0, p.un.deterrence]),
-                   p.moc.local_knowledge, u["kind"], u["accuracy"], u["conduct"],
+                   *self.by_kind, p.moc.local_knowledge, u["kind"], u["accuracy"], u["conduct"],
                    u["deterrence"], self.model.cells["local_knowledge"])
 
     def _near(self) -> None:
-        cells, world = self.model.cells, self.model.world
-        inside = cells["units_in_cell"].astype(ACC)
-        cells["units_near"][:] = inside + 0.5 * world.neighbour_sum(inside)
+        cells = self.model.cells
+        near_units(cells["units_in_cell"], *self.neighbours_of, cells["units_near"])
 
     def deploy(self, t: int) -> None:
-        """Move units toward what the forces know of armed groups; set kinds and deterrence."""
-        p, cells, world = self.params, self.model.cells, self.model.world
-        u = self.units
-        memory = cells["attack_memory"]
-        memory *= 0.8  # weeks-long memory of attacks on forces (assumed)
-        score = cells["info"] * (cells["armed_near"] > 0) + memory
-        deploy_units(u["cell"], u["active"], score, self.crowding, p.range_cells, p.candidates,
-                     world.cell_row, world.cell_col, world.cell_at, world.shape[1],
-                     world.shape[0], world.region, self.stream("move"), t,
-                     cells["units_in_cell"], u["region"], p.home_pull, p.cross_regions,
-                     world.n_sub)
-        self._resolve_kinds(t)
-        self._near()
-        # An attack on civilians gets through only if no unit in the cell prevents it.
-        cell_deterrence(u["cell"], u["active"], u["deterrence"], cells["deterrence"])
+        """Move units toward what the forces know of armed groups; set kinds and deterrence.
+
+        One kernel (:func:`~peacesim.kernels.actors.deploy_week`): the memory of attacks on
+        forces fades (kept 0.8 a week, assumed: weeks-long), each cell scores ``info`` where
+        armed groups are near plus that memory, the units move, take their kind for the week,
+        and an attack on civilians gets through a cell only if no unit there prevents it.
+        """
+        p, cells, world, u = self.params, self.model.cells, self.model.world, self.units
+        row, col, cell_at, n_sub = self.raster
+        deploy_week(cells["attack_memory"], 0.8, cells["info"], cells["armed_near"], u["cell"],
+                    u["active"], self.crowding, p.range_cells, p.candidates, row, col, cell_at,
+                    world.shape[1], world.shape[0], world.region, self.stream("move"), t,
+                    cells["units_in_cell"], u["region"], p.home_pull, p.cross_regions, n_sub,
+                    u["designation"], p.un.share,
+                    p.moc.share, world.programme_mask(p.un, t), world.programme_mask(p.moc, t),
+                    *self.by_kind, p.moc.local_knowledge, u["kind"], u["accuracy"],
+                    u["conduct"], u["deterrence"], cells["local_knowledge"],
+                    *self.neighbours_of, cells["units_near"], cells["deterrence"])
 
     def operate(self, t: int) -> None:
-        """Units engage armed groups in their cells (contact and abuse: the abuse mechanism)."""
-        p, model, cells = self.params, self.model, self.model.cells
-        u = self.units
-        groups = model.tables["armed_groups"]
-        # Units in and next to a cell where forces were attacked this week are on edge.
-        u["attacked_at"][cells["forces_attacked"][u["cell"]]] = t
-        harm = np.empty(model.world.n_cells)
-        protect = np.empty(model.world.n_cells)
-        operations(u["cell"], u["active"], u["accuracy"], u["attacked_at"],
-                   cells["group_at_cell"], groups["strength"], cells["info"], model.world.people,
-                   p.effectiveness, p.detection, p.info_floor, p.info_accuracy,
-                   p.retaliation_window,
-                   p.retaliation_penalty, p.exposed, p.protected,
-                   p.loss_fraction,
-                   self.stream("engage"), t, harm, protect, cells["engagements"],
-                   cells["successes"])
-        cells["p_harm_forces"][:] = np.minimum(1.0, cells["p_harm_forces"] + harm)
-        cells["p_protect"][:] = np.minimum(1.0, cells["p_protect"] + protect)
-        # Forces that were attacked remember where.
-        cells["attack_memory"] += cells["attacks_on_forces"]
+        """Units engage armed groups in their cells (contact and abuse: the abuse mechanism).
+
+        Units in and next to a cell where forces were attacked this week are on edge
+        (``attacked_at``), and the forces remember where they were attacked
+        (:func:`~peacesim.kernels.actors.operations_week`).
+        """
+        p, model, cells, u = self.params, self.model, self.model.cells, self.units
+        operations_week(cells["forces_attacked"], u["cell"], u["active"], u["accuracy"],
+                        u["attacked_at"], cells["group_at_cell"],
+                        model.tables["armed_groups"]["strength"], cells["info"],
+                        model.world.people, p.effectiveness, p.detection, p.info_floor,
+                        p.info_accuracy, p.retaliation_window, p.retaliation_penalty, p.exposed,
+                        p.protected, p.loss_fraction, self.stream("engage"), t,
+                        cells["engagements"], cells["successes"], cells["attacks_on_forces"],
+                        cells["p_harm_forces"], cells["p_protect"], cells["attack_memory"])
 
     def record(self, out: dict) -> None:
         """Units per region and successful engagements."""
