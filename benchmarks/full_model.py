@@ -36,13 +36,13 @@ the lowest time is kept (the machine may be shared; the best run is the least di
 
 ``--serial-kernels`` adds a diagnostic row per size: the same run with every cell kernel held
 on its serial compilation (:mod:`peacesim.kernels.dispatch`; by default runs below
-``SERIAL_BELOW`` members use it anyway, larger ones the parallel one) (``njit`` without
+``dispatch.serial_below()`` members use it anyway, larger ones the parallel one) (``njit`` without
 ``parallel``; results are identical, as the kernels are deterministic for any thread count).
 It shows what the parallel launches cost: each launch hands the work to the threading layer's
 threads and waits for them (about 100 µs on Numba's workqueue, 6 µs on TBB; see
 :mod:`peacesim.threads`). ``--parallel-kernels`` adds the opposite row, on the most threads:
-every cell kernel on its parallel compilation even below ``SERIAL_BELOW``, which is how the
-crossover is measured.
+every cell kernel on its parallel compilation even below ``dispatch.serial_below()``, which
+is how the crossover is measured.
 Results go to ``benchmarks/results/full_model.json`` with the machine, versions, date, load
 and the command.
 """
@@ -107,7 +107,7 @@ def worker(size: int, threads: int, steps: int, serial: bool = False,
     """Build and run one model in this process; return the measurements.
 
     ``serial`` holds every cell kernel on its serial compilation, ``parallel`` on its
-    parallel one, whatever the size (by default the size chooses: ``SERIAL_BELOW``).
+    parallel one, whatever the size (by default the size chooses: ``dispatch.serial_below()``).
     """
     import gc
 
@@ -332,7 +332,7 @@ def main() -> None:
                              "(1 thread; diagnostic of the parallel launch cost)")
     parser.add_argument("--parallel-kernels", action="store_true",
                         help="also run each size on the most threads with every cell kernel "
-                             "held on its parallel compilation (diagnostic of SERIAL_BELOW)")
+                             "held on its parallel compilation (diagnostic of the crossover)")
     parser.add_argument("--output", default=str(RESULTS), help="JSON file to write")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)

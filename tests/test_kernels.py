@@ -1071,11 +1071,14 @@ def test_serial_and_parallel_compilations_give_the_same_model(threads):
 
 
 def test_small_runs_use_the_serial_kernels_and_large_the_parallel():
+    import peacesim
     from peacesim.kernels import dispatch
 
-    assert not dispatch.parallel_for(10_000, 2)
+    below = dispatch.serial_below()
+    assert below == dispatch.SERIAL_BELOW_BY_LAYER[peacesim.THREADING_LAYER]
+    assert not dispatch.parallel_for(below - 1, 2)
     assert not dispatch.parallel_for(10_000_000, 1)
-    assert dispatch.parallel_for(dispatch.SERIAL_BELOW, 2)
+    assert dispatch.parallel_for(below, 2)
     from peacesim.kernels.trust import trust_step
 
     assert isinstance(trust_step, dispatch.CellKernel)

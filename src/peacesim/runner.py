@@ -503,7 +503,8 @@ def uncached_kernels(model: str = "peace", parallel: bool | None = None) -> list
         model: ``peace``, ``epstein`` or ``bennett``.
         parallel: For the kernels compiled twice (:class:`~peacesim.kernels.dispatch.
             CellKernel`), only the compilation a run will call: the parallel one (True) or
-            the serial one (False, runs below ``SERIAL_BELOW`` members or on one thread);
+            the serial one (False: runs below ``dispatch.serial_below()`` members, or on one
+            thread);
             None counts both.
     """
     import importlib
