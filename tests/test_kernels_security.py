@@ -13,7 +13,7 @@ import pytest
 from peacesim.kernels import actors
 from peacesim.kernels.actors import candidate_cell
 from peacesim.kernels.cells import neighbour_sum_numpy
-from peacesim.random import Streams, uniform, uniform_numpy
+from peacesim.random import Streams, draw_key, uniform, uniform_at, uniform_numpy
 
 STREAMS = Streams(77)
 KEY = STREAMS["test.security.a"]
@@ -77,8 +77,8 @@ def _neighbour_sum(r: Raster, values) -> np.ndarray:
 def test_draw_key_then_row_is_the_counter_draw(step):
     rows = np.array([0, 1, 2, 419, 10**6, 2**40], dtype=np.int64)
     for draw in (0, 1, 7, 1002):
-        k = actors.draw_key(KEY, step, draw)
-        got = np.array([actors.uniform_at(np.uint64(k), int(i)) for i in rows])
+        k = draw_key(KEY, step, draw)
+        got = np.array([uniform_at(np.uint64(k), int(i)) for i in rows])
         assert np.array_equal(got, uniform_numpy(KEY, step, rows, draw))
 
 

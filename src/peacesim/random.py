@@ -107,6 +107,24 @@ def below(key, step, index, draw, n):
     return np.int64(uniform(key, step, index, draw) * n)
 
 
+@njit(cache=True, inline="always")
+def draw_key(key, step, draw):
+    """The part of a counter's hash shared by every row: one per stream, step and draw.
+
+    ``uniform_at(draw_key(key, step, draw), index)`` is ``uniform(key, step, index, draw)``,
+    bit for bit (the same SplitMix64 rounds of :func:`hash_counter`); a loop
+    over a few hundred units hashes the row alone instead of the whole counter per draw.
+    """
+    counter = (np.uint64(step) << _S32) ^ np.uint64(draw)
+    return _splitmix(key ^ _splitmix(counter))
+
+
+@njit(cache=True, inline="always")
+def uniform_at(draw_key, index):
+    """Uniform float64 in [0, 1) of row ``index`` for a :func:`draw_key` (see there)."""
+    return np.float64(_splitmix(draw_key ^ np.uint64(index)) >> _S11) * _TO_UNIT
+
+
 def _splitmix_numpy(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         z = x + _GOLDEN

@@ -10,25 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from peacesim.random import _S11, _S32, _TO_UNIT, _splitmix, below, uniform
-
-
-@njit(cache=True, inline="always")
-def draw_key(key, step, draw):
-    """The part of a counter's hash shared by every row: one per stream, step and draw.
-
-    ``uniform_at(draw_key(key, step, draw), index)`` is ``uniform(key, step, index, draw)``,
-    bit for bit (the same SplitMix64 rounds of :func:`peacesim.random.hash_counter`); a loop
-    over a few hundred units hashes the row alone instead of the whole counter per draw.
-    """
-    counter = (np.uint64(step) << _S32) ^ np.uint64(draw)
-    return _splitmix(key ^ _splitmix(counter))
-
-
-@njit(cache=True, inline="always")
-def uniform_at(draw_key, index):
-    """Uniform float64 in [0, 1) of row ``index`` for a :func:`draw_key` (see there)."""
-    return np.float64(_splitmix(draw_key ^ np.uint64(index)) >> _S11) * _TO_UNIT
+from peacesim.random import below, draw_key, uniform, uniform_at
 
 
 @njit(cache=True)
