@@ -94,16 +94,20 @@ class Deployment:
 
     Attributes:
         people: Weight of the population (policing and protection of towns). Assumed 0.4
-            (plausible 0-1).
+            (plausible 0.05-1).
         insecurity: Weight of insecurity (military operations; MINUSMA's sector headquarters
             are in the north and centre: Kidal, Gao, Timbuktu, Mopti, second-hand). Assumed 0.4
-            (plausible 0-1).
-        area: Weight of the area (posts along roads and borders). Assumed 0.2 (plausible 0-1).
+            (plausible 0.05-1).
+        area: Weight of the area (posts along roads and borders). Assumed 0.2 (plausible 0.05-1).
+
+    The plausible ranges start at 0.05, not 0: a rule may lean almost wholly on one weight,
+    but a sample at the ranges' corner (all three 0, a point of every Morris grid) would be no
+    rule at all, which the config refuses.
     """
 
-    people: float = nonneg(0.4, plausible=(0.0, 1.0), source="assumed")
-    insecurity: float = nonneg(0.4, plausible=(0.0, 1.0), source="assumed")
-    area: float = nonneg(0.2, plausible=(0.0, 1.0), source="assumed")
+    people: float = nonneg(0.4, plausible=(0.05, 1.0), source="assumed")
+    insecurity: float = nonneg(0.4, plausible=(0.05, 1.0), source="assumed")
+    area: float = nonneg(0.2, plausible=(0.05, 1.0), source="assumed")
 
 
 @dataclass
