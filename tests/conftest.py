@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,3 +75,21 @@ def checked_model() -> peacesim.PeaceModel:
     model = small_model("check=true", "population.agent_objects=all")
     model.run()
     return model
+
+
+def moore_neighbours(cell_row, cell_col, cell_at, n_rows: int, n_cols: int):
+    """Each cell's 8 raster neighbours that are cells, in CSR form (offsets, targets; int64).
+
+    ``cell_at`` maps a raster position ``row * n_cols + col`` to its cell, or -1.
+    """
+    targets, offsets = [], [0]
+    for c in range(len(cell_row)):
+        for dr in (-1, 0, 1):
+            for dq in (-1, 0, 1):
+                r, q = cell_row[c] + dr, cell_col[c] + dq
+                if (dr or dq) and 0 <= r < n_rows and 0 <= q < n_cols:
+                    t = cell_at[r * n_cols + q]
+                    if t >= 0:
+                        targets.append(t)
+        offsets.append(len(targets))
+    return np.array(offsets, dtype=np.int64), np.array(targets, dtype=np.int64)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import moore_neighbours
 from numba import njit
 
 from peacesim.kernels import actors
@@ -861,19 +862,8 @@ def _recruiting_groups_reference(order, alive, group_cell, nbr_offsets, nbr_targ
 @pytest.mark.skipif(not hasattr(actors, "recruiting_groups"), reason="no recruiting_groups")
 def test_recruiting_groups_matches_python_and_reference():
     g = Grid(7)
-    # Moore neighbours on the grid, as CSR over cell positions.
-    targets, offsets = [], [0]
-    for c in range(g.n_cells):
-        for dr in (-1, 0, 1):
-            for dc in (-1, 0, 1):
-                r, q = g.cell_row[c] + dr, g.cell_col[c] + dc
-                if (dr or dc) and 0 <= r < g.n_rows and 0 <= q < g.n_cols:
-                    t = g.cell_at[r * g.n_cols + q]
-                    if t >= 0:
-                        targets.append(t)
-        offsets.append(len(targets))
-    nbr_offsets = np.array(offsets, dtype=np.int64)
-    nbr_targets = np.array(targets, dtype=np.int64)
+    nbr_offsets, nbr_targets = moore_neighbours(g.cell_row, g.cell_col, g.cell_at, g.n_rows,
+                                                 g.n_cols)
     group_cell, strength, *_ = _groups_args(g, 15)
     group_cell[4] = group_cell[5]  # two groups in one cell
     strength[6] = strength[7]  # a tie: the lower index wins

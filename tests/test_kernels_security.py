@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import moore_neighbours
 
 from peacesim.kernels import actors
 from peacesim.kernels.actors import candidate_cell
@@ -41,19 +42,8 @@ class Raster:
         self.n_sub = np.ones(self.n_cells, dtype=np.int64)
         self.n_sub[split:split + 3] = 3
         self.region = (self.cell_col >= 5).astype(np.int32)
-        # Neighbours: the 8 raster neighbours' cells, in CSR form.
-        targets, offsets = [], [0]
-        for c in range(self.n_cells):
-            for dr in (-1, 0, 1):
-                for dq in (-1, 0, 1):
-                    r, q = self.cell_row[c] + dr, self.cell_col[c] + dq
-                    if (dr or dq) and 0 <= r < self.n_rows and 0 <= q < self.n_cols:
-                        t = self.cell_at[r * self.n_cols + q]
-                        if t >= 0:
-                            targets.append(t)
-            offsets.append(len(targets))
-        self.nbr_offsets = np.array(offsets, dtype=np.int64)
-        self.nbr_targets = np.array(targets, dtype=np.int64)
+        self.nbr_offsets, self.nbr_targets = moore_neighbours(
+            self.cell_row, self.cell_col, self.cell_at, self.n_rows, self.n_cols)
         self.rev = actors.reverse_neighbours(self.nbr_offsets, self.nbr_targets)
         self.people = rng.random(self.n_cells) * 3000.0
         self.people[:3] = [0.0, 0.5, 1.0]
