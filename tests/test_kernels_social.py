@@ -375,3 +375,27 @@ def test_encounters_without_branches_equal_deffuant_in_groups(dtype, eps):
             _deffuant_encounters(b, lo, hi - lo, n_pairs[c], eps, 0.3, KEYS[4], step, c)
         assert same_bits(a, b)
     assert eps == 0.0 or not same_bits(a, opinion)
+
+
+def test_information_falls_back_to_numpys_power_with_the_same_bits():
+    """A week with more attacks near a cell than the table holds takes the NumPy power."""
+    import hashlib
+
+    import peacesim
+    from peacesim.kernels.information import kept_after_attacks
+
+    overrides = ["population.size=3000", "steps=30", "population.agent_objects=none", "seed=2"]
+    hashes, fallbacks = [], []
+    for size in (64, 1):  # 1: only weeks with no attack near any cell fit the table
+        model = peacesim.PeaceModel(peacesim.load_config("central_mali", overrides))
+        info = model.mechanisms["information"]
+        info._kept = kept_after_attacks(info.params.sdf_attack_loss, size)
+        weeks = 0
+        while model.steps < model.config.steps:
+            model.step()
+            weeks += bool((info._attacks_near >= size).any())
+        fallbacks.append(weeks)
+        numbers = model.timeseries().select_dtypes("number").to_numpy()
+        hashes.append(hashlib.sha1(numbers.tobytes()).hexdigest())
+    assert fallbacks[0] == 0 and fallbacks[1] > 0  # the second run did take the NumPy path
+    assert hashes[0] == hashes[1]

