@@ -1203,7 +1203,12 @@ def test_dialogue_session_loops_equal_numpy_twins(seed):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_armed_group_cell_loops_equal_array_formulas(seed):
-    from peacesim.kernels.actors import armed_presence, attacks_felt, group_score
+    from peacesim.kernels.actors import (
+        armed_presence_near,
+        attacks_felt_near,
+        group_score,
+        reverse_neighbours,
+    )
     from peacesim.kernels.cells import neighbour_sum_numpy
 
     rng, _, people, _, prob = _cell_inputs(seed, n_cells=400)
@@ -1218,7 +1223,8 @@ def test_armed_group_cell_loops_equal_array_formulas(seed):
 
     group_cell, strength = rng.integers(0, n, 60), rng.gamma(1.0, 200.0, 60)
     armed, near = np.empty(n), np.empty(n)
-    armed_presence(group_cell, strength, 50.0, offsets, targets, armed, near)
+    rev = reverse_neighbours(offsets, targets)
+    armed_presence_near(group_cell, strength, 50.0, offsets, targets, *rev, armed, near)
     ref = np.zeros(n)
     alive = strength >= 50.0
     np.add.at(ref, group_cell[alive], strength[alive])
@@ -1234,7 +1240,7 @@ def test_armed_group_cell_loops_equal_array_formulas(seed):
     phv, attacks, hit = prob(), rng.integers(0, 3, n).astype(float), np.empty(n, dtype=bool)
     ref_phv = np.minimum(1.0, phv + 5.0 * aoc / np.maximum(people, 1.0))
     ref_attacks = attacks + (aof + aoc)
-    attacks_felt(aof, aoc, people, 5.0, offsets, targets, phv, attacks, hit)
+    attacks_felt_near(aof, aoc, people, 5.0, *rev, phv, attacks, hit)
     assert same_bits(phv, ref_phv) and same_bits(attacks, ref_attacks)
     h = (aof > 0).astype(float)
     assert np.array_equal(hit, (h + nbr(h)) > 0) and hit.any()

@@ -300,11 +300,38 @@ def _presence_cells(r: Raster):
                 group_at_cell=np.zeros(r.n_cells, dtype=np.int64))
 
 
+def armed_presence_numpy(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                         armed_strength, armed_near):
+    """Fighters in each cell (added in group order) and in and next to it, in NumPy.
+
+    Every cell gathers its neighbours: the formula :func:`actors.armed_presence_near` must
+    match bit for bit.
+    """
+    alive = strength >= min_strength
+    armed_strength[:] = 0.0
+    np.add.at(armed_strength, group_cell[alive], strength[alive])
+    near = np.empty(len(armed_strength))
+    neighbour_sum_numpy(nbr_offsets, nbr_targets, armed_strength, near)
+    armed_near[:] = armed_strength + near
+
+
+def attacks_felt_numpy(attacks_on_forces, attacks_on_civilians, people, civilian_harm,
+                       nbr_offsets, nbr_targets, p_harm_violence, attacks, forces_attacked):
+    """What attacks leave, every cell gathering its neighbours (as :func:`attacks_felt_near`)."""
+    p_harm_violence[:] = np.minimum(1.0, p_harm_violence + civilian_harm * attacks_on_civilians
+                                    / np.maximum(people, 1.0))
+    attacks += attacks_on_forces + attacks_on_civilians
+    hit = (attacks_on_forces > 0).astype(float)
+    near = np.empty(len(hit))
+    neighbour_sum_numpy(nbr_offsets, nbr_targets, hit, near)
+    forces_attacked[:] = (hit + near) > 0
+
+
 def _presence_numpy(r, g, c, min_strength=10.0):
     """ArmedGroups._presence as it was."""
     alive = g["strength"] >= min_strength
-    actors.armed_presence(g["cell"], g["strength"], min_strength, r.nbr_offsets, r.nbr_targets,
-                          c["armed_strength"], c["armed_near"])
+    armed_presence_numpy(g["cell"], g["strength"], min_strength, r.nbr_offsets, r.nbr_targets,
+                         c["armed_strength"], c["armed_near"])
     actors.recruiting_groups(np.argsort(-g["strength"], kind="stable"), alive, g["cell"],
                              r.nbr_offsets, r.nbr_targets, c["group_at_cell"])
 
@@ -319,14 +346,14 @@ def test_armed_presence_near_equals_the_full_sums(seed, n_groups):
     strength[rng.random(n_groups) < 0.3] = 5.0  # inactive
     a = [np.full(r.n_cells, np.nan), np.full(r.n_cells, np.nan)]
     b = [np.full(r.n_cells, np.nan), np.full(r.n_cells, np.nan)]
-    actors.armed_presence(cell, strength, 10.0, r.nbr_offsets, r.nbr_targets, *a)
+    armed_presence_numpy(cell, strength, 10.0, r.nbr_offsets, r.nbr_targets, *a)
     actors.armed_presence_near(cell, strength, 10.0, r.nbr_offsets, r.nbr_targets, *r.rev, *b)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert np.array_equal(np.signbit(a[1]), np.signbit(b[1]))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_attacks_felt_near_equals_attacks_felt(seed):
+def test_attacks_felt_near_equals_the_gathering_formula(seed):
     r = Raster(seed)
     rng = r.rng
     for share in (0.0, 0.05, 0.5):
@@ -334,7 +361,7 @@ def test_attacks_felt_near_equals_attacks_felt(seed):
         civilians = np.where(rng.random(r.n_cells) < 0.2, rng.integers(1, 3, r.n_cells), 0)
         a = [rng.random(r.n_cells) * 0.5, rng.random(r.n_cells), rng.random(r.n_cells) < 0.5]
         b = [x.copy() for x in a]
-        actors.attacks_felt(forces, civilians, r.people, 20.0, r.nbr_offsets, r.nbr_targets, *a)
+        attacks_felt_numpy(forces, civilians, r.people, 20.0, r.nbr_offsets, r.nbr_targets, *a)
         actors.attacks_felt_near(forces, civilians, r.people, 20.0, *r.rev, *b)
         for x, y in zip(a, b, strict=True):
             assert np.array_equal(x, y)
@@ -373,9 +400,9 @@ def test_armed_groups_week_equals_the_steps_it_fuses(seed, cross):
                                 c["deterrence"], 0.7, 2, 6, score, *r.geometry, KEY, step,
                                 c["attacks_on_forces"], c["attacks_on_civilians"], cross,
                                 r.n_sub)
-        actors.attacks_felt(c["attacks_on_forces"], c["attacks_on_civilians"], r.people, 20.0,
-                            r.nbr_offsets, r.nbr_targets, c["p_harm_violence"], c["attacks"],
-                            c["forces_attacked"])
+        attacks_felt_numpy(c["attacks_on_forces"], c["attacks_on_civilians"], r.people, 20.0,
+                           r.nbr_offsets, r.nbr_targets, c["p_harm_violence"], c["attacks"],
+                           c["forces_attacked"])
         _presence_numpy(r, g, c)
         actors.armed_groups_week(c2["sympathisers"], c2["members"], c2["units_near"],
                                  c2["opportunity"], 0.5, 0.3, g2["cell"], g2["strength"], *ACT,

@@ -393,41 +393,24 @@ def operations_week(forces_attacked, unit_cell, active, accuracy, attacked_at, g
 
 
 @njit(cache=True)
-def armed_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
-                   armed_strength, armed_near):
+def armed_presence_near(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
+                        rev_offsets, rev_sources, armed_strength, armed_near):
     """Fighters of the active groups in each cell, and in and next to it.
 
-    Sums every cell's neighbours; the model runs :func:`armed_presence_near`, which gives the
-    same bits visiting only the cells near fighters (tests compare the two).
+    Sums only around the cells that hold fighters. A cell with no fighters in or next to it
+    gets 0, as the full neighbour sum gives (its terms are all +0.0); every other cell sums
+    its neighbours in CSR order (adding a neighbour's +0.0 to a sum of non-negative fighters
+    leaves it unchanged). The cells next to the occupied ones are found from
+    :func:`reverse_neighbours`. Tests compare it with the full sums in NumPy.
 
     Args:
         group_cell: int64 [n_groups], cell of each group.
         strength: float64 [n_groups], fighters.
         min_strength: Groups weaker than this are not active.
         nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
+        rev_offsets, rev_sources: :func:`reverse_neighbours` of them.
         armed_strength: float64 [n_cells], out: fighters in the cell (added in group order).
         armed_near: float64 [n_cells], out: the cell's fighters plus its neighbours'.
-    """
-    armed_strength[:] = 0.0
-    for g in range(len(group_cell)):
-        if strength[g] >= min_strength:
-            armed_strength[group_cell[g]] += strength[g]
-    for c in range(len(armed_strength)):
-        s = 0.0
-        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
-            s += armed_strength[nbr_targets[k]]
-        armed_near[c] = armed_strength[c] + s
-
-
-@njit(cache=True)
-def armed_presence_near(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
-                        rev_offsets, rev_sources, armed_strength, armed_near):
-    """:func:`armed_presence`, summing only around the cells that hold fighters.
-
-    A cell with no fighters in or next to it gets 0, as the full sum gives (its terms are all
-    +0.0); every other cell sums its neighbours in CSR order, as :func:`armed_presence`
-    (adding a neighbour's +0.0 to a sum of non-negative fighters leaves it unchanged). The
-    cells next to the occupied ones are found from :func:`reverse_neighbours`.
     """
     armed_strength[:] = 0.0
     for g in range(len(group_cell)):
@@ -453,11 +436,22 @@ def armed_presence_near(group_cell, strength, min_strength, nbr_offsets, nbr_tar
 @njit(cache=True)
 def attacks_felt_near(attacks_on_forces, attacks_on_civilians, people, civilian_harm,
                       rev_offsets, rev_sources, p_harm_violence, attacks, forces_attacked):
-    """:func:`attacks_felt`, marking ``forces_attacked`` from the attacked cells outward.
+    """What the week's attacks leave in each cell.
 
     A cell's forces were attacked in or next to it when it, or a cell it counts as a
     neighbour, had an attack on forces: each attacked cell marks itself and the cells that
-    count it as a neighbour (:func:`reverse_neighbours`).
+    count it as a neighbour (:func:`reverse_neighbours`), instead of every cell gathering its
+    neighbours. Tests compare it with the gathering formula in NumPy.
+
+    Args:
+        attacks_on_forces, attacks_on_civilians: int64 [n_cells], this week's attacks.
+        people: float64 [n_cells], adults represented.
+        civilian_harm: People harmed per attack on civilians.
+        rev_offsets, rev_sources: :func:`reverse_neighbours` of the cells' neighbours.
+        p_harm_violence: float64 [n_cells], raised by ``civilian_harm * attacks / people``
+            (at most 1).
+        attacks: int64 [n_cells], incremented by both kinds of attack.
+        forces_attacked: bool [n_cells], out: forces were attacked in or next to the cell.
     """
     for c in range(len(people)):
         p_harm_violence[c] = min(1.0, p_harm_violence[c] + civilian_harm
@@ -495,7 +489,7 @@ def group_presence(group_cell, strength, min_strength, nbr_offsets, nbr_targets,
                    rev_sources, armed_strength, armed_near, group_at_cell):
     """Fighters in and around each cell, and the group that recruits in each.
 
-    :func:`armed_presence` (as :func:`armed_presence_near`), then :func:`recruiting_groups`
+    :func:`armed_presence_near`, then :func:`recruiting_groups`
     (the strongest active group in or next to the cell, in the order of :func:`by_strength`).
 
     Args:
@@ -524,9 +518,9 @@ def armed_groups_week(sympathisers, members, units_near, opportunity, protection
     """The armed groups' week of violence, in one call (see :meth:`ArmedGroups.act`).
 
     In order: the week's attack counts are zeroed; :func:`group_score` scores the cells;
-    :func:`armed_groups_act` draws attacks and moves; :func:`attacks_felt` (as
-    :func:`attacks_felt_near`) leaves their harm in the cells; :func:`group_presence` places
-    the fighters. Arguments are those kernels'.
+    :func:`armed_groups_act` draws attacks and moves; :func:`attacks_felt_near` leaves their
+    harm in the cells; :func:`group_presence` places the fighters. Arguments are those
+    kernels'.
     """
     attacks_on_forces[:] = 0
     attacks_on_civilians[:] = 0
@@ -683,35 +677,6 @@ def group_score(sympathisers, members, units_near, opportunity, protection_avers
         support = sympathisers[c] / max(members[c], 1)
         score[c] = (support - protection_aversion * min(1.0, units_near[c])
                     + opportunity_weight * opportunity[c])
-
-
-@njit(cache=True)
-def attacks_felt(attacks_on_forces, attacks_on_civilians, people, civilian_harm, nbr_offsets,
-                 nbr_targets, p_harm_violence, attacks, forces_attacked):
-    """What the week's attacks leave in each cell.
-
-    Gathers each cell's neighbours; the model runs :func:`attacks_felt_near`, which gives the
-    same result from the attacked cells outward (tests compare the two).
-
-    Args:
-        attacks_on_forces, attacks_on_civilians: int64 [n_cells], this week's attacks.
-        people: float64 [n_cells], adults represented.
-        civilian_harm: People harmed per attack on civilians.
-        nbr_offsets, nbr_targets: The cells' neighbours in CSR form.
-        p_harm_violence: float64 [n_cells], raised by ``civilian_harm * attacks / people``
-            (at most 1).
-        attacks: int64 [n_cells], incremented by both kinds of attack.
-        forces_attacked: bool [n_cells], out: forces were attacked in or next to the cell.
-    """
-    for c in range(len(people)):
-        p_harm_violence[c] = min(1.0, p_harm_violence[c] + civilian_harm
-                                 * attacks_on_civilians[c] / max(people[c], 1.0))
-        attacks[c] += attacks_on_forces[c] + attacks_on_civilians[c]
-    for c in range(len(people)):
-        hit = attacks_on_forces[c] > 0
-        for k in range(nbr_offsets[c], nbr_offsets[c + 1]):
-            hit = hit or attacks_on_forces[nbr_targets[k]] > 0
-        forces_attacked[c] = hit
 
 
 @njit(cache=True)
