@@ -129,9 +129,8 @@ def dialogue_step_numpy(offsets, traits, trust, cohesion, harm_memory, p_reach, 
 # check the loops give their bits.
 
 
-@njit(cache=True)
-def sessions_held(running, per_week, womens_sessions, draws, reach, sessions, reached):
-    """Sessions held in each cell this week and the people they reach.
+def sessions_held_numpy(running, per_week, womens_sessions, draws, reach, sessions, reached):
+    """Sessions held in each cell this week and the people they reach (NumPy).
 
     The expected sessions ``rate = per_week (where the programme runs) + womens_sessions``
     are held as ``floor(rate)`` plus one with probability ``rate - floor(rate)``.
@@ -145,16 +144,6 @@ def sessions_held(running, per_week, womens_sessions, draws, reach, sessions, re
         sessions: int64 [n_cells], out.
         reached: float64 [n_cells], out: ``sessions * reach`` (people).
     """
-    for c in range(len(running)):
-        rate = (per_week if running[c] else 0.0) + womens_sessions[c]
-        whole = np.floor(rate)
-        extra = 1.0 if draws[c] < rate - whole else 0.0
-        sessions[c] = np.int64(whole + extra)
-        reached[c] = sessions[c] * reach
-
-
-def sessions_held_numpy(running, per_week, womens_sessions, draws, reach, sessions, reached):
-    """NumPy twin of :func:`sessions_held`."""
     rate = np.where(running, per_week, 0.0)
     rate = rate + womens_sessions
     whole = np.floor(rate)
@@ -240,11 +229,13 @@ def participation_numpy(reached, people, sessions, exp_minus_abuse, womens_boost
 @njit(cache=True)
 def sessions_week(running, per_week, womens_sessions, key, step, reach, abuse_memory,
                   sessions, reached, minus_abuse):
-    """:func:`sessions_held` with its draws ``uniform(key, step, c, 0)``; minus abuse memory.
+    """Sessions held this week (:func:`sessions_held_numpy`), drawn ``uniform(key, step, c, 0)``.
+
+    Also writes minus the abuse memory, for NumPy's exp.
 
     Args:
         running, per_week, womens_sessions, reach, sessions, reached: as in
-            :func:`sessions_held`.
+            :func:`sessions_held_numpy`.
         key: Stream key of the sessions; step: model step.
         abuse_memory: float64 [n_cells], recent abuses by the forces in the cell.
         minus_abuse: float64 [n_cells], out: ``-abuse_memory`` (for NumPy's exp).
