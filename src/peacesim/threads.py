@@ -57,8 +57,8 @@ def choose_layer() -> str:
     """
     chosen = os.environ.get("NUMBA_THREADING_LAYER")
     if chosen:
-        if chosen == "tbb":
-            _load_tbb()  # the user asked for TBB: make its library findable
+        if chosen in ("tbb", "safe", "threadsafe", "forksafe"):
+            _load_tbb()  # TBB asked for, or one of the choices Numba meets with it: findable
         return chosen
     layer = "tbb" if _load_tbb() else FALLBACK
     os.environ["NUMBA_THREADING_LAYER"] = layer  # for processes started from here

@@ -30,8 +30,9 @@ import types
 from numba import njit
 
 #: Runs with fewer members than this use the serial kernels, by threading layer (members; the
-#: measured crossovers above). A layer not listed (a user's ``omp``) uses the workqueue value.
-SERIAL_BELOW_BY_LAYER = {"tbb": 10_000, "workqueue": 500_000}
+#: measured crossovers above). Numba meets a user's ``safe`` with TBB; a layer not listed (a
+#: user's ``omp``, or ``threadsafe``, which may be either) uses the workqueue value.
+SERIAL_BELOW_BY_LAYER = {"tbb": 10_000, "safe": 10_000, "workqueue": 500_000}
 
 
 def serial_below() -> int:
