@@ -1,0 +1,260 @@
+"""Where a small run's week goes: the fixed cost per step, and why it sets a floor.
+
+One command::
+
+    python benchmarks/fixed_cost.py [--sizes 1000,3000,10000,30000] [--threads 1,2]
+                                    [--reference 1000000] [--steps 50] [--repeats 8]
+
+Issue 14 asks that a 10,000-member run cost at most twice the nanoseconds per agent-step of a
+1-million-member run. This benchmark measures what stands in the way. Every (size, threads)
+combination runs in its own fresh subprocess (``NUMBA_NUM_THREADS`` set for it; baseline
+scenario, ``population.agent_objects=none``, Numba's cache warm), which:
+
+1. builds the model, runs five warm-up weeks, then times ``--steps`` weeks ``--repeats``
+   times (``time.perf_counter`` around ``model.step()``) and keeps the fastest repeat;
+2. records each step-plan entry's time in the week (``model.step_plan()``, *in the week*:
+   called between the other mechanisms, as a run calls it);
+3. times each entry again *alone* (``timeit``: the same method called 20 times in a row on
+   the same week, best of 5), and each mechanism's ``record``: what the same work costs when
+   its code and data are already in the processor's caches. The model's state moves on while
+   this runs; these timings only say how long the calls take;
+4. counts, over 20 weeks under ``cProfile``, the Python calls per week and the calls of
+   compiled (Numba) kernels per week;
+5. adds up the bytes of every table the mechanisms keep (members, cells, units...), the data
+   a week walks through, against the processor's level-2 cache per core.
+
+The parent fits ``week = fixed + per_member x members`` by least squares over the sizes, per
+thread count, and runs ``--reference`` members on the most threads (the denominator of the
+target). It reports the week a 10,000-member run would need to meet the target
+(``2 x ns(reference) x 10,000``) beside the fixed part alone. Results go to
+``benchmarks/results/fixed_cost.json`` with the machine, load and command. As with every
+benchmark here, read the ratios of one invocation; the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import importlib
+import json
+import os
+import pstats
+import subprocess
+import sys
+import time
+import timeit
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "fixed_cost.json"
+sys.path.insert(0, str(HERE))
+from full_model import TARGET_FIXED_COST, machine  # noqa: E402  (a sibling script)
+
+
+# ------------------------------------------------------------------------------ worker
+def _compiled_calls(stats: pstats.Stats) -> tuple[int, int]:
+    """(Python calls, calls of Numba dispatchers) in a profile."""
+    from numba.core.dispatcher import Dispatcher
+
+    from peacesim.kernels.dispatch import CellKernel
+
+    src = Path(importlib.import_module("peacesim").__file__).parent
+    python = compiled = 0
+    for (filename, _line, name), (_cc, calls, *_rest) in stats.stats.items():
+        path = Path(filename)
+        obj = None
+        if path.suffix == ".py" and src in path.parents:
+            module = ".".join(("peacesim", *path.relative_to(src).with_suffix("").parts))
+            obj = getattr(importlib.import_module(module), name, None)
+        if isinstance(obj, (Dispatcher, CellKernel)):  # a cell kernel's two compilations
+            compiled += calls
+        else:
+            python += calls
+    return python, compiled
+
+
+def worker(size: int, threads: int, steps: int, repeats: int, alone: bool) -> dict:
+    """Build and run one model in this process; return the measurements."""
+    import numba
+
+    import peacesim
+
+    warmup = 5
+    profiled = 20
+    total = warmup + repeats * steps + profiled + 1
+    cfg = peacesim.load_config("baseline", [
+        f"population.size={size}", f"steps={total}", f"threads={threads}",
+        "population.agent_objects=none"])
+    model = peacesim.PeaceModel(cfg)
+    for _ in range(warmup):
+        model.step()
+    best = float("inf")
+    best_plan = None
+    for _ in range(repeats):
+        before = model.step_plan()["seconds"].to_numpy()
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        week = (time.perf_counter() - t0) / steps
+        if week < best:
+            best = week
+            best_plan = (model.step_plan()["seconds"].to_numpy() - before) / steps
+    plan = model.step_plan()
+    entries = []
+    for row, in_week in zip(plan.itertuples(), best_plan, strict=True):
+        entries.append({"phase": row.phase, "mechanism": row.mechanism, "method": row.method,
+                        "in_week_us": float(in_week) * 1e6})
+    if alone:
+        t = int(model.steps)
+        for entry, (_phase, mech, method) in zip(entries, model.plan, strict=False):
+            call = getattr(mech, method)
+            entry["alone_us"] = min(timeit.repeat(lambda c=call: c(t), number=20,
+                                                  repeat=5)) / 20 * 1e6
+        records = model._records
+        entries[-1]["alone_us"] = min(timeit.repeat(
+            lambda: [r({}) for r in records], number=20, repeat=5)) / 20 * 1e6
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(profiled):
+        model.step()
+    profile.disable()
+    python_calls, compiled_calls = _compiled_calls(pstats.Stats(profile))
+    tables = {label: int(sum(table[c].nbytes for c in table.columns))
+              for label, table in model.tables.items()}
+    return {
+        "size": model.people.size,
+        "threads": threads,
+        "numba_threads": numba.get_num_threads(),
+        "threading_layer": numba.threading_layer(),
+        "cells": model.world.n_cells,
+        "steps_timed": steps,
+        "week_us": best * 1e6,
+        "ns_per_agent_step": best / model.people.size * 1e9,
+        "plan": entries,
+        "python_calls_per_week": python_calls / profiled,
+        "compiled_calls_per_week": compiled_calls / profiled,
+        "table_bytes": tables,
+    }
+
+
+# ------------------------------------------------------------------------------ parent
+def run_one(size: int, threads: int, steps: int, repeats: int, alone: bool) -> dict:
+    """One measurement in a fresh subprocess."""
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--size", str(size),
+           "--threads", str(threads), "--steps", str(steps), "--repeats", str(repeats)]
+    if not alone:
+        cmd.append("--no-alone")
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"size {size}, {threads} threads failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fit(rows: list[dict]) -> dict:
+    """Least-squares ``week_us = fixed_us + per_member_ns * members / 1000``."""
+    import numpy as np
+
+    n = np.array([r["size"] for r in rows], dtype=float)
+    w = np.array([r["week_us"] for r in rows])
+    slope, intercept = np.polyfit(n, w, 1)
+    return {"fixed_us": float(intercept), "per_member_ns": float(slope * 1e3),
+            "sizes": [int(x) for x in n]}
+
+
+def l2_bytes() -> int | None:
+    """Level-2 cache of one core, in bytes (None if the system does not say)."""
+    for index in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
+        try:
+            if (index / "level").read_text().strip() == "2":
+                text = (index / "size").read_text().strip()
+                return int(text.rstrip("KkMm")) * (1024 if text[-1] in "Kk" else 1024 ** 2)
+        except (OSError, ValueError):
+            pass
+    return None
+
+
+def report(out: dict) -> str:
+    """The tables printed after a run."""
+    lines = ["members  threads   week (us)   ns/agent-step   Python calls   compiled calls"]
+    for r in out["results"]:
+        lines.append(f"{r['size']:>9,} {r['threads']:>6} {r['week_us']:>11.0f} "
+                     f"{r['ns_per_agent_step']:>15.1f} {r['python_calls_per_week']:>14.0f} "
+                     f"{r['compiled_calls_per_week']:>16.0f}")
+    for threads, f in out["fit"].items():
+        lines.append(f"fit, {threads} thread(s): week = {f['fixed_us']:.0f} us + "
+                     f"{f['per_member_ns']:.1f} ns x members")
+    ref = out["reference"]
+    lines.append(f"reference: {ref['size']:,} members, {ref['threads']} threads, "
+                 f"{ref['ns_per_agent_step']:.1f} ns per agent-step")
+    lines.append(f"target: a 10,000-member week of at most {out['target_week_us_at_1e4']:.0f} "
+                 f"us; measured {out['measured_week_us_at_1e4']:.0f} us "
+                 f"(ratio {out['ratio_1e4_over_reference']:.1f}, target {TARGET_FIXED_COST})")
+    smallest = out["smallest_alone"]
+    if smallest:
+        lines.append(f"in the week against alone, {smallest['size']:,} members, "
+                     f"{smallest['threads']} thread(s):")
+        for e in smallest["plan"]:
+            lines.append(f"  {e['mechanism'] + '.' + e['method']:<28} {e['in_week_us']:7.1f} "
+                         f"{e.get('alone_us', float('nan')):7.1f} us")
+    lines.append(f"tables a week walks through: {out['table_bytes_smallest'] / 1e6:.2f} MB "
+                 f"at {out['results'][0]['size']:,} members; level-2 cache per core "
+                 f"{(out['l2_bytes'] or 0) / 1e6:.2f} MB")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run every combination in its own process, fit, write the JSON and print the tables."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,3000,10000,30000")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--reference", type=int, default=1_000_000)
+    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--repeats", type=int, default=8)
+    ap.add_argument("--output", type=Path, default=RESULTS)
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--no-alone", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.size, int(args.threads), args.steps, args.repeats,
+                                not args.no_alone)))
+        return
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    threads = [int(t) for t in args.threads.split(",")]
+    info = machine()
+    start = time.perf_counter()
+    results = [run_one(n, t, args.steps, args.repeats, alone=(n == min(sizes)))
+               for t in threads for n in sizes]
+    ref_steps = max(10, min(args.steps, round(2e7 / args.reference)))
+    reference = run_one(args.reference, max(threads), ref_steps, args.repeats, alone=False)
+    info["load_average_end"] = os.getloadavg()
+    most = [r for r in results if r["threads"] == max(threads)]
+    at_1e4 = min(most, key=lambda r: abs(r["size"] - 10_000))
+    smallest = min(results, key=lambda r: (r["size"], -r["threads"]))
+    out = {
+        "benchmark": "fixed_cost",
+        "command": "python benchmarks/fixed_cost.py " + " ".join(sys.argv[1:]),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seconds": time.perf_counter() - start,
+        "machine": info,
+        "results": results,
+        "reference": reference,
+        "fit": {str(t): fit([r for r in results if r["threads"] == t]) for t in threads},
+        "target_ratio": TARGET_FIXED_COST,
+        "target_week_us_at_1e4": TARGET_FIXED_COST * reference["ns_per_agent_step"] * 1e4 / 1e3,
+        "measured_week_us_at_1e4": at_1e4["week_us"],
+        "ratio_1e4_over_reference": at_1e4["ns_per_agent_step"] / reference["ns_per_agent_step"],
+        "smallest_alone": smallest if "alone_us" in smallest["plan"][0] else None,
+        "table_bytes_smallest": sum(smallest["table_bytes"].values()),
+        "l2_bytes": l2_bytes(),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(out, indent=1) + "\n")
+    print(report(out))
+    print(f"-> {args.output}")
+
+
+if __name__ == "__main__":
+    main()
