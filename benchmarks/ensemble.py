@@ -22,7 +22,11 @@ warm (a one-step warm-up run first):
 
 The plain loop is also timed by stage (compose, model build, run), and so is an ensemble
 member in this process (config copy, build, run, and the costliest entries of the step plan),
-which says where the time of a member goes. Because the machine may be shared, the ratio of
+which says where the time of a member goes; the member is built as a worker builds it (no
+Mesa agent objects). The member is timed again on one thread, as each worker runs it: with
+``W`` workers the ensemble can reach at most ``W x (plain loop per run) / (one-thread member
+per run)`` times the loop, whatever the pool does (``ceiling_ratio_one_thread_members``).
+Because the machine may be shared, the ratio of
 throughputs measured in the same invocation is the number to read, not the absolute times;
 the load average before and after is recorded. Results go to ``benchmarks/results/ensemble.json``.
 """
@@ -67,8 +71,14 @@ def plain_loop(size: int, steps: int, runs: int) -> dict:
             "per_run_s": {k: v / runs for k, v in stages.items()}}
 
 
-def member_stages(size: int, steps: int, runs: int) -> dict:
-    """Time an ensemble member's stages in this process: config copy, model build, weeks."""
+def member_stages(size: int, steps: int, runs: int, threads: int = 0) -> dict:
+    """Time an ensemble member's stages in this process: config copy, model build, weeks.
+
+    The member is built as a worker builds it (``_outcomes`` in ``peacesim.uq.ensemble``: no
+    Mesa agent objects). ``threads=1`` runs it on one thread, as each local worker does, so
+    its time per run bounds what the workers can reach (see ``ceiling`` in :func:`main`);
+    ``threads=0`` keeps the config's (every thread of this process).
+    """
     import peacesim
     from peacesim.uq.ensemble import base_config
     from peacesim.uq.params import apply
@@ -79,6 +89,10 @@ def member_stages(size: int, steps: int, runs: int) -> dict:
     for seed in range(runs):
         t0 = time.perf_counter()
         config = apply(base, {"seed": seed})
+        if threads:
+            config.threads = threads
+        if config.population.agent_objects == "auto":
+            config.population.agent_objects = "none"
         t1 = time.perf_counter()
         model = peacesim.PeaceModel(config)
         t2 = time.perf_counter()
@@ -91,7 +105,8 @@ def member_stages(size: int, steps: int, runs: int) -> dict:
         table = model.step_plan().set_index(["phase", "mechanism", "method"])["seconds"]
         plan = table if plan is None else plan + table
     top = (plan / runs).sort_values(ascending=False).head(5)
-    return {"per_run_s": {k: v / runs for k, v in stages.items()},
+    return {"threads": threads or "config", "runs": runs,
+            "per_run_s": {k: v / runs for k, v in stages.items()},
             "step_plan_top_s": {":".join(k): float(v) for k, v in top.items()}}
 
 
@@ -122,6 +137,54 @@ def ensemble(size: int, steps: int, runs: int, workers: int, *, started: bool = 
             "pool_started": bool(started and workers > 1)}
 
 
+def _member_clock(model) -> dict:
+    """An ensemble ``measure``: the summary, plus the member's weeks and when it finished."""
+    out = dict(model.summary())
+    out["clock_weeks_s"] = float(sum(model.timings.values()))
+    out["clock_finished"] = time.time()
+    out["clock_worker"] = float(os.getpid())
+    return out
+
+
+def pool_clock(size: int, steps: int, runs: int, workers: int) -> dict:
+    """Where a started pool's time goes: each worker's members, and the call before them.
+
+    The started-pool call again, each member reporting when it finished and how long its
+    weeks took (``model.timings``): the time between a worker's successive finishes is what a
+    member costs in a busy worker (build, weeks, summary, and passing the chunk and its row);
+    the first finish, less one member, is what the call spends before its first member
+    (composing the scenario's config once, submitting the chunks). Agent objects are off as
+    in the timed calls (with a ``measure`` the ensemble would otherwise build them).
+    """
+    import numpy as np
+
+    import peacesim
+    from peacesim.uq.ensemble import base_config, shutdown_workers
+
+    overrides = [f"population.size={size}", f"steps={steps}", "population.agent_objects=none"]
+    t0 = time.perf_counter()
+    base_config("baseline", overrides)
+    compose = time.perf_counter() - t0
+    shutdown_workers()
+    peacesim.ensemble("baseline", None, seeds=range(runs, runs + 2 * workers), workers=workers,
+                      chunk_size=1, progress=False, overrides=[overrides[0], "steps=2"])
+    start = time.time()
+    rows = peacesim.ensemble("baseline", None, seeds=range(runs), workers=workers, chunk_size=1,
+                             overrides=overrides, progress=False, measure=_member_clock)
+    wall = time.time() - start
+    shutdown_workers()
+    gaps, firsts = [], []
+    for _, group in rows.groupby("clock_worker"):
+        done = np.sort(group["clock_finished"].to_numpy())
+        gaps.extend(np.diff(done))
+        firsts.append(done[0] - start)
+    member = float(np.mean(gaps))
+    return {"seconds": wall, "compose_s": compose, "member_in_worker_s": member,
+            "weeks_in_worker_s": float(rows["clock_weeks_s"].mean()),
+            "before_first_member_s": float(min(firsts)) - member,
+            "members_per_worker": rows.groupby("clock_worker").size().tolist()}
+
+
 def main() -> int:
     """Run the benchmark and write its JSON; prints a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -143,11 +206,18 @@ def main() -> int:
                                                           "steps=1"])).run()  # warm cache
     loop = plain_loop(args.size, args.steps, args.runs)
     stages = member_stages(args.size, args.steps, min(args.runs, 4))
+    worker_member = member_stages(args.size, args.steps, min(args.runs, 8), threads=1)
     one = ensemble(args.size, args.steps, args.runs, 1)
     many = ensemble(args.size, args.steps, args.runs, args.workers)
     started = ensemble(args.size, args.steps, args.runs, args.workers, started=True)
+    clock = pool_clock(args.size, args.steps, args.runs, args.workers) if args.workers > 1 else None
     load_after = os.getloadavg()
     ratio = started["runs_per_hour"] / loop["runs_per_hour"]
+    # What the workers could reach if the pool cost nothing: each runs its members one after
+    # the other on one thread, at the one-thread member's time per run.
+    loop_per_run = loop["seconds"] / args.runs
+    member_per_run = sum(worker_member["per_run_s"].values())
+    ceiling = args.workers * loop_per_run / member_per_run
     result = {
         "command": "python benchmarks/ensemble.py " + " ".join(sys.argv[1:]),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -155,11 +225,14 @@ def main() -> int:
                     "numba_threads": numba.config.NUMBA_NUM_THREADS,
                     "load_before": load_before, "load_after": load_after},
         "size": args.size, "steps": args.steps, "runs": args.runs,
-        "plain_loop": loop, "ensemble_member_stages": stages, "ensemble_1_worker": one,
+        "plain_loop": loop, "ensemble_member_stages": stages,
+        "ensemble_member_one_thread": worker_member, "ensemble_1_worker": one,
         f"ensemble_{args.workers}_workers": many,
         f"ensemble_{args.workers}_workers_pool_started": started,
         "ratio_vs_plain_loop": ratio,
         "ratio_with_pool_start": many["runs_per_hour"] / loop["runs_per_hour"],
+        "ceiling_ratio_one_thread_members": ceiling,
+        "pool_clock": clock,
         "target_ratio": TARGET_RATIO,
         "versions": {"peacesim": peacesim.__version__, "python": platform.python_version(),
                      "numba": numba.__version__},
@@ -181,6 +254,14 @@ def main() -> int:
     print(f"ensemble member: config copy {mem['apply'] * 1000:.1f} ms, build {mem['build']:.2f} "
           f"s, run {mem['run']:.2f} s; costliest step-plan entries per run: "
           + ", ".join(f"{k} {v:.2f} s" for k, v in stages["step_plan_top_s"].items()))
+    one_t = worker_member["per_run_s"]
+    print(f"ensemble member on one thread, as in a worker: build {one_t['build']:.2f} s, run "
+          f"{one_t['run']:.2f} s: {args.workers} workers can reach at most {ceiling:.2f}x")
+    if clock:
+        print(f"in the started pool: a member took {clock['member_in_worker_s']:.2f} s of a "
+              f"worker (its weeks {clock['weeks_in_worker_s']:.2f} s); the call spent "
+              f"{clock['before_first_member_s']:.2f} s before its first member (composing the "
+              f"config: {clock['compose_s']:.2f} s)")
     print(f"target: {TARGET_RATIO:.0f}x the plain loop; measured {ratio:.2f}x with the pool "
           f"started ({result['ratio_with_pool_start']:.2f}x with its start-up) -> {RESULTS}")
     return 0
