@@ -153,7 +153,9 @@ def pool_clock(size: int, steps: int, runs: int, workers: int) -> dict:
     weeks took (``model.timings``): the time between a worker's successive finishes is what a
     member costs in a busy worker (build, weeks, summary, and passing the chunk and its row);
     the first finish, less one member, is what the call spends before its first member
-    (composing the scenario's config once, submitting the chunks). Agent objects are off as
+    (composing the scenario's config once, submitting the chunks). Then the first members
+    again, one call each, so that one worker runs while the other waits: their weeks against
+    those of the busy pool say whether two busy workers slow each other. Agent objects are off as
     in the timed calls (with a ``measure`` the ensemble would otherwise build them).
     """
     import numpy as np
@@ -172,6 +174,11 @@ def pool_clock(size: int, steps: int, runs: int, workers: int) -> dict:
     rows = peacesim.ensemble("baseline", None, seeds=range(runs), workers=workers, chunk_size=1,
                              overrides=overrides, progress=False, measure=_member_clock)
     wall = time.time() - start
+    # The same members one call at a time: one worker busy, the other idle.
+    lone = [peacesim.ensemble("baseline", None, seeds=[seed], workers=workers, chunk_size=1,
+                              overrides=overrides, progress=False,
+                              measure=_member_clock)["clock_weeks_s"].iloc[0]
+            for seed in range(min(runs, 4))]
     shutdown_workers()
     gaps, firsts = [], []
     for _, group in rows.groupby("clock_worker"):
@@ -181,6 +188,7 @@ def pool_clock(size: int, steps: int, runs: int, workers: int) -> dict:
     member = float(np.mean(gaps))
     return {"seconds": wall, "compose_s": compose, "member_in_worker_s": member,
             "weeks_in_worker_s": float(rows["clock_weeks_s"].mean()),
+            "weeks_in_lone_worker_s": float(np.mean(lone)),
             "before_first_member_s": float(min(firsts)) - member,
             "members_per_worker": rows.groupby("clock_worker").size().tolist()}
 
@@ -259,9 +267,10 @@ def main() -> int:
           f"{one_t['run']:.2f} s: {args.workers} workers can reach at most {ceiling:.2f}x")
     if clock:
         print(f"in the started pool: a member took {clock['member_in_worker_s']:.2f} s of a "
-              f"worker (its weeks {clock['weeks_in_worker_s']:.2f} s); the call spent "
-              f"{clock['before_first_member_s']:.2f} s before its first member (composing the "
-              f"config: {clock['compose_s']:.2f} s)")
+              f"worker (its weeks {clock['weeks_in_worker_s']:.2f} s; "
+              f"{clock['weeks_in_lone_worker_s']:.2f} s with the other worker idle); the call "
+              f"spent {clock['before_first_member_s']:.2f} s before its first member "
+              f"(composing the config: {clock['compose_s']:.2f} s)")
     print(f"target: {TARGET_RATIO:.0f}x the plain loop; measured {ratio:.2f}x with the pool "
           f"started ({result['ratio_with_pool_start']:.2f}x with its start-up) -> {RESULTS}")
     return 0
