@@ -185,7 +185,8 @@ def pool_clock(size: int, steps: int, runs: int, workers: int) -> dict:
         done = np.sort(group["clock_finished"].to_numpy())
         gaps.extend(np.diff(done))
         firsts.append(done[0] - start)
-    member = float(np.mean(gaps))
+    # With one member per worker there is no gap between two finishes: use the weeks.
+    member = float(np.mean(gaps)) if gaps else float(rows["clock_weeks_s"].mean())
     return {"seconds": wall, "compose_s": compose, "member_in_worker_s": member,
             "weeks_in_worker_s": float(rows["clock_weeks_s"].mean()),
             "weeks_in_lone_worker_s": float(np.mean(lone)),
