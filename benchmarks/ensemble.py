@@ -74,25 +74,20 @@ def plain_loop(size: int, steps: int, runs: int) -> dict:
 def member_stages(size: int, steps: int, runs: int, threads: int = 0) -> dict:
     """Time an ensemble member's stages in this process: config copy, model build, weeks.
 
-    The member is built as a worker builds it (``_outcomes`` in ``peacesim.uq.ensemble``: no
+    The member's config is the one a worker runs (``peacesim.uq.ensemble.member_config``: no
     Mesa agent objects). ``threads=1`` runs it on one thread, as each local worker does, so
     its time per run bounds what the workers can reach (see ``ceiling`` in :func:`main`);
     ``threads=0`` keeps the config's (every thread of this process).
     """
     import peacesim
-    from peacesim.uq.ensemble import base_config
-    from peacesim.uq.params import apply
+    from peacesim.uq.ensemble import base_config, member_config
 
     base = base_config("baseline", [f"population.size={size}", f"steps={steps}"])
     stages = {"apply": 0.0, "build": 0.0, "run": 0.0}
     plan = None
     for seed in range(runs):
         t0 = time.perf_counter()
-        config = apply(base, {"seed": seed})
-        if threads:
-            config.threads = threads
-        if config.population.agent_objects == "auto":
-            config.population.agent_objects = "none"
+        config = member_config(base, {}, seed, threads=threads)
         t1 = time.perf_counter()
         model = peacesim.PeaceModel(config)
         t2 = time.perf_counter()

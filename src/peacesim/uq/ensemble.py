@@ -104,16 +104,35 @@ def _outcomes(chunk: Chunk, values: dict, seed: int, *, off: bool) -> dict:
         return {k: float(v) for k, v in chunk.function(values, seed).items()}
     from peacesim.model import PeaceModel
 
-    config = apply(chunk.base, {**values, "seed": int(seed)})
-    if chunk.threads:
-        config.threads = chunk.threads
-    if chunk.measure is None and config.population.agent_objects == "auto":
-        # The summary reads the arrays, never Mesa's agent objects (results do not depend on
-        # them): without them a 10,000-member build takes 9 ms instead of 25 (medians of 8).
-        config.population.agent_objects = "none"
+    config = member_config(chunk.base, values, seed, threads=chunk.threads,
+                           measured=chunk.measure is not None)
     model = PeaceModel(config).run()
     result = chunk.measure(model) if chunk.measure is not None else model.summary()
     return {k: float(v) for k, v in result.items()}
+
+
+def member_config(base, values: dict, seed: int, *, threads: int = 0, measured: bool = False):
+    """The config one ensemble member runs: ``base`` with its design values and seed.
+
+    Args:
+        base: The scenario's composed config (:func:`base_config`).
+        values: The member's design values (dotted parameter names).
+        seed: The member's seed.
+        threads: Numba threads for the run (0 = the config's).
+        measured: A ``measure`` reads the model; otherwise only its summary is read, and
+            Mesa's agent objects (``population.agent_objects=auto``) are not built.
+
+    Returns:
+        A validated copy; ``base`` is not changed.
+    """
+    config = apply(base, {**values, "seed": int(seed)})
+    if threads:
+        config.threads = threads
+    if not measured and config.population.agent_objects == "auto":
+        # The summary reads the arrays, never Mesa's agent objects (results do not depend on
+        # them): without them a 10,000-member build takes 9 ms instead of 25 (medians of 8).
+        config.population.agent_objects = "none"
+    return config
 
 
 def dummy_seed(seed: int, dummy: float) -> int:
