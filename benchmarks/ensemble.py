@@ -26,6 +26,11 @@ which says where the time of a member goes; the member is built as a worker buil
 Mesa agent objects). The member is timed again on one thread, as each worker runs it: with
 ``W`` workers the ensemble can reach at most ``W x (plain loop per run) / (one-thread member
 per run)`` times the loop, whatever the pool does (``ceiling_ratio_one_thread_members``).
+The same bound is given again with the member's weeks at their *compiled floor*
+(``benchmarks/fixed_cost.py``: one week's compiled calls replayed back to back, no Python
+between them): what a redesign that left no Python between the kernels could reach
+(``ceiling_ratio_compiled_floor``), and with the plain loop's weeks at their floor too, since
+the redesign would speed them as well (``ceiling_ratio_both_at_compiled_floor``).
 Because the machine may be shared, the ratio of
 throughputs measured in the same invocation is the number to read, not the absolute times;
 the load average before and after is recorded. Results go to ``benchmarks/results/ensemble.json``.
@@ -103,6 +108,30 @@ def member_stages(size: int, steps: int, runs: int, threads: int = 0) -> dict:
     return {"threads": threads or "config", "runs": runs,
             "per_run_s": {k: v / runs for k, v in stages.items()},
             "step_plan_top_s": {":".join(k): float(v) for k, v in top.items()}}
+
+
+def member_floor(size: int, steps: int, threads: int = 1) -> dict:
+    """The compiled floor of a member's week (``fixed_cost.py``'s replay).
+
+    One member is built as a worker builds it and runs its ``steps`` weeks; the compiled
+    calls of one more week are then recorded and replayed back to back. The floor is what
+    the member's weeks would cost with no Python between its kernels.
+
+    Args:
+        threads: 1, as in a worker; 0 for the config's (every thread, as the plain loop).
+    """
+    import peacesim
+    from peacesim.uq.ensemble import base_config, member_config
+
+    sys.path.insert(0, str(HERE))
+    from fixed_cost import _compiled_floor  # a sibling script
+
+    base = base_config("baseline", [f"population.size={size}", f"steps={steps + 1}"])
+    model = peacesim.PeaceModel(member_config(base, {}, 0, threads=threads))
+    for _ in range(steps):
+        model.step()
+    week_us, calls, _ = _compiled_floor(model, 20, 5)
+    return {"week_us": week_us, "compiled_calls": calls, "weeks_s": week_us * 1e-6 * steps}
 
 
 def ensemble(size: int, steps: int, runs: int, workers: int, *, started: bool = False) -> dict:
@@ -211,6 +240,8 @@ def main() -> int:
     loop = plain_loop(args.size, args.steps, args.runs)
     stages = member_stages(args.size, args.steps, min(args.runs, 4))
     worker_member = member_stages(args.size, args.steps, min(args.runs, 8), threads=1)
+    floor = member_floor(args.size, args.steps)
+    loop_floor = member_floor(args.size, args.steps, threads=0)
     one = ensemble(args.size, args.steps, args.runs, 1)
     many = ensemble(args.size, args.steps, args.runs, args.workers)
     started = ensemble(args.size, args.steps, args.runs, args.workers, started=True)
@@ -222,6 +253,14 @@ def main() -> int:
     loop_per_run = loop["seconds"] / args.runs
     member_per_run = sum(worker_member["per_run_s"].values())
     ceiling = args.workers * loop_per_run / member_per_run
+    # The same with the member's weeks at their compiled floor (no Python between kernels).
+    one_t_stages = worker_member["per_run_s"]
+    floor_per_run = one_t_stages["apply"] + one_t_stages["build"] + floor["weeks_s"]
+    floor_ceiling = args.workers * loop_per_run / floor_per_run
+    # A redesign would speed the plain loop's weeks too: both at their floor.
+    per = loop["per_run_s"]
+    loop_at_floor = per["compose"] + per["build"] + loop_floor["weeks_s"]
+    both_floor_ceiling = args.workers * loop_at_floor / floor_per_run
     result = {
         "command": "python benchmarks/ensemble.py " + " ".join(sys.argv[1:]),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -236,6 +275,10 @@ def main() -> int:
         "ratio_vs_plain_loop": ratio,
         "ratio_with_pool_start": many["runs_per_hour"] / loop["runs_per_hour"],
         "ceiling_ratio_one_thread_members": ceiling,
+        "member_compiled_floor": floor,
+        "ceiling_ratio_compiled_floor": floor_ceiling,
+        "plain_loop_compiled_floor": loop_floor,
+        "ceiling_ratio_both_at_compiled_floor": both_floor_ceiling,
         "pool_clock": clock,
         "target_ratio": TARGET_RATIO,
         "versions": {"peacesim": peacesim.__version__, "python": platform.python_version(),
@@ -261,6 +304,10 @@ def main() -> int:
     one_t = worker_member["per_run_s"]
     print(f"ensemble member on one thread, as in a worker: build {one_t['build']:.2f} s, run "
           f"{one_t['run']:.2f} s: {args.workers} workers can reach at most {ceiling:.2f}x")
+    print(f"its weeks at their compiled floor (no Python between kernels): "
+          f"{floor['week_us']:.0f} us a week, {floor['weeks_s']:.2f} s a run: at most "
+          f"{floor_ceiling:.2f}x; {both_floor_ceiling:.2f}x if the plain loop's weeks "
+          f"({loop_floor['week_us']:.0f} us on every thread) were at theirs too")
     if clock:
         print(f"in the started pool: a member took {clock['member_in_worker_s']:.2f} s of a "
               f"worker (its weeks {clock['weeks_in_worker_s']:.2f} s; "

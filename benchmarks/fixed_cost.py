@@ -23,13 +23,19 @@ scenario, ``population.agent_objects=none``, Numba's cache warm), which:
 5. adds up the bytes of the data a week walks through: every table the mechanisms keep
    (members, cells, units...) except those that hold one row per step (a results history,
    such as ``communal_pairs``, of which a week touches one step's rows), and the world's own
-   arrays (neighbour lists, the raster's index), against the level-2 cache of a core.
+   arrays (neighbour lists, the raster's index), against the level-2 cache of a core;
+6. records every compiled call of one more week (dispatcher and arguments) and replays them
+   back to back, ``--steps`` weeks ``--repeats`` times (fastest kept): the *compiled floor*,
+   what the week would cost with no Python at all between its kernels, and each kernel's
+   share of it;
+7. splits each entry's time over 20 more weeks into its compiled calls and the Python around
+   them (the step plan's methods, each mechanism's ``record``, the recorder's write).
 
 The parent fits ``week = fixed + per_member x members`` by least squares over the sizes, per
 thread count, and runs ``--reference`` members on the most threads (the denominator of the
 target). It reports the week a 10,000-member run would need to meet the target
 (``2 x ns(reference) x 10,000``) beside the measured 10,000-member week (10,000 must be one
-of ``--sizes``). Results go to
+of ``--sizes``), and the compiled floor of that week against the same target. Results go to
 ``benchmarks/results/fixed_cost.json`` with the machine, load and command. As with every
 benchmark here, read the ratios of one invocation; the machine may be shared.
 """
@@ -77,6 +83,148 @@ def _compiled_calls(stats: pstats.Stats) -> tuple[int, int]:
     return python, compiled
 
 
+def _record_compiled_calls(model) -> list[tuple]:
+    """Run one week and keep every compiled call it makes: ``(dispatcher, args)``, in order.
+
+    Every Numba dispatcher or cell kernel that a peacesim module holds as a global (the way
+    the mechanisms and the world call their kernels) is swapped for a recorder for the week
+    and put back after. A cell kernel is recorded as the compilation it ran (serial or
+    parallel), so replaying the list calls the dispatchers themselves.
+    """
+    from numba.core.dispatcher import Dispatcher
+
+    from peacesim.kernels import dispatch
+    from peacesim.kernels.dispatch import CellKernel
+
+    calls: list[tuple] = []
+
+    def recorder(kernel):
+        def call(*args):
+            if isinstance(kernel, CellKernel):
+                target = kernel.parallel if dispatch._state["parallel"] else kernel.serial
+            else:
+                target = kernel
+            calls.append((target, args))
+            return target(*args)
+        return call
+
+    swapped = []
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("peacesim") or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if isinstance(value, (Dispatcher, CellKernel)):
+                swapped.append((module, attr, value))
+                setattr(module, attr, recorder(value))
+    try:
+        model.step()
+    finally:
+        for module, attr, value in swapped:
+            setattr(module, attr, value)
+    return calls
+
+
+def _compiled_floor(model, weeks: int, repeats: int) -> tuple[float, int, dict]:
+    """The week's compiled calls replayed back to back.
+
+    What a week would cost if nothing but its compiled kernels ran (no Python between them,
+    the arguments already built): a floor that no trimming of the Python around the kernels
+    can go below. The calls replay on the model's live arrays with the recorded week's step,
+    so the state moves on as in a run (the numbers only time the calls). Numba's argument
+    checks on each call remain (about 0.06 us an array argument on this machine).
+
+    Returns:
+        (fastest us per week, compiled calls a week, us per week of each kernel: the calls
+        timed one by one in a further ``weeks`` replays, largest first).
+    """
+    calls = _record_compiled_calls(model)
+
+    def replay():
+        for target, args in calls:
+            target(*args)
+
+    best = min(timeit.repeat(replay, number=weeks, repeat=repeats)) / weeks
+    by_kernel: dict[str, float] = {}
+    clock = time.perf_counter
+    for _ in range(weeks):
+        for target, args in calls:
+            t0 = clock()
+            target(*args)
+            name = target.py_func.__name__.removesuffix("_serial")
+            by_kernel[name] = by_kernel.get(name, 0.0) + clock() - t0
+    by_kernel = {k: v / weeks * 1e6 for k, v in sorted(by_kernel.items(), key=lambda kv: -kv[1])}
+    return best * 1e6, len(calls), by_kernel
+
+
+def _python_by_entry(model, weeks: int) -> dict:
+    """Each step-plan entry's time in the week, split into compiled calls and the Python around.
+
+    For ``weeks`` weeks of ``model.step()``, every Numba dispatcher a peacesim module holds
+    adds its calls' time to the entry that made them. Entries are the step plan's methods,
+    each mechanism's ``record`` (``record:<mechanism>``) and the recorder's write; each is
+    timed through an instance attribute that shadows its method for these weeks only.
+
+    Returns:
+        ``{entry: {"total_us", "compiled_us", "python_us"}}`` per week, most Python first.
+        The wrappers' own cost (a fraction of a microsecond a call) counts as Python.
+    """
+    from numba.core.dispatcher import Dispatcher
+
+    from peacesim.kernels.dispatch import CellKernel
+
+    clock = time.perf_counter
+    compiled = [0.0]
+    totals: dict[str, list[float]] = {}
+
+    def kernel_timer(kernel):
+        def call(*args):
+            t0 = clock()
+            out = kernel(*args)
+            compiled[0] += clock() - t0
+            return out
+        return call
+
+    def entry_timer(fn, name):
+        cell = totals.setdefault(name, [0.0, 0.0])
+
+        def call(*args):
+            before = compiled[0]
+            t0 = clock()
+            out = fn(*args)
+            cell[0] += clock() - t0
+            cell[1] += compiled[0] - before
+            return out
+        return call
+
+    swapped = []
+    for name, module in list(sys.modules.items()):
+        if name.startswith("peacesim") and module is not None:
+            for attr, value in list(vars(module).items()):
+                if isinstance(value, (Dispatcher, CellKernel)):
+                    swapped.append((module, attr, value))
+                    setattr(module, attr, kernel_timer(value))
+    shadowed = [(mech, method) for _phase, mech, method in model.plan]
+    records = list(model._records)
+    try:
+        for mech, method in shadowed:
+            setattr(mech, method, entry_timer(getattr(mech, method), f"{mech.name}.{method}"))
+        model._records = [entry_timer(r, f"record:{r.__self__.name}") for r in records]
+        model.recorder.write = entry_timer(model.recorder.write, "recorder.write")
+        for _ in range(weeks):
+            model.step()
+    finally:
+        for module, attr, value in swapped:
+            setattr(module, attr, value)
+        for mech, method in shadowed:
+            vars(mech).pop(method, None)
+        model._records = records
+        vars(model.recorder).pop("write", None)
+    out = {name: {"total_us": total / weeks * 1e6, "compiled_us": comp / weeks * 1e6,
+                  "python_us": (total - comp) / weeks * 1e6}
+           for name, (total, comp) in totals.items()}
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["python_us"]))
+
+
 def worker(size: int, threads: int, steps: int, repeats: int, alone: bool) -> dict:
     """Build and run one model in this process; return the measurements."""
     import numba
@@ -85,7 +233,7 @@ def worker(size: int, threads: int, steps: int, repeats: int, alone: bool) -> di
 
     warmup = 5
     profiled = 20
-    total = warmup + repeats * steps + profiled + 1
+    total = warmup + repeats * steps + 2 * profiled + 2  # + the recorded week of the floor
     cfg = peacesim.load_config("baseline", [
         f"population.size={size}", f"steps={total}", f"threads={threads}",
         "population.agent_objects=none"])
@@ -123,6 +271,8 @@ def worker(size: int, threads: int, steps: int, repeats: int, alone: bool) -> di
         model.step()
     profile.disable()
     python_calls, compiled_calls = _compiled_calls(pstats.Stats(profile))
+    by_entry = _python_by_entry(model, profiled)
+    floor_us, floor_calls, floor_by_kernel = _compiled_floor(model, steps, repeats)
     import numpy as np
 
     # A table of one row per step (and region) is a results history: a week touches one
@@ -144,6 +294,11 @@ def worker(size: int, threads: int, steps: int, repeats: int, alone: bool) -> di
         "plan": entries,
         "python_calls_per_week": python_calls / profiled,
         "compiled_calls_per_week": compiled_calls / profiled,
+        "compiled_floor_us": floor_us,
+        "compiled_floor_calls": floor_calls,
+        "compiled_floor_by_kernel_us": floor_by_kernel,
+        "python_by_entry_us": by_entry,
+        "python_us_per_week": sum(e["python_us"] for e in by_entry.values()),
         "table_bytes": tables,
     }
 
@@ -208,8 +363,14 @@ def report(out: dict) -> str:
     if out["measured_week_us_at_1e4"] is not None:
         lines.append(f"measured: {out['measured_week_us_at_1e4']:.0f} us (ratio "
                      f"{out['ratio_1e4_over_reference']:.1f}, target {TARGET_FIXED_COST})")
+        lines.append(f"compiled floor: the same week's {out['results'][0]['compiled_floor_calls']} "
+                     f"compiled calls back to back, no Python between them: "
+                     f"{out['compiled_floor_us_at_1e4']:.0f} us (ratio "
+                     f"{out['floor_ratio_1e4_over_reference']:.1f})")
     else:
         lines.append("measured: no 10,000-member run (add 10000 to --sizes)")
+    lines.append("compiled floor by size (us a week): " + ", ".join(
+        f"{r['size']:,}/{r['threads']}t {r['compiled_floor_us']:.0f}" for r in out["results"]))
     smallest = out["smallest_alone"]
     if smallest:
         lines.append(f"in the week against alone, {smallest['size']:,} members, "
@@ -217,6 +378,17 @@ def report(out: dict) -> str:
         for e in smallest["plan"]:
             lines.append(f"  {e['mechanism'] + '.' + e['method']:<28} {e['in_week_us']:7.1f} "
                          f"{e.get('alone_us', float('nan')):7.1f} us")
+    if smallest:
+        top = list(smallest["compiled_floor_by_kernel_us"].items())[:10]
+        lines.append(f"costliest kernels of the floor, {smallest['size']:,} members, "
+                     f"{smallest['threads']} thread(s): "
+                     + ", ".join(f"{k} {v:.1f}" for k, v in top) + " us")
+    if smallest:
+        top = list(smallest["python_by_entry_us"].items())[:8]
+        lines.append(f"Python around the kernels, {smallest['size']:,} members, "
+                     f"{smallest['threads']} thread(s): {smallest['python_us_per_week']:.0f} us a "
+                     f"week over {len(smallest['python_by_entry_us'])} entries; most: "
+                     + ", ".join(f"{k} {v['python_us']:.1f}" for k, v in top) + " us")
     smallest_size = min(r["size"] for r in out["results"])
     parts = ", ".join(f"{k} {v / 1e6:.2f}" for k, v in out["data_bytes_smallest"].items())
     lines.append(f"data a week walks through at {smallest_size:,} members: "
@@ -268,6 +440,10 @@ def main() -> None:
         "measured_week_us_at_1e4": at_1e4["week_us"] if at_1e4 else None,
         "ratio_1e4_over_reference": (at_1e4["ns_per_agent_step"] / reference["ns_per_agent_step"]
                                      if at_1e4 else None),
+        "compiled_floor_us_at_1e4": at_1e4["compiled_floor_us"] if at_1e4 else None,
+        "floor_ratio_1e4_over_reference": (
+            at_1e4["compiled_floor_us"] * 1e3 / 1e4 / reference["ns_per_agent_step"]
+            if at_1e4 else None),
         "smallest_alone": smallest if "alone_us" in smallest["plan"][0] else None,
         "data_bytes_smallest": smallest["table_bytes"],
         "l2_bytes": l2_bytes(),
