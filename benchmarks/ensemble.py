@@ -113,9 +113,12 @@ def member_stages(size: int, steps: int, runs: int, threads: int = 0) -> dict:
 def member_floor(size: int, steps: int, threads: int = 1) -> dict:
     """The compiled floor of a member's week (``fixed_cost.py``'s replay).
 
-    One member is built as a worker builds it and runs its ``steps`` weeks; the compiled
-    calls of one more week are then recorded and replayed back to back. The floor is what
-    the member's weeks would cost with no Python between its kernels.
+    One member is built as a worker builds it (no Mesa agent objects: the kernels are those
+    of any build) and runs its ``steps`` weeks; the compiled calls of one more week are then
+    recorded and replayed back to back, fastest of 5 x 20 weeks. The floor is what the
+    member's weeks would cost with no Python between its kernels; it takes that last week as
+    typical of the run's weeks. The run's ``summary()`` is timed too, since the member and
+    the plain loop per run both include it.
 
     Args:
         threads: 1, as in a worker; 0 for the config's (every thread, as the plain loop).
@@ -130,8 +133,12 @@ def member_floor(size: int, steps: int, threads: int = 1) -> dict:
     model = peacesim.PeaceModel(member_config(base, {}, 0, threads=threads))
     for _ in range(steps):
         model.step()
+    t0 = time.perf_counter()
+    model.summary()
+    summary_s = time.perf_counter() - t0
     week_us, calls, _ = _compiled_floor(model, 20, 5)
-    return {"week_us": week_us, "compiled_calls": calls, "weeks_s": week_us * 1e-6 * steps}
+    return {"week_us": week_us, "compiled_calls": calls, "summary_s": summary_s,
+            "weeks_s": week_us * 1e-6 * steps}
 
 
 def ensemble(size: int, steps: int, runs: int, workers: int, *, started: bool = False) -> dict:
@@ -255,11 +262,13 @@ def main() -> int:
     ceiling = args.workers * loop_per_run / member_per_run
     # The same with the member's weeks at their compiled floor (no Python between kernels).
     one_t_stages = worker_member["per_run_s"]
-    floor_per_run = one_t_stages["apply"] + one_t_stages["build"] + floor["weeks_s"]
+    floor_per_run = (one_t_stages["apply"] + one_t_stages["build"] + floor["weeks_s"]
+                     + floor["summary_s"])
     floor_ceiling = args.workers * loop_per_run / floor_per_run
     # A redesign would speed the plain loop's weeks too: both at their floor.
     per = loop["per_run_s"]
-    loop_at_floor = per["compose"] + per["build"] + loop_floor["weeks_s"]
+    loop_at_floor = (per["compose"] + per["build"] + loop_floor["weeks_s"]
+                     + loop_floor["summary_s"])
     both_floor_ceiling = args.workers * loop_at_floor / floor_per_run
     result = {
         "command": "python benchmarks/ensemble.py " + " ".join(sys.argv[1:]),
