@@ -43,6 +43,7 @@ benchmark here, read the ratios of one invocation; the machine may be shared.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import importlib
@@ -83,18 +84,40 @@ def _compiled_calls(stats: pstats.Stats) -> tuple[int, int]:
     return python, compiled
 
 
-def _record_compiled_calls(model) -> list[tuple]:
-    """Run one week and keep every compiled call it makes: ``(dispatcher, args)``, in order.
+@contextlib.contextmanager
+def _kernels_wrapped(wrap):
+    """Swap every kernel a peacesim module holds as a global for ``wrap(kernel)``, then back.
 
-    Every Numba dispatcher or cell kernel that a peacesim module holds as a global (the way
-    the mechanisms and the world call their kernels) is swapped for a recorder for the week
-    and put back after. A cell kernel is recorded as the compilation it ran (serial or
-    parallel), so replaying the list calls the dispatchers themselves. Run it on a model
-    that has already stepped (warm-up weeks): a kernel compiled during the swapped week
-    would find a Python wrapper where it expects a dispatcher.
+    The mechanisms and the world call their kernels through module globals, so this reaches
+    every compiled call of a week. Kernels are Numba dispatchers and cell kernels. Use it on
+    a model that has already stepped (warm-up weeks): a kernel compiled while the wrappers
+    are in place would find a Python function where it expects a dispatcher.
     """
     from numba.core.dispatcher import Dispatcher
 
+    from peacesim.kernels.dispatch import CellKernel
+
+    swapped = []
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("peacesim") or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if isinstance(value, (Dispatcher, CellKernel)):
+                swapped.append((module, attr, value))
+                setattr(module, attr, wrap(value))
+    try:
+        yield
+    finally:
+        for module, attr, value in swapped:
+            setattr(module, attr, value)
+
+
+def _record_compiled_calls(model) -> list[tuple]:
+    """Run one week and keep every compiled call it makes: ``(dispatcher, args, kwargs)``.
+
+    In order. A cell kernel is recorded as the compilation it ran (serial or parallel), so
+    replaying the list calls the dispatchers themselves.
+    """
     from peacesim.kernels import dispatch
     from peacesim.kernels.dispatch import CellKernel
 
@@ -110,19 +133,8 @@ def _record_compiled_calls(model) -> list[tuple]:
             return target(*args, **kwargs)
         return call
 
-    swapped = []
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("peacesim") or module is None:
-            continue
-        for attr, value in list(vars(module).items()):
-            if isinstance(value, (Dispatcher, CellKernel)):
-                swapped.append((module, attr, value))
-                setattr(module, attr, recorder(value))
-    try:
+    with _kernels_wrapped(recorder):
         model.step()
-    finally:
-        for module, attr, value in swapped:
-            setattr(module, attr, value)
     return calls
 
 
@@ -171,10 +183,6 @@ def _python_by_entry(model, weeks: int) -> dict:
         ``{entry: {"total_us", "compiled_us", "python_us"}}`` per week, most Python first.
         The wrappers' own cost (a fraction of a microsecond a call) counts as Python.
     """
-    from numba.core.dispatcher import Dispatcher
-
-    from peacesim.kernels.dispatch import CellKernel
-
     clock = time.perf_counter
     compiled = [0.0]
     totals: dict[str, list[float]] = {}
@@ -199,13 +207,6 @@ def _python_by_entry(model, weeks: int) -> dict:
             return out
         return call
 
-    swapped = []
-    for name, module in list(sys.modules.items()):
-        if name.startswith("peacesim") and module is not None:
-            for attr, value in list(vars(module).items()):
-                if isinstance(value, (Dispatcher, CellKernel)):
-                    swapped.append((module, attr, value))
-                    setattr(module, attr, kernel_timer(value))
     shadowed = [(mech, method) for _phase, mech, method in model.plan]
     records = list(model._records)
     try:
@@ -213,11 +214,10 @@ def _python_by_entry(model, weeks: int) -> dict:
             setattr(mech, method, entry_timer(getattr(mech, method), f"{mech.name}.{method}"))
         model._records = [entry_timer(r, f"record:{r.__self__.name}") for r in records]
         model.recorder.write = entry_timer(model.recorder.write, "recorder.write")
-        for _ in range(weeks):
-            model.step()
+        with _kernels_wrapped(kernel_timer):
+            for _ in range(weeks):
+                model.step()
     finally:
-        for module, attr, value in swapped:
-            setattr(module, attr, value)
         for mech, method in shadowed:
             vars(mech).pop(method, None)
         model._records = records
