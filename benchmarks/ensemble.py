@@ -126,8 +126,9 @@ def member_floor(size: int, steps: int, threads: int = 1) -> dict:
     import peacesim
     from peacesim.uq.ensemble import base_config, member_config
 
-    sys.path.insert(0, str(HERE))
-    from fixed_cost import _compiled_floor  # a sibling script
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    from fixed_cost import compiled_floor  # a sibling script
 
     base = base_config("baseline", [f"population.size={size}", f"steps={steps + 1}"])
     model = peacesim.PeaceModel(member_config(base, {}, 0, threads=threads))
@@ -136,7 +137,7 @@ def member_floor(size: int, steps: int, threads: int = 1) -> dict:
     t0 = time.perf_counter()
     model.summary()
     summary_s = time.perf_counter() - t0
-    week_us, calls, _ = _compiled_floor(model, 20, 5)
+    week_us, calls, _ = compiled_floor(model, 20, 5)
     return {"week_us": week_us, "compiled_calls": calls, "summary_s": summary_s,
             "weeks_s": week_us * 1e-6 * steps}
 

@@ -138,7 +138,7 @@ def _record_compiled_calls(model) -> list[tuple]:
     return calls
 
 
-def _compiled_floor(model, weeks: int, repeats: int) -> tuple[float, int, dict]:
+def compiled_floor(model, weeks: int, repeats: int) -> tuple[float, int, dict]:
     """The week's compiled calls replayed back to back.
 
     What a week would cost if nothing but its compiled kernels ran (no Python between them,
@@ -236,7 +236,9 @@ def worker(size: int, threads: int, steps: int, repeats: int, alone: bool) -> di
 
     warmup = 5
     profiled = 20
-    total = warmup + repeats * steps + 2 * profiled + 2  # + the recorded week of the floor
+    # Weeks used: warm-up, the timed blocks, the profile and the per-entry split (20 each),
+    # the floor's recorded week, and one spare.
+    total = warmup + repeats * steps + 2 * profiled + 2
     cfg = peacesim.load_config("baseline", [
         f"population.size={size}", f"steps={total}", f"threads={threads}",
         "population.agent_objects=none"])
@@ -275,7 +277,7 @@ def worker(size: int, threads: int, steps: int, repeats: int, alone: bool) -> di
     profile.disable()
     python_calls, compiled_calls = _compiled_calls(pstats.Stats(profile))
     by_entry = _python_by_entry(model, profiled)
-    floor_us, floor_calls, floor_by_kernel = _compiled_floor(model, steps, repeats)
+    floor_us, floor_calls, floor_by_kernel = compiled_floor(model, steps, repeats)
     import numpy as np
 
     # A table of one row per step (and region) is a results history: a week touches one
@@ -382,12 +384,10 @@ def report(out: dict) -> str:
         for e in smallest["plan"]:
             lines.append(f"  {e['mechanism'] + '.' + e['method']:<28} {e['in_week_us']:7.1f} "
                          f"{e.get('alone_us', float('nan')):7.1f} us")
-    if smallest:
         top = list(smallest["compiled_floor_by_kernel_us"].items())[:10]
         lines.append(f"costliest kernels of the floor, {smallest['size']:,} members, "
                      f"{smallest['threads']} thread(s): "
                      + ", ".join(f"{k} {v:.1f}" for k, v in top) + " us")
-    if smallest:
         top = list(smallest["python_by_entry_us"].items())[:8]
         lines.append(f"Python around the kernels, {smallest['size']:,} members, "
                      f"{smallest['threads']} thread(s): {smallest['python_us_per_week']:.0f} us a "
